@@ -1,0 +1,63 @@
+package quorum
+
+import "time"
+
+// Record is one change the store must make durable. A room collects the
+// records of a batch of work and commits them together, in order, before it
+// announces any of them.
+type Record interface{ isRecord() }
+
+// JoinRecord adds a participant.
+type JoinRecord struct{ Participant Participant }
+
+// VoteRecord inserts or replaces a participant's vote on a step.
+type VoteRecord struct{ Vote Vote }
+
+// SeenRecord moves a participant's last-seen time forward.
+type SeenRecord struct {
+	SessionID     string
+	ParticipantID string
+	At            time.Time
+}
+
+// StepStateAt is one step's state with its index.
+type StepStateAt struct {
+	Index int
+	State StepState
+}
+
+// StateRecord saves the session-level state after a facilitator command,
+// the step states it changed, and the command in the state history.
+type StateRecord struct {
+	SessionID   string
+	Status      Status
+	CurrentStep int
+	StartedAt   time.Time
+	EndedAt     time.Time
+	Steps       []StepStateAt
+	Event       Event
+	// ResetStep deletes every vote of Event.Step before the rest is saved.
+	ResetStep bool
+}
+
+func (JoinRecord) isRecord()  {}
+func (VoteRecord) isRecord()  {}
+func (SeenRecord) isRecord()  {}
+func (StateRecord) isRecord() {}
+
+// Record returns what the store must save for change.
+func (s *Session) Record(change *StateChange) StateRecord {
+	rec := StateRecord{
+		SessionID:   s.ID,
+		Status:      s.Status,
+		CurrentStep: s.CurrentStep,
+		StartedAt:   s.StartedAt,
+		EndedAt:     s.EndedAt,
+		Event:       change.Event,
+		ResetStep:   change.ResetStep,
+	}
+	for _, i := range change.Steps {
+		rec.Steps = append(rec.Steps, StepStateAt{Index: i, State: s.Steps[i]})
+	}
+	return rec
+}

@@ -1,0 +1,534 @@
+package quorum
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Status is where a session is in its life.
+type Status string
+
+const (
+	StatusLobby Status = "lobby" // created; people join, nothing is asked yet
+	StatusLive  Status = "live"  // the facilitator steps through the agenda
+	StatusEnded Status = "ended" // over; results stay readable, nothing changes
+)
+
+// Voting is the voting state of one step.
+type Voting string
+
+const (
+	VotingPending Voting = "pending" // not yet opened
+	VotingOpen    Voting = "open"
+	VotingClosed  Voting = "closed"
+)
+
+// StepState is the live state of one agenda step in a session.
+type StepState struct {
+	Voting   Voting
+	Revealed bool
+	Deadline time.Time // zero: no countdown
+}
+
+// Action is a facilitator command.
+type Action string
+
+const (
+	ActionStart  Action = "start"
+	ActionNext   Action = "next"
+	ActionPrev   Action = "prev"
+	ActionGoto   Action = "goto"
+	ActionOpen   Action = "open"
+	ActionClose  Action = "close"
+	ActionReveal Action = "reveal"
+	ActionHide   Action = "hide"
+	ActionReset  Action = "reset"
+	ActionTimer  Action = "timer"
+	ActionEnd    Action = "end"
+	// ActionExpire is the countdown reaching zero; it is not a host command.
+	ActionExpire Action = "expire"
+)
+
+// Command is a facilitator action with its arguments.
+type Command struct {
+	Action  Action `json:"action"`
+	Step    *int   `json:"step,omitempty"`    // goto: the step index
+	Seconds *int   `json:"seconds,omitempty"` // timer: the countdown, 0 cancels it
+}
+
+// Timer limits, in seconds.
+const (
+	MinTimerSeconds = 5
+	MaxTimerSeconds = 3600
+	maxNameRunes    = 40
+	maxMsgIDLength  = 64
+)
+
+// Participant is one phone in the room.
+type Participant struct {
+	ID         string
+	SessionID  string
+	TokenHash  string
+	Name       string
+	Segment    string
+	JoinedAt   time.Time
+	LastSeenAt time.Time
+}
+
+// Vote is a participant's current answer to one step.
+type Vote struct {
+	SessionID     string
+	Step          int
+	ParticipantID string
+	Value         Value
+	MsgID         string // the client's message id, so a re-sent vote counts once
+	At            time.Time
+}
+
+// Event is one entry of a session's state history.
+type Event struct {
+	At     time.Time
+	Action Action
+	Step   int
+}
+
+// Session is the aggregate the room owns: the state machine, the
+// participants, their votes and the running tallies. It is not safe for
+// concurrent use; one goroutine owns each session.
+type Session struct {
+	ID            string
+	Code          string
+	Title         string
+	Agenda        *Agenda
+	Status        Status
+	CurrentStep   int
+	Steps         []StepState
+	HostKeyHash   string
+	ScreenKeyHash string
+	CreatedAt     time.Time
+	StartedAt     time.Time
+	EndedAt       time.Time
+
+	participants map[string]*Participant // by id
+	byToken      map[string]*Participant // by token hash
+	votes        []map[string]*Vote      // per step, by participant id
+	tallies      []*Tally                // per step
+}
+
+// Credentials are the secrets handed out once, when a session is created.
+type Credentials struct {
+	HostKey   string
+	ScreenKey string
+}
+
+// NewSession starts a session in the lobby on a private copy of agenda.
+func NewSession(agenda *Agenda, title string, now time.Time) (*Session, Credentials, error) {
+	title = strings.TrimSpace(title)
+	if title == "" {
+		title = agenda.Title
+	}
+	if utf8.RuneCountInString(title) > maxTitleRunes || hasControl(title, false) {
+		return nil, Credentials{}, Errorf(EINVALIDREQUEST, "title: at most %d characters, no control characters", maxTitleRunes)
+	}
+	creds := Credentials{HostKey: NewSecret(), ScreenKey: NewSecret()}
+	s := &Session{
+		ID:            uuid.NewString(),
+		Code:          NewJoinCode(),
+		Title:         title,
+		Agenda:        agenda.clone(),
+		Status:        StatusLobby,
+		Steps:         make([]StepState, len(agenda.Steps)),
+		HostKeyHash:   HashSecret(creds.HostKey),
+		ScreenKeyHash: HashSecret(creds.ScreenKey),
+		CreatedAt:     now,
+	}
+	for i := range s.Steps {
+		s.Steps[i].Voting = VotingPending
+	}
+	s.init()
+	return s, creds, nil
+}
+
+// clone deep-copies an agenda so that a session's snapshot never changes with
+// the built-in it was taken from.
+func (a *Agenda) clone() *Agenda {
+	c := *a
+	c.Segments = append([]string(nil), a.Segments...)
+	c.Steps = make([]Step, len(a.Steps))
+	for i, s := range a.Steps {
+		s.Options = append([]string(nil), s.Options...)
+		if s.Correct != nil {
+			correct := *s.Correct
+			s.Correct = &correct
+		}
+		c.Steps[i] = s
+	}
+	return &c
+}
+
+// init prepares the indexes; the store calls it through Restore.
+func (s *Session) init() {
+	s.participants = map[string]*Participant{}
+	s.byToken = map[string]*Participant{}
+	s.votes = make([]map[string]*Vote, len(s.Agenda.Steps))
+	s.tallies = make([]*Tally, len(s.Agenda.Steps))
+	for i := range s.Agenda.Steps {
+		s.votes[i] = map[string]*Vote{}
+		s.tallies[i] = newTally(&s.Agenda.Steps[i])
+	}
+}
+
+// Restore rebuilds a session read back from the store: its participants and
+// votes, and from them the tallies. Votes that no longer fit are an error, so
+// that a damaged database is noticed rather than miscounted.
+func (s *Session) Restore(participants []Participant, votes []Vote) error {
+	if len(s.Steps) != len(s.Agenda.Steps) {
+		return Errorf(EINTERNAL, "session %s has %d step states for %d steps", s.ID, len(s.Steps), len(s.Agenda.Steps))
+	}
+	s.init()
+	for i := range participants {
+		p := participants[i]
+		s.participants[p.ID] = &p
+		s.byToken[p.TokenHash] = &p
+	}
+	for i := range votes {
+		v := votes[i]
+		if v.Step < 0 || v.Step >= len(s.votes) || s.participants[v.ParticipantID] == nil {
+			return Errorf(EINTERNAL, "session %s: vote for step %d by %s does not fit", s.ID, v.Step, v.ParticipantID)
+		}
+		if err := s.Agenda.Steps[v.Step].checkValue(v.Value); err != nil {
+			return Errorf(EINTERNAL, "session %s: vote for step %d: %v", s.ID, v.Step, err)
+		}
+		s.votes[v.Step][v.ParticipantID] = &v
+		s.tallies[v.Step].add(v.Value, 1)
+	}
+	return nil
+}
+
+// Current returns the current step.
+func (s *Session) Current() *Step { return &s.Agenda.Steps[s.CurrentStep] }
+
+// Tally returns the running tally of a step.
+func (s *Session) Tally(step int) *Tally { return s.tallies[step] }
+
+// Joined is the number of participants who have joined.
+func (s *Session) Joined() int { return len(s.participants) }
+
+// ParticipantByToken finds a participant by the token it was given at join.
+func (s *Session) ParticipantByToken(token string) *Participant {
+	if token == "" {
+		return nil
+	}
+	return s.byToken[HashSecret(token)]
+}
+
+// Participant returns a participant by id, or nil.
+func (s *Session) Participant(id string) *Participant { return s.participants[id] }
+
+// VotesOf returns a participant's current votes by step index.
+func (s *Session) VotesOf(participantID string) map[int]Value {
+	out := map[int]Value{}
+	for step, byParticipant := range s.votes {
+		if v := byParticipant[participantID]; v != nil {
+			out[step] = v.Value
+		}
+	}
+	return out
+}
+
+// Join admits a new participant and returns it with its secret token.
+func (s *Session) Join(name, segment string, now time.Time) (*Participant, string, error) {
+	if s.Status == StatusEnded {
+		return nil, "", Errorf(ESESSIONENDED, "this session has ended")
+	}
+	name = strings.Join(strings.Fields(name), " ")
+	if utf8.RuneCountInString(name) > maxNameRunes || hasControl(name, false) {
+		return nil, "", Errorf(EINVALIDJOIN, "a name has at most %d characters", maxNameRunes)
+	}
+	if segment != "" && !contains(s.Agenda.Segments, segment) {
+		return nil, "", Errorf(EINVALIDJOIN, "%q is not one of this session's groups", segment)
+	}
+	token := NewSecret()
+	p := &Participant{
+		ID:         uuid.NewString(),
+		SessionID:  s.ID,
+		TokenHash:  HashSecret(token),
+		Name:       name,
+		Segment:    segment,
+		JoinedAt:   now,
+		LastSeenAt: now,
+	}
+	s.participants[p.ID] = p
+	s.byToken[p.TokenHash] = p
+	return p, token, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckMsgID validates a client message id.
+func CheckMsgID(id string) error {
+	if id == "" || len(id) > maxMsgIDLength || hasControl(id, false) {
+		return Errorf(EINVALIDREQUEST, "a vote needs an id of 1 to %d characters", maxMsgIDLength)
+	}
+	return nil
+}
+
+// Cast records a participant's vote on a step, replacing an earlier one. A
+// vote whose MsgID equals the one already recorded is a re-send: it changes
+// nothing and reports changed false.
+func (s *Session) Cast(participantID string, step int, v Value, msgID string, now time.Time) (vote Vote, changed bool, err error) {
+	if err := CheckMsgID(msgID); err != nil {
+		return Vote{}, false, err
+	}
+	if s.participants[participantID] == nil {
+		return Vote{}, false, Errorf(EUNAUTHORIZED, "unknown participant")
+	}
+	if step < 0 || step >= len(s.Steps) {
+		return Vote{}, false, Errorf(EINVALIDVOTE, "there is no step %d", step)
+	}
+	if prev := s.votes[step][participantID]; prev != nil && prev.MsgID == msgID {
+		return *prev, false, nil
+	}
+	if err := s.votingOpen(step, now); err != nil {
+		return Vote{}, false, err
+	}
+	def := &s.Agenda.Steps[step]
+	if def.Kind == KindText {
+		v.Text = strings.Join(strings.Fields(v.Text), " ")
+	}
+	if err := def.checkValue(v); err != nil {
+		return Vote{}, false, err
+	}
+	tally := s.tallies[step]
+	if prev := s.votes[step][participantID]; prev != nil {
+		tally.add(prev.Value, -1)
+	}
+	rec := &Vote{SessionID: s.ID, Step: step, ParticipantID: participantID, Value: v, MsgID: msgID, At: now}
+	s.votes[step][participantID] = rec
+	tally.add(v, 1)
+	return *rec, true, nil
+}
+
+func (s *Session) votingOpen(step int, now time.Time) error {
+	switch {
+	case s.Status == StatusEnded:
+		return Errorf(ESESSIONENDED, "this session has ended")
+	case s.Status != StatusLive || step != s.CurrentStep:
+		return Errorf(EVOTINGCLOSED, "this question is not open for votes")
+	}
+	st := &s.Steps[step]
+	switch {
+	case st.Voting == VotingPending:
+		return Errorf(EVOTINGCLOSED, "voting on this question has not opened yet")
+	case st.Voting == VotingClosed, !st.Deadline.IsZero() && !now.Before(st.Deadline):
+		return Errorf(EVOTINGCLOSED, "voting on this question has closed")
+	}
+	return nil
+}
+
+func (def *Step) checkValue(v Value) error {
+	switch def.Kind {
+	case KindChoice:
+		if v.Text != "" || v.Number < 0 || v.Number >= len(def.Options) {
+			return Errorf(EINVALIDVOTE, "choose an option from 0 to %d", len(def.Options)-1)
+		}
+	case KindScale:
+		if v.Text != "" || v.Number < 1 || v.Number > def.Points {
+			return Errorf(EINVALIDVOTE, "choose a point from 1 to %d", def.Points)
+		}
+	case KindText:
+		n := utf8.RuneCountInString(v.Text)
+		switch {
+		case v.Number != 0 || NormalizeText(v.Text) == "":
+			return Errorf(EINVALIDVOTE, "write a short answer")
+		case n > def.TextLimit():
+			return Errorf(EINVALIDVOTE, "an answer has at most %d characters", def.TextLimit())
+		case hasControl(v.Text, false) || !utf8.ValidString(v.Text):
+			return Errorf(EINVALIDVOTE, "the answer contains characters that are not allowed")
+		}
+	default:
+		return Errorf(EINVALIDVOTE, "this step takes no votes")
+	}
+	return nil
+}
+
+// StateChange is what one facilitator command changed, for the store.
+type StateChange struct {
+	Event Event
+	// Steps lists the indexes of the step states the command changed.
+	Steps []int
+	// ResetStep is true when the command dropped every vote of Event.Step.
+	ResetStep bool
+}
+
+// Do applies a facilitator command. It either changes the session and
+// reports what changed, or changes nothing and returns an *Error.
+func (s *Session) Do(cmd Command, now time.Time) (*StateChange, error) {
+	if s.Status == StatusEnded {
+		return nil, Errorf(ESESSIONENDED, "this session has ended")
+	}
+	change := &StateChange{Event: Event{At: now, Action: cmd.Action, Step: s.CurrentStep}}
+	switch cmd.Action {
+	case ActionStart:
+		if s.Status != StatusLobby {
+			return nil, Errorf(EINVALIDACTION, "the session has already started")
+		}
+		s.start(now)
+		change.Steps = []int{s.CurrentStep}
+	case ActionNext, ActionPrev, ActionGoto:
+		target, err := s.target(cmd)
+		if err != nil {
+			return nil, err
+		}
+		if s.Status == StatusLobby {
+			s.start(now)
+		}
+		change.Steps = s.moveTo(target, now)
+		change.Event.Step = target
+	case ActionOpen, ActionTimer:
+		if err := s.checkLiveVotable(); err != nil {
+			return nil, err
+		}
+		st := &s.Steps[s.CurrentStep]
+		if cmd.Action == ActionOpen {
+			if st.Voting == VotingOpen {
+				return nil, Errorf(EINVALIDACTION, "voting is already open")
+			}
+			st.Deadline = time.Time{}
+		} else {
+			if cmd.Seconds == nil || (*cmd.Seconds != 0 && (*cmd.Seconds < MinTimerSeconds || *cmd.Seconds > MaxTimerSeconds)) {
+				return nil, Errorf(EINVALIDREQUEST, "a timer takes seconds from %d to %d, or 0 to cancel it", MinTimerSeconds, MaxTimerSeconds)
+			}
+			if *cmd.Seconds == 0 {
+				if st.Deadline.IsZero() {
+					return nil, Errorf(EINVALIDACTION, "no timer is running")
+				}
+				st.Deadline = time.Time{}
+			} else {
+				st.Deadline = now.Add(time.Duration(*cmd.Seconds) * time.Second)
+			}
+		}
+		st.Voting = VotingOpen
+		change.Steps = []int{s.CurrentStep}
+	case ActionClose, ActionExpire:
+		if err := s.checkLiveVotable(); err != nil {
+			return nil, err
+		}
+		st := &s.Steps[s.CurrentStep]
+		if st.Voting != VotingOpen {
+			return nil, Errorf(EINVALIDACTION, "voting is not open")
+		}
+		if cmd.Action == ActionExpire && (st.Deadline.IsZero() || now.Before(st.Deadline)) {
+			return nil, Errorf(EINVALIDACTION, "the timer has not run out")
+		}
+		st.Voting, st.Deadline = VotingClosed, time.Time{}
+		change.Steps = []int{s.CurrentStep}
+	case ActionReveal, ActionHide:
+		if s.Status != StatusLive {
+			return nil, Errorf(EINVALIDACTION, "start the session first")
+		}
+		if k := s.Current().Kind; !k.Votable() && k != KindProfile {
+			return nil, Errorf(EINVALIDACTION, "an info step has no results to show")
+		}
+		st := &s.Steps[s.CurrentStep]
+		if st.Revealed == (cmd.Action == ActionReveal) {
+			return nil, Errorf(EINVALIDACTION, "the results are already %s", map[bool]string{true: "shown", false: "hidden"}[st.Revealed])
+		}
+		st.Revealed = cmd.Action == ActionReveal
+		change.Steps = []int{s.CurrentStep}
+	case ActionReset:
+		if err := s.checkLiveVotable(); err != nil {
+			return nil, err
+		}
+		s.Steps[s.CurrentStep] = StepState{Voting: VotingPending}
+		s.votes[s.CurrentStep] = map[string]*Vote{}
+		s.tallies[s.CurrentStep] = newTally(s.Current())
+		change.Steps = []int{s.CurrentStep}
+		change.ResetStep = true
+	case ActionEnd:
+		s.closeVoting(s.CurrentStep)
+		s.Status, s.EndedAt = StatusEnded, now
+		change.Steps = []int{s.CurrentStep}
+	default:
+		return nil, Errorf(EINVALIDREQUEST, "%q is not an action (start, next, prev, goto, open, close, reveal, hide, reset, timer, end)", cmd.Action)
+	}
+	return change, nil
+}
+
+// Expired reports whether the current step's countdown has run out while
+// voting is still open; the owner then applies ActionExpire.
+func (s *Session) Expired(now time.Time) bool {
+	st := &s.Steps[s.CurrentStep]
+	return s.Status == StatusLive && st.Voting == VotingOpen && !st.Deadline.IsZero() && !now.Before(st.Deadline)
+}
+
+func (s *Session) start(now time.Time) {
+	s.Status, s.StartedAt = StatusLive, now
+}
+
+func (s *Session) target(cmd Command) (int, error) {
+	target := s.CurrentStep
+	switch cmd.Action {
+	case ActionNext:
+		if s.Status == StatusLobby {
+			return s.CurrentStep, nil // the first "next" starts the session on the first step
+		}
+		target++
+	case ActionPrev:
+		target--
+	case ActionGoto:
+		if cmd.Step == nil {
+			return 0, Errorf(EINVALIDREQUEST, "goto needs a step")
+		}
+		target = *cmd.Step
+	}
+	switch {
+	case target >= len(s.Steps) && cmd.Action == ActionNext:
+		return 0, Errorf(EINVALIDACTION, "this is the last step")
+	case target < 0 && cmd.Action == ActionPrev:
+		return 0, Errorf(EINVALIDACTION, "this is the first step")
+	case target < 0 || target >= len(s.Steps):
+		return 0, Errorf(EINVALIDREQUEST, "there is no step %d; steps run from 0 to %d", target, len(s.Steps)-1)
+	}
+	return target, nil
+}
+
+// moveTo makes target the current step. Voting on the step left behind
+// closes, since participants only ever see the current step.
+func (s *Session) moveTo(target int, now time.Time) []int {
+	changed := []int{target}
+	if target != s.CurrentStep && s.closeVoting(s.CurrentStep) {
+		changed = append(changed, s.CurrentStep)
+	}
+	s.CurrentStep = target
+	return changed
+}
+
+func (s *Session) closeVoting(step int) bool {
+	st := &s.Steps[step]
+	if st.Voting != VotingOpen {
+		return false
+	}
+	st.Voting, st.Deadline = VotingClosed, time.Time{}
+	return true
+}
+
+func (s *Session) checkLiveVotable() error {
+	if s.Status != StatusLive {
+		return Errorf(EINVALIDACTION, "start the session first")
+	}
+	if !s.Current().Kind.Votable() {
+		return Errorf(EINVALIDACTION, "a %s step takes no votes", s.Current().Kind)
+	}
+	return nil
+}

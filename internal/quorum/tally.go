@@ -1,0 +1,170 @@
+package quorum
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// Value is a participant's answer to a step: an option index from 0 for a
+// choice step, a point from 1 to Points for a scale step, Text for a text step.
+type Value struct {
+	Number int
+	Text   string
+}
+
+// Tally is the running aggregate of one step's votes. It is updated vote by
+// vote, so a change of vote costs O(1) and no pass over all votes.
+type Tally struct {
+	Kind   StepKind
+	N      int   // number of votes
+	Counts []int // choice: per option; scale: per point (Counts[0] is point 1)
+	sum    float64
+	sumSq  float64
+	words  map[string]*WordCount // text: by normalised answer
+}
+
+// WordCount is one distinct text answer: the first spelling seen, and how many gave it.
+type WordCount struct {
+	Text  string `json:"text"`
+	Count int    `json:"count"`
+}
+
+func newTally(s *Step) *Tally {
+	t := &Tally{Kind: s.Kind}
+	switch s.Kind {
+	case KindChoice:
+		t.Counts = make([]int, len(s.Options))
+	case KindScale:
+		t.Counts = make([]int, s.Points)
+	case KindText:
+		t.words = map[string]*WordCount{}
+	}
+	return t
+}
+
+func (t *Tally) add(v Value, delta int) {
+	t.N += delta
+	switch t.Kind {
+	case KindChoice:
+		t.Counts[v.Number] += delta
+	case KindScale:
+		t.Counts[v.Number-1] += delta
+		x := float64(v.Number)
+		t.sum += float64(delta) * x
+		t.sumSq += float64(delta) * x * x
+	case KindText:
+		key := NormalizeText(v.Text)
+		w := t.words[key]
+		if w == nil {
+			w = &WordCount{Text: v.Text}
+			t.words[key] = w
+		}
+		w.Count += delta
+		if w.Count == 0 {
+			delete(t.words, key)
+		}
+	}
+}
+
+// Mean is the average scale point, 0 without votes.
+func (t *Tally) Mean() float64 {
+	if t.N == 0 {
+		return 0
+	}
+	return t.sum / float64(t.N)
+}
+
+// StdDev is the population standard deviation of the scale points: how spread
+// the room is, not an estimate for a larger population.
+func (t *Tally) StdDev() float64 {
+	if t.N == 0 {
+		return 0
+	}
+	mean := t.Mean()
+	return math.Sqrt(math.Max(0, t.sumSq/float64(t.N)-mean*mean))
+}
+
+// Words returns the distinct text answers, most given first, at most limit of them.
+func (t *Tally) Words(limit int) []WordCount {
+	out := make([]WordCount, 0, len(t.words))
+	for _, w := range t.words {
+		out = append(out, *w)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Text < out[j].Text
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out
+}
+
+// NormalizeText folds answers that mean the same word together: case,
+// surrounding punctuation and runs of spaces do not count.
+func NormalizeText(s string) string {
+	s = strings.ToLower(strings.Join(strings.Fields(s), " "))
+	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
+}
+
+// ProfileEntry is the room's position on one dimension for one series, on a
+// scale from -1 (the left pole) to +1 (the right pole), so that 5- and 7-point
+// scales pool.
+type ProfileEntry struct {
+	Dimension string  `json:"dimension"`
+	Series    string  `json:"series"`
+	Left      string  `json:"left"`
+	Right     string  `json:"right"`
+	Mean      float64 `json:"mean"`
+	Spread    float64 `json:"spread"`
+	N         int     `json:"n"`
+}
+
+type profileAcc struct {
+	entry     ProfileEntry
+	sum, sumSq float64
+}
+
+// Profile aggregates the scale steps that carry a dimension, in agenda order
+// of first appearance of each dimension and series.
+func (s *Session) Profile() []ProfileEntry {
+	type key struct{ dimension, series string }
+	accs := map[key]*profileAcc{}
+	var order []key
+	for i := range s.Agenda.Steps {
+		step := &s.Agenda.Steps[i]
+		if step.Kind != KindScale || step.Dimension == "" {
+			continue
+		}
+		k := key{step.Dimension, step.Series}
+		acc := accs[k]
+		if acc == nil {
+			acc = &profileAcc{entry: ProfileEntry{Dimension: step.Dimension, Series: step.Series, Left: step.Left, Right: step.Right}}
+			accs[k] = acc
+			order = append(order, k)
+		}
+		t := s.tallies[i]
+		// Map point p of an n-point scale to (p-1)/(n-1)*2-1 in [-1, 1].
+		scale := 2 / float64(step.Points-1)
+		for p, c := range t.Counts {
+			x := float64(p)*scale - 1
+			acc.sum += float64(c) * x
+			acc.sumSq += float64(c) * x * x
+		}
+		acc.entry.N += t.N
+	}
+	out := make([]ProfileEntry, 0, len(order))
+	for _, k := range order {
+		acc := accs[k]
+		if n := float64(acc.entry.N); n > 0 {
+			acc.entry.Mean = acc.sum / n
+			acc.entry.Spread = math.Sqrt(math.Max(0, acc.sumSq/n-acc.entry.Mean*acc.entry.Mean))
+		}
+		out = append(out, acc.entry)
+	}
+	return out
+}
