@@ -528,7 +528,15 @@ func (s *Session) checkLiveVotable() error {
 		return Errorf(EINVALIDACTION, "start the session first")
 	}
 	if !s.Current().Kind.Votable() {
-		return Errorf(EINVALIDACTION, "a %s step takes no votes", s.Current().Kind)
+		return Errorf(EINVALIDACTION, "%s step takes no votes", s.Current().Kind.withArticle())
 	}
 	return nil
+}
+
+// VoteOf returns a participant's current vote on a step.
+func (s *Session) VoteOf(step int, participantID string) (Vote, bool) {
+	if v := s.votes[step][participantID]; v != nil {
+		return *v, true
+	}
+	return Vote{}, false
 }

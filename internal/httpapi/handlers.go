@@ -1,0 +1,213 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/quorum-workshop/quorum/internal/quorum"
+)
+
+type agendaSummary struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Steps int    `json:"steps"`
+}
+
+func (s *Server) listAgendas(c *fiber.Ctx) error {
+	out := []agendaSummary{}
+	for _, a := range quorum.BuiltinAgendas() {
+		out = append(out, agendaSummary{ID: a.ID, Title: a.Title, Steps: len(a.Steps)})
+	}
+	return c.JSON(fiber.Map{"agendas": out})
+}
+
+func (s *Server) getAgenda(c *fiber.Ctx) error {
+	a, err := quorum.BuiltinAgenda(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(a)
+}
+
+// decodeBody reads a JSON object body strictly enough to catch mistakes:
+// malformed JSON and fields of the wrong type are told apart.
+func decodeBody(c *fiber.Ctx, v any) error {
+	body := bytes.TrimSpace(c.Body())
+	if len(body) == 0 {
+		return quorum.Errorf(quorum.EINVALIDJSON, "the request needs a JSON body")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return quorum.Errorf(quorum.EINVALIDREQUEST, "field %q has the wrong type (got %s)", typeErr.Field, typeErr.Value)
+		}
+		return quorum.Errorf(quorum.EINVALIDJSON, "the body is not valid JSON")
+	}
+	return nil
+}
+
+type createRequest struct {
+	Agenda   json.RawMessage `json:"agenda"`
+	Title    string          `json:"title"`
+	Password string          `json:"password"`
+}
+
+type createResponse struct {
+	ID        string     `json:"id"`
+	Code      string     `json:"code"`
+	HostKey   string     `json:"hostKey"`
+	ScreenKey string     `json:"screenKey"`
+	URLs      createURLs `json:"urls"`
+}
+
+type createURLs struct {
+	Host   string `json:"host"`
+	Screen string `json:"screen"`
+	Join   string `json:"join"`
+}
+
+func (s *Server) createSession(c *fiber.Ctx) error {
+	var req createRequest
+	if err := decodeBody(c, &req); err != nil {
+		return err
+	}
+	if s.cfg.HostPassword != "" && subtle.ConstantTimeCompare([]byte(req.Password), []byte(s.cfg.HostPassword)) != 1 {
+		return quorum.Errorf(quorum.EUNAUTHORIZED, "creating a session on this server needs the host password")
+	}
+	agenda, err := agendaFrom(req.Agenda)
+	if err != nil {
+		return err
+	}
+	session, creds, err := quorum.NewSession(agenda, req.Title, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := s.store.CreateSession(c.UserContext(), session); err != nil {
+		return err
+	}
+	base := s.baseURL(c)
+	// Keys go in the fragment: browsers never send it, so no server or proxy logs it.
+	return c.Status(fiber.StatusCreated).JSON(createResponse{
+		ID:        session.ID,
+		Code:      session.Code,
+		HostKey:   creds.HostKey,
+		ScreenKey: creds.ScreenKey,
+		URLs: createURLs{
+			Host:   base + "/host/" + session.ID + "#key=" + creds.HostKey,
+			Screen: base + "/screen/" + session.ID + "#key=" + creds.ScreenKey,
+			Join:   base + "/j/" + session.Code,
+		},
+	})
+}
+
+// agendaFrom takes a built-in agenda's id or a whole agenda document.
+func agendaFrom(raw json.RawMessage) (*quorum.Agenda, error) {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0 || bytes.Equal(raw, []byte("null")):
+		return nil, quorum.Errorf(quorum.EINVALIDREQUEST, `"agenda" is required: a built-in agenda's id or an agenda document`)
+	case raw[0] == '"':
+		var id string
+		if err := json.Unmarshal(raw, &id); err != nil {
+			return nil, quorum.Errorf(quorum.EINVALIDREQUEST, `"agenda" is not a valid string`)
+		}
+		return quorum.BuiltinAgenda(id)
+	case raw[0] == '{':
+		return quorum.ParseAgenda(raw)
+	default:
+		return nil, quorum.Errorf(quorum.EINVALIDREQUEST, `"agenda" must be a built-in agenda's id or an agenda document`)
+	}
+}
+
+type joinRequest struct {
+	Code    string `json:"code"`
+	Name    string `json:"name"`
+	Segment string `json:"segment"`
+}
+
+func (s *Server) join(c *fiber.Ctx) error {
+	var req joinRequest
+	if err := decodeBody(c, &req); err != nil {
+		return err
+	}
+	code, err := quorum.NormalizeJoinCode(req.Code)
+	if err != nil {
+		return err
+	}
+	id, err := s.store.FindSessionByCode(c.UserContext(), code)
+	if err != nil {
+		return err
+	}
+	res, err := s.hub.Join(c.UserContext(), id, req.Name, req.Segment)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(res)
+}
+
+// hostKey reads the host key from "Authorization: Bearer <key>", the one
+// place it travels outside the URL fragment.
+func hostKey(c *fiber.Ctx) (string, error) {
+	auth := c.Get(fiber.HeaderAuthorization)
+	key, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok || strings.TrimSpace(key) == "" {
+		return "", quorum.Errorf(quorum.EUNAUTHORIZED, "send the host key as Authorization: Bearer <key>")
+	}
+	return strings.TrimSpace(key), nil
+}
+
+func (s *Server) sessionState(c *fiber.Ctx) error {
+	key, err := hostKey(c)
+	if err != nil {
+		return err
+	}
+	state, err := s.hub.HostState(c.UserContext(), c.Params("id"), key)
+	if err != nil {
+		return err
+	}
+	return c.JSON(state)
+}
+
+func (s *Server) action(c *fiber.Ctx) error {
+	key, err := hostKey(c)
+	if err != nil {
+		return err
+	}
+	var cmd quorum.Command
+	if err := decodeBody(c, &cmd); err != nil {
+		return err
+	}
+	if cmd.Action == quorum.ActionExpire {
+		return quorum.Errorf(quorum.EINVALIDREQUEST, "expire is the timer's own action; use close")
+	}
+	if err := s.hub.Act(c.UserContext(), c.Params("id"), key, cmd); err != nil {
+		return err
+	}
+	state, err := s.hub.HostState(c.UserContext(), c.Params("id"), key)
+	if err != nil {
+		return err
+	}
+	return c.JSON(state)
+}
+
+func (s *Server) qrCode(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	defer cancel()
+	code, err := s.hub.JoinCode(ctx, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	svg, err := qrSVG(s.baseURL(c) + "/j/" + code)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "image/svg+xml")
+	c.Set(fiber.HeaderCacheControl, "private, max-age=300")
+	return c.Send(svg)
+}

@@ -1,0 +1,227 @@
+// Package httpapi serves Quorum's HTTP API, its WebSocket endpoint and the
+// embedded frontend with Fiber.
+package httpapi
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net"
+	"net/url"
+	"path"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/websocket/v2"
+	"github.com/quorum-workshop/quorum/frontend"
+	"github.com/quorum-workshop/quorum/internal/quorum"
+	"github.com/quorum-workshop/quorum/internal/realtime"
+)
+
+// Store is what the HTTP layer needs of the database directly; everything
+// about a running session goes through its room.
+type Store interface {
+	CreateSession(ctx context.Context, s *quorum.Session) error
+	FindSessionByCode(ctx context.Context, code string) (string, error)
+	Ping(ctx context.Context) error
+}
+
+// Config is the HTTP side of the server's settings.
+type Config struct {
+	PublicURL      string   // base of join links and QR codes behind a proxy; empty: the request's own
+	AllowedOrigins []string // origins besides the server's own that may open WebSockets
+	HostPassword   string   // if set, creating a session needs it
+	Logger         *slog.Logger
+}
+
+// Server is the Fiber application and what it serves.
+type Server struct {
+	app      *fiber.App
+	store    Store
+	hub      *realtime.Hub
+	cfg      Config
+	log      *slog.Logger
+	draining atomic.Bool
+}
+
+// Request limits.
+const (
+	maxBodyBytes    = quorum.MaxAgendaBytes + 16<<10
+	requestTimeout  = 10 * time.Second
+	wsBufferBytes   = 1024
+	readBufferBytes = 8192 // request line and headers
+)
+
+// New builds the server. Call Listener to serve.
+func New(store Store, hub *realtime.Hub, cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	s := &Server{store: store, hub: hub, cfg: cfg, log: cfg.Logger}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "Quorum",
+		BodyLimit:             maxBodyBytes,
+		ReadBufferSize:        readBufferBytes,
+		ReadTimeout:           requestTimeout,
+		WriteTimeout:          requestTimeout,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
+	})
+	s.routes()
+	return s
+}
+
+// App returns the Fiber application, for tests.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listener serves on ln until Shutdown.
+func (s *Server) Listener(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Drain makes /readyz answer 503 so that a load balancer stops sending
+// traffic before the shutdown.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// Shutdown stops the HTTP listener and waits for requests in flight. The
+// hub's WebSockets are closed by the hub's own Shutdown.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+func (s *Server) routes() {
+	app := s.app
+	app.Use(s.logRequests, securityHeaders)
+
+	app.Get("/livez", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Get("/readyz", s.readyz)
+
+	api := app.Group("/api")
+	api.Get("/agendas", s.listAgendas)
+	api.Get("/agendas/:id", s.getAgenda)
+	api.Post("/sessions", s.createSession)
+	api.Post("/join", s.join)
+	api.Get("/sessions/:id", s.sessionState)
+	api.Post("/sessions/:id/actions", s.action)
+	api.Get("/sessions/:id/qr.svg", s.qrCode)
+
+	app.Get("/ws", s.checkOrigin, websocket.New(func(c *websocket.Conn) { s.hub.ServeWS(c.Conn) }, websocket.Config{
+		HandshakeTimeout: 10 * time.Second,
+		ReadBufferSize:   wsBufferBytes,
+		WriteBufferSize:  wsBufferBytes,
+	}))
+
+	app.Get("/", s.page("index.html"))
+	app.Get("/join", s.page("join.html"))
+	app.Get("/j/:code", s.page("join.html"))
+	app.Get("/host", s.page("host.html"))
+	app.Get("/host/:id", s.page("console.html"))
+	app.Get("/screen/:id", s.page("screen.html"))
+	app.Get("/static/*", s.static)
+}
+
+func (s *Server) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		// Let the error handler write the response so the line logs its status.
+		if herr := s.app.ErrorHandler(c, err); herr != nil {
+			return herr
+		}
+	}
+	s.log.Info("request", append(logAttrs(c), slog.Duration("duration", time.Since(start)))...)
+	return nil
+}
+
+// contentSecurityPolicy allows nothing but the server's own origin and no
+// inline script.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", contentSecurityPolicy)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set("X-Frame-Options", "DENY")
+	return c.Next()
+}
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	if s.draining.Load() {
+		return quorum.Errorf(quorum.EUNAVAILABLE, "the server is shutting down")
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Error("readiness check failed", "err", err)
+		return quorum.Errorf(quorum.EUNAVAILABLE, "the database is not answering")
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+// checkOrigin lets a browser open a WebSocket only from the server's own
+// origin, the public URL's, or an allowed one; gofiber/websocket would
+// accept every origin. Clients that send no Origin (not browsers) pass.
+func (s *Server) checkOrigin(c *fiber.Ctx) error {
+	origin := c.Get(fiber.HeaderOrigin)
+	if origin == "" || s.originAllowed(origin, c.Hostname()) {
+		return c.Next()
+	}
+	return quorum.Errorf(quorum.EFORBIDDEN, "WebSocket connections from %s are not allowed; see --allowed-origins", origin)
+}
+
+func (s *Server) originAllowed(origin, host string) bool {
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Host, host) {
+		return true
+	}
+	if s.cfg.PublicURL != "" {
+		if pu, err := url.Parse(s.cfg.PublicURL); err == nil && strings.EqualFold(pu.Scheme+"://"+pu.Host, origin) {
+			return true
+		}
+	}
+	for _, allowed := range s.cfg.AllowedOrigins {
+		if strings.EqualFold(strings.TrimRight(allowed, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// baseURL is where people reach the server: the public URL if set, else the
+// address this request came to.
+func (s *Server) baseURL(c *fiber.Ctx) string {
+	if s.cfg.PublicURL != "" {
+		return s.cfg.PublicURL
+	}
+	return c.BaseURL()
+}
+
+func (s *Server) page(name string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		data, err := fs.ReadFile(frontend.Files, name)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+		c.Type("html", "utf-8")
+		return c.Send(data)
+	}
+}
+
+func (s *Server) static(c *fiber.Ctx) error {
+	name := path.Clean(c.Params("*"))
+	data, err := fs.ReadFile(frontend.Files, name)
+	if err != nil || strings.HasSuffix(name, ".go") {
+		return quorum.Errorf(quorum.ENOTFOUND, "there is nothing at this address")
+	}
+	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+		c.Set(fiber.HeaderContentType, ct)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return c.Send(data)
+}

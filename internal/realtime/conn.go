@@ -1,0 +1,158 @@
+package realtime
+
+import (
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fasthttp/websocket"
+)
+
+// conn is one WebSocket client. The Fiber handler goroutine reads; one writer
+// goroutine owns every write except the library's own control frames.
+type conn struct {
+	ws   *websocket.Conn
+	cfg  *Config
+	role Role
+
+	participantID string // participant connections only
+
+	// outbox holds state messages, acks and errors in order. It is bounded: a
+	// client that lets it fill is closed with CloseTooSlow, never waited for.
+	outbox chan *websocket.PreparedMessage
+	// results holds only the newest live-results update; a newer one replaces
+	// an unsent older one instead of queueing behind it.
+	results      atomic.Pointer[websocket.PreparedMessage]
+	resultsReady chan struct{}
+
+	closing   chan struct{} // closed by kick: the writer sends a close frame and stops
+	closeOnce sync.Once
+	closeCode int
+	closeText string
+	writerOut chan struct{} // closed when the writer has stopped
+}
+
+func newConn(ws *websocket.Conn, cfg *Config) *conn {
+	return &conn{
+		ws:           ws,
+		cfg:          cfg,
+		outbox:       make(chan *websocket.PreparedMessage, cfg.OutboxSize),
+		resultsReady: make(chan struct{}, 1),
+		closing:      make(chan struct{}),
+		writerOut:    make(chan struct{}),
+	}
+}
+
+// send queues a message without ever blocking the caller (a room).
+func (c *conn) send(pm *websocket.PreparedMessage) {
+	if pm == nil {
+		return
+	}
+	select {
+	case c.outbox <- pm:
+	default:
+		c.kick(CloseTooSlow, "connection too slow to keep up with messages")
+	}
+}
+
+// setResults replaces the pending live-results update.
+func (c *conn) setResults(pm *websocket.PreparedMessage) {
+	c.results.Store(pm)
+	select {
+	case c.resultsReady <- struct{}{}:
+	default:
+	}
+}
+
+// kick closes the connection with a code; the first call wins.
+func (c *conn) kick(code int, text string) {
+	c.closeOnce.Do(func() {
+		c.closeCode, c.closeText = code, text
+		close(c.closing)
+	})
+}
+
+// writeLoop is the only writer of data frames. Queued messages go before the
+// pending results so that a client always has the state a results update
+// refers to.
+func (c *conn) writeLoop() {
+	defer close(c.writerOut)
+	ping := time.NewTicker(c.cfg.PingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case pm := <-c.outbox:
+			if !c.write(pm) {
+				return
+			}
+			continue
+		case <-c.closing:
+			c.writeClose()
+			return
+		default:
+		}
+		select {
+		case pm := <-c.outbox:
+			if !c.write(pm) {
+				return
+			}
+		case <-c.resultsReady:
+			if pm := c.results.Swap(nil); pm != nil && !c.write(pm) {
+				return
+			}
+		case <-ping.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.cfg.WriteTimeout)); err != nil {
+				c.fail()
+				return
+			}
+		case <-c.closing:
+			c.writeClose()
+			return
+		}
+	}
+}
+
+func (c *conn) write(pm *websocket.PreparedMessage) bool {
+	if err := c.ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
+		c.fail()
+		return false
+	}
+	if err := c.ws.WritePreparedMessage(pm); err != nil {
+		c.fail()
+		return false
+	}
+	return true
+}
+
+// fail ends a connection whose writes fail: closing the socket stops the reader too.
+func (c *conn) fail() {
+	c.kick(websocket.CloseAbnormalClosure, "")
+	c.ws.Close()
+}
+
+func (c *conn) writeClose() {
+	if c.closeCode != websocket.CloseAbnormalClosure {
+		msg := websocket.FormatCloseMessage(c.closeCode, c.closeText)
+		_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.cfg.WriteTimeout))
+	}
+	// Closing the socket ends the reader's ReadMessage at once; the client
+	// has the close frame, and lingering for its reply only holds resources.
+	c.ws.Close()
+}
+
+// prepare encodes a message once for any number of connections.
+func prepare(log *slog.Logger, v any) *websocket.PreparedMessage {
+	data, err := json.Marshal(v)
+	if err != nil {
+		log.Error("encode message", "err", err) // a bug: every message type marshals
+		return nil
+	}
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, data)
+	if err != nil {
+		log.Error("prepare message", "err", err)
+		return nil
+	}
+	return pm
+}

@@ -1,0 +1,412 @@
+// Package realtime runs the live side of Quorum: one room per session that
+// owns its state, and the WebSocket connections of hosts, screens and
+// participants.
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/quorum-workshop/quorum/internal/quorum"
+)
+
+// Store is what the rooms need of the database.
+type Store interface {
+	LoadSession(ctx context.Context, id string) (*quorum.Session, error)
+	// Commit makes records durable, in order, and returns only once they are.
+	Commit(ctx context.Context, records []quorum.Record) error
+}
+
+// Config holds the connection limits, with named defaults.
+type Config struct {
+	BroadcastInterval time.Duration // at most one live-results update per session per interval
+	WriteTimeout      time.Duration // deadline of every write
+	PingInterval      time.Duration // how often the server pings
+	PongTimeout       time.Duration // a connection silent for this long is dead
+	HelloTimeout      time.Duration // time to send the hello after connecting
+	IdleRoomTimeout   time.Duration // a room with no connections is unloaded after this
+	MaxMessageBytes   int64         // the largest frame a client may send
+	OutboxSize        int           // queued messages per connection before it is too slow
+	JoinURL           func(code string) string
+	Logger            *slog.Logger
+}
+
+// Defaults for Config's zero fields.
+const (
+	DefaultBroadcastInterval = 100 * time.Millisecond
+	DefaultWriteTimeout      = 10 * time.Second
+	DefaultPingInterval      = 25 * time.Second
+	DefaultPongTimeout       = 60 * time.Second
+	DefaultHelloTimeout      = 10 * time.Second
+	DefaultIdleRoomTimeout   = 10 * time.Minute
+	DefaultMaxMessageBytes   = 4096
+	DefaultOutboxSize        = 64
+)
+
+func (c *Config) setDefaults() {
+	set := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	set(&c.BroadcastInterval, DefaultBroadcastInterval)
+	set(&c.WriteTimeout, DefaultWriteTimeout)
+	set(&c.PingInterval, DefaultPingInterval)
+	set(&c.PongTimeout, DefaultPongTimeout)
+	set(&c.HelloTimeout, DefaultHelloTimeout)
+	set(&c.IdleRoomTimeout, DefaultIdleRoomTimeout)
+	if c.MaxMessageBytes <= 0 {
+		c.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if c.OutboxSize <= 0 {
+		c.OutboxSize = DefaultOutboxSize
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Hub finds or loads the room of a session and tracks every connection, since
+// fasthttp does not track hijacked ones for shutdown.
+type Hub struct {
+	store Store
+	cfg   Config
+	log   *slog.Logger
+
+	mu       sync.Mutex
+	rooms    map[string]*roomEntry
+	conns    map[*conn]struct{}
+	closing  bool
+	handlers sync.WaitGroup
+}
+
+// roomEntry lets concurrent callers wait for one load of a session.
+type roomEntry struct {
+	ready chan struct{}
+	room  *Room
+	err   error
+}
+
+// NewHub returns a hub that loads sessions from store.
+func NewHub(store Store, cfg Config) *Hub {
+	cfg.setDefaults()
+	return &Hub{store: store, cfg: cfg, log: cfg.Logger, rooms: map[string]*roomEntry{}, conns: map[*conn]struct{}{}}
+}
+
+// room returns the running room of a session, loading it on first use.
+func (h *Hub) room(ctx context.Context, id string) (*Room, error) {
+	h.mu.Lock()
+	if h.closing {
+		h.mu.Unlock()
+		return nil, quorum.Errorf(quorum.EUNAVAILABLE, "the server is shutting down")
+	}
+	e := h.rooms[id]
+	if e == nil {
+		e = &roomEntry{ready: make(chan struct{})}
+		h.rooms[id] = e
+		h.mu.Unlock()
+		s, err := h.store.LoadSession(ctx, id)
+		h.mu.Lock()
+		if err != nil {
+			e.err = err
+			delete(h.rooms, id)
+		} else {
+			e.room = newRoom(h, s)
+			go e.room.run()
+		}
+		close(e.ready)
+	}
+	h.mu.Unlock()
+	select {
+	case <-e.ready:
+		return e.room, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// evict removes an idle room; false if it is shutting down anyway.
+func (h *Hub) evict(r *Room) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	if e := h.rooms[r.id]; e != nil && e.room == r {
+		delete(h.rooms, r.id)
+	}
+	return true
+}
+
+// withRoom calls f on the session's room, again on a fresh room if the first
+// stopped before it could take the call.
+func withRoom[T any](ctx context.Context, h *Hub, id string, f func(r *Room) (T, error)) (T, error) {
+	for {
+		r, err := h.room(ctx, id)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		v, err := f(r)
+		if !errors.Is(err, errRoomGone) {
+			return v, err
+		}
+	}
+}
+
+// JoinResult is what a new participant needs to connect.
+type JoinResult struct {
+	SessionID     string `json:"sessionId"`
+	ParticipantID string `json:"participantId"`
+	Token         string `json:"token"`
+}
+
+// Join admits a participant to a session; it answers after the join is committed.
+func (h *Hub) Join(ctx context.Context, sessionID, name, segment string) (JoinResult, error) {
+	return withRoom(ctx, h, sessionID, func(r *Room) (JoinResult, error) {
+		return call(ctx, r, func(b *batch, reply func(JoinResult, error)) {
+			p, token, err := r.session.Join(name, segment, b.now)
+			if err != nil {
+				reply(JoinResult{}, err)
+				return
+			}
+			b.records = append(b.records, quorum.JoinRecord{Participant: *p})
+			b.resultsChanged = true
+			b.then(func(err error) { reply(JoinResult{SessionID: sessionID, ParticipantID: p.ID, Token: token}, err) })
+		})
+	})
+}
+
+// Act applies a host command given with the host key, as the host's
+// WebSocket does.
+func (h *Hub) Act(ctx context.Context, sessionID, hostKey string, cmd quorum.Command) error {
+	_, err := withRoom(ctx, h, sessionID, func(r *Room) (struct{}, error) {
+		return call(ctx, r, func(b *batch, reply func(struct{}, error)) {
+			if !quorum.SecretMatches(hostKey, r.session.HostKeyHash) {
+				reply(struct{}{}, errHostKey)
+				return
+			}
+			r.act(b, cmd, func(err error) { reply(struct{}{}, err) })
+		})
+	})
+	return err
+}
+
+// HostState returns the host's view of a session, given the host key.
+func (h *Hub) HostState(ctx context.Context, sessionID, hostKey string) (*StateMsg, error) {
+	return withRoom(ctx, h, sessionID, func(r *Room) (*StateMsg, error) {
+		return call(ctx, r, func(b *batch, reply func(*StateMsg, error)) {
+			if !quorum.SecretMatches(hostKey, r.session.HostKeyHash) {
+				reply(nil, errHostKey)
+				return
+			}
+			reply(r.stateFor(RoleHost, b.now), nil)
+		})
+	})
+}
+
+var errHostKey = quorum.Errorf(quorum.EUNAUTHORIZED, "the host key is missing or wrong")
+
+// ServeWS runs one WebSocket connection until it ends. It blocks for the
+// connection's whole life, as gofiber/websocket requires.
+func (h *Hub) ServeWS(ws *websocket.Conn) {
+	c := newConn(ws, &h.cfg)
+	if !h.track(c) {
+		closeNow(ws, CloseServiceRestart, "server restarting", h.cfg.WriteTimeout)
+		return
+	}
+	defer h.untrack(c)
+	ws.SetReadLimit(h.cfg.MaxMessageBytes)
+
+	room, in, ok := h.hello(c)
+	if !ok {
+		return
+	}
+	go c.writeLoop()
+	h.readLoop(c, room, in)
+	// The reader has stopped: detach, then stop the writer.
+	ctx := context.Background()
+	_ = room.submit(ctx, func(b *batch) { room.detach(b, c) })
+	c.kick(websocket.CloseNormalClosure, "")
+	<-c.writerOut
+}
+
+// hello reads and checks the first frame, then attaches the connection to
+// its session's room.
+func (h *Hub) hello(c *conn) (*Room, *Inbound, bool) {
+	ws := c.ws
+	_ = ws.SetReadDeadline(time.Now().Add(h.cfg.HelloTimeout))
+	_, data, err := ws.ReadMessage()
+	if err != nil {
+		var netErr interface{ Timeout() bool }
+		if errors.As(err, &netErr) && netErr.Timeout() {
+			closeNow(ws, CloseHelloTimeout, "no hello in time", h.cfg.WriteTimeout)
+		}
+		return nil, nil, false
+	}
+	var in Inbound
+	if err := json.Unmarshal(data, &in); err != nil || in.Type != "hello" {
+		closeNow(ws, CloseBadHello, "the first message must be a hello", h.cfg.WriteTimeout)
+		return nil, nil, false
+	}
+	if in.Role != RoleParticipant && in.Role != RoleHost && in.Role != RoleScreen {
+		closeNow(ws, CloseBadHello, "role must be participant, screen or host", h.cfg.WriteTimeout)
+		return nil, nil, false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.HelloTimeout)
+	defer cancel()
+	room, err := withRoom(ctx, h, in.Session, func(r *Room) (*Room, error) {
+		_, err := call(ctx, r, func(b *batch, reply func(struct{}, error)) { r.attach(b, c, &in, reply) })
+		return r, err
+	})
+	if err != nil {
+		code, text := CloseInternal, "internal error"
+		switch quorum.ErrorCode(err) {
+		case quorum.ESESSIONNOTFOUND:
+			code, text = CloseNotFound, "no such session"
+		case quorum.EUNAUTHORIZED:
+			code, text = CloseUnauthorized, quorum.ErrorMessage(err)
+		case quorum.EUNAVAILABLE:
+			code, text = CloseServiceRestart, "server restarting"
+		default:
+			h.log.Error("attach failed", "session", in.Session, "err", err)
+		}
+		closeNow(ws, code, text, h.cfg.WriteTimeout)
+		return nil, nil, false
+	}
+	return room, &in, true
+}
+
+func (h *Hub) readLoop(c *conn, room *Room, hello *Inbound) {
+	ws := c.ws
+	alive := func() { _ = ws.SetReadDeadline(time.Now().Add(h.cfg.PongTimeout)) }
+	alive()
+	ws.SetPongHandler(func(string) error { alive(); return nil })
+	ctx := context.Background()
+	for {
+		mt, data, err := ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		alive()
+		if mt != websocket.TextMessage {
+			c.send(room.prepare(errorMsg("", quorum.Errorf(quorum.EINVALIDJSON, "send JSON in text frames"))))
+			continue
+		}
+		in := new(Inbound)
+		if err := json.Unmarshal(data, in); err != nil {
+			c.send(room.prepare(errorMsg("", decodeError(err))))
+			continue
+		}
+		var j job
+		switch {
+		case in.Type == "vote" && c.role == RoleParticipant:
+			j = func(b *batch) { room.vote(b, c, in) }
+		case in.Type == "action" && c.role == RoleHost:
+			j = func(b *batch) {
+				cmd := quorum.Command{Action: in.Action, Step: in.Step, Seconds: in.Seconds}
+				room.act(b, cmd, func(err error) {
+					if err != nil {
+						c.send(room.prepare(errorMsg(in.ID, err)))
+						return
+					}
+					c.send(room.prepare(DoneMsg{Type: "done", ID: in.ID, Action: in.Action}))
+				})
+			}
+		case in.Type == "vote" || in.Type == "action":
+			c.send(room.prepare(errorMsg(in.ID, quorum.Errorf(quorum.EFORBIDDEN, "a %s connection cannot send %s messages", c.role, in.Type))))
+			continue
+		case in.Type == "hello":
+			c.send(room.prepare(errorMsg(in.ID, quorum.Errorf(quorum.EINVALIDREQUEST, "this connection has already said hello"))))
+			continue
+		default:
+			c.send(room.prepare(errorMsg(in.ID, quorum.Errorf(quorum.EUNKNOWNMESSAGE, "unknown message type %q (hello, vote, action)", in.Type))))
+			continue
+		}
+		if err := room.submit(ctx, j); err != nil {
+			return // the room stopped: the server is shutting down
+		}
+	}
+}
+
+// decodeError turns a JSON error into a message a client developer understands.
+func decodeError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return quorum.Errorf(quorum.EINVALIDREQUEST, "field %q has the wrong type (got %s)", typeErr.Field, typeErr.Value)
+	}
+	return quorum.Errorf(quorum.EINVALIDJSON, "the message is not valid JSON")
+}
+
+func closeNow(ws *websocket.Conn, code int, text string, timeout time.Duration) {
+	_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(timeout))
+	ws.Close()
+}
+
+func (h *Hub) track(c *conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	h.conns[c] = struct{}{}
+	h.handlers.Add(1)
+	return true
+}
+
+func (h *Hub) untrack(c *conn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+	h.handlers.Done()
+}
+
+// Shutdown closes every connection with 1012 so clients reconnect, waits for
+// their handlers, then lets every room commit what it accepted and stop.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	for c := range h.conns {
+		c.kick(CloseServiceRestart, "server restarting")
+	}
+	rooms := make([]*Room, 0, len(h.rooms))
+	for _, e := range h.rooms {
+		<-e.ready
+		if e.room != nil {
+			rooms = append(rooms, e.room)
+		}
+	}
+	h.mu.Unlock()
+
+	handlersDone := make(chan struct{})
+	go func() { h.handlers.Wait(); close(handlersDone) }()
+	select {
+	case <-handlersDone:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for _, r := range rooms {
+		close(r.quit)
+	}
+	for _, r := range rooms {
+		select {
+		case <-r.stopped:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// JoinCode returns a session's join code; it is public, like the QR code
+// that carries it.
+func (h *Hub) JoinCode(ctx context.Context, sessionID string) (string, error) {
+	return withRoom(ctx, h, sessionID, func(r *Room) (string, error) {
+		return call(ctx, r, func(b *batch, reply func(string, error)) { reply(r.session.Code, nil) })
+	})
+}

@@ -1,0 +1,207 @@
+package realtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/quorum-workshop/quorum/internal/quorum"
+)
+
+// Role is what a connection may see and do.
+type Role string
+
+const (
+	RoleParticipant Role = "participant" // votes; sees results only after the reveal
+	RoleScreen      Role = "screen"      // read-only; sees counts, and results after the reveal
+	RoleHost        Role = "host"        // full control; sees everything
+)
+
+// WebSocket close codes besides the standard ones. docs/protocol.md lists them.
+const (
+	CloseBadHello       = 4400 // the first frame was not a valid hello
+	CloseUnauthorized   = 4401 // the token or key is wrong
+	CloseNotFound       = 4404 // the session does not exist (or was deleted)
+	CloseHelloTimeout   = 4408 // no hello within the time limit
+	CloseTooSlow        = 4429 // the client did not read fast enough; reconnect
+	CloseServiceRestart = 1012 // the server is restarting; reconnect
+	CloseInternal       = 1011
+)
+
+// Inbound is every frame a client may send; Type says which fields apply.
+type Inbound struct {
+	Type string `json:"type"` // hello, vote, action
+
+	// hello
+	Role    Role   `json:"role,omitempty"`
+	Session string `json:"session,omitempty"`
+	Token   string `json:"token,omitempty"` // participant
+	Key     string `json:"key,omitempty"`   // host and screen
+
+	// vote and action: the client's message id, echoed in the reply
+	ID string `json:"id,omitempty"`
+
+	// vote
+	Step  *int            `json:"step,omitempty"`
+	Value json.RawMessage `json:"value,omitempty"`
+
+	// action
+	Action  quorum.Action `json:"action,omitempty"`
+	Seconds *int          `json:"seconds,omitempty"`
+}
+
+// parseValue reads a vote value: a whole number (choice, scale) or a string (text).
+func parseValue(raw json.RawMessage) (quorum.Value, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return quorum.Value{}, quorum.Errorf(quorum.EINVALIDVOTE, "a vote needs a value")
+	}
+	if raw[0] == '"' {
+		var text string
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return quorum.Value{}, quorum.Errorf(quorum.EINVALIDVOTE, "the value is not a valid string")
+		}
+		return quorum.Value{Text: text}, nil
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1e6 {
+		return quorum.Value{}, quorum.Errorf(quorum.EINVALIDVOTE, "the value must be a whole number or a string")
+	}
+	return quorum.Value{Number: int(f)}, nil
+}
+
+// valueJSON is a vote value as it appears on the wire.
+func valueJSON(step *quorum.Step, v quorum.Value) any {
+	if step.Kind == quorum.KindText {
+		return v.Text
+	}
+	return v.Number
+}
+
+// Counts are the room's numbers: who joined, who is connected, who voted on
+// the current step.
+type Counts struct {
+	Joined    int `json:"joined"`
+	Connected int `json:"connected"`
+	Voted     int `json:"voted"`
+}
+
+// StateMsg is the full state for one role. It is sent on connect and after
+// every state change, encoded once per role.
+type StateMsg struct {
+	Type    string       `json:"type"` // "state"
+	Session SessionView  `json:"session"`
+	Counts  Counts       `json:"counts"`
+	Step    *StepView    `json:"step"`              // nil in the lobby
+	Results *ResultsView `json:"results,omitempty"` // host always; others once revealed
+	Steps   []StepBrief  `json:"steps,omitempty"`   // host only: the agenda with each step's state
+}
+
+// SessionView is what every role knows of a session.
+type SessionView struct {
+	ID          string        `json:"id"`
+	Code        string        `json:"code"`
+	CodeDisplay string        `json:"codeDisplay"`
+	Title       string        `json:"title"`
+	Status      quorum.Status `json:"status"`
+	CurrentStep int           `json:"currentStep"`
+	StepCount   int           `json:"stepCount"`
+	Segments    []string      `json:"segments,omitempty"`
+	JoinURL     string        `json:"joinUrl,omitempty"` // host and screen
+}
+
+// StepView is the current step as a role sees it.
+type StepView struct {
+	Index       int             `json:"index"`
+	Kind        quorum.StepKind `json:"kind"`
+	Title       string          `json:"title"`
+	Body        string          `json:"body,omitempty"`
+	Notes       string          `json:"notes,omitempty"` // host only
+	Options     []string        `json:"options,omitempty"`
+	Left        string          `json:"left,omitempty"`
+	Right       string          `json:"right,omitempty"`
+	Points      int             `json:"points,omitempty"`
+	Dimension   string          `json:"dimension,omitempty"`
+	Series      string          `json:"series,omitempty"`
+	MaxLength   int             `json:"maxLength,omitempty"`
+	Voting      quorum.Voting   `json:"voting"`
+	Revealed    bool            `json:"revealed"`
+	Deadline    *time.Time      `json:"deadline,omitempty"`
+	RemainingMs int64           `json:"remainingMs,omitempty"` // from the server's clock, for clients whose clock is off
+}
+
+// StepBrief is one line of the host's agenda list.
+type StepBrief struct {
+	Kind     quorum.StepKind `json:"kind"`
+	Title    string          `json:"title"`
+	Voting   quorum.Voting   `json:"voting"`
+	Revealed bool            `json:"revealed"`
+	Votes    int             `json:"votes"`
+}
+
+// ResultsView is a step's aggregate. Which fields are set depends on Kind.
+type ResultsView struct {
+	Step    int                   `json:"step"`
+	Kind    quorum.StepKind       `json:"kind"`
+	N       int                   `json:"n"`
+	Counts  []int                 `json:"counts,omitempty"`  // choice: per option; scale: per point from 1
+	Correct *int                  `json:"correct,omitempty"` // choice with a correct option
+	Mean    *float64              `json:"mean,omitempty"`    // scale
+	StdDev  *float64              `json:"stdDev,omitempty"`  // scale, population
+	Words   []quorum.WordCount    `json:"words,omitempty"`   // text
+	Profile []quorum.ProfileEntry `json:"profile,omitempty"` // profile
+}
+
+// ResultsMsg is a coalesced live update of the current step's numbers.
+type ResultsMsg struct {
+	Type    string       `json:"type"` // "results"
+	Step    int          `json:"step"`
+	Counts  Counts       `json:"counts"`
+	Results *ResultsView `json:"results,omitempty"`
+}
+
+// WelcomeMsg is the first frame after a good hello.
+type WelcomeMsg struct {
+	Type        string             `json:"type"` // "welcome"
+	Role        Role               `json:"role"`
+	SessionID   string             `json:"session"`
+	Participant *ParticipantView   `json:"participant,omitempty"`
+	Votes       map[string]VoteAck `json:"votes,omitempty"` // participant: own votes by step index
+}
+
+// ParticipantView is what a participant knows of itself.
+type ParticipantView struct {
+	ID      string `json:"id"`
+	Name    string `json:"name,omitempty"`
+	Segment string `json:"segment,omitempty"`
+}
+
+// VoteAck confirms a committed vote: the client's id, the step, the value.
+type VoteAck struct {
+	Type  string `json:"type,omitempty"` // "ack"
+	ID    string `json:"id"`
+	Step  int    `json:"step"`
+	Value any    `json:"value"`
+}
+
+// DoneMsg confirms a committed host action.
+type DoneMsg struct {
+	Type   string        `json:"type"` // "done"
+	ID     string        `json:"id,omitempty"`
+	Action quorum.Action `json:"action"`
+}
+
+// ErrorMsg reports a refused frame. ID echoes the frame's id when it had one.
+type ErrorMsg struct {
+	Type    string           `json:"type"` // "error"
+	ID      string           `json:"id,omitempty"`
+	Code    string           `json:"code"`
+	Message string           `json:"message"`
+	Details []quorum.Problem `json:"problems,omitempty"`
+}
+
+func errorMsg(id string, err error) ErrorMsg {
+	return ErrorMsg{Type: "error", ID: id, Code: quorum.ErrorCode(err), Message: quorum.ErrorMessage(err), Details: quorum.ErrorProblems(err)}
+}

@@ -1,0 +1,451 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/quorum-workshop/quorum/internal/quorum"
+)
+
+// maxBatchRecords caps how much one room commits at once, so that a flood of
+// votes still gets acknowledged in steady slices.
+const maxBatchRecords = 4096
+
+// errRoomGone tells a caller that the room stopped before taking its job; it
+// retries on a fresh room.
+var errRoomGone = errors.New("room stopped")
+
+// job is work that runs in the room's goroutine and adds to the batch.
+type job func(b *batch)
+
+// batch is the work between two commits: the records to make durable, and
+// what to do once they are (acks, replies, broadcasts).
+type batch struct {
+	now            time.Time
+	records        []quorum.Record
+	after          []func(err error)
+	stateChanged   bool
+	resultsChanged bool
+}
+
+func (b *batch) then(f func(err error)) { b.after = append(b.after, f) }
+
+// Room owns one session: its state, its connections and its timers. Only the
+// room's goroutine touches them; everyone else sends it jobs.
+type Room struct {
+	hub     *Hub
+	id      string
+	session *quorum.Session
+	inbox   chan job
+	quit    chan struct{} // closed by the hub at shutdown
+	stopped chan struct{} // closed when the loop has exited
+
+	hosts         map[*conn]struct{}
+	screens       map[*conn]struct{}
+	participants  map[*conn]struct{}
+	byParticipant map[string][]*conn // connected participants, by id
+
+	resultsDirty bool
+	lastFlush    time.Time
+	flushTimer   *time.Timer
+	flushArmed   bool
+	deadline     *time.Timer
+	deadlineSet  bool
+	idleSince    time.Time
+}
+
+func newRoom(h *Hub, s *quorum.Session) *Room {
+	r := &Room{
+		hub:           h,
+		id:            s.ID,
+		session:       s,
+		inbox:         make(chan job, 1024),
+		quit:          make(chan struct{}),
+		stopped:       make(chan struct{}),
+		hosts:         map[*conn]struct{}{},
+		screens:       map[*conn]struct{}{},
+		participants:  map[*conn]struct{}{},
+		byParticipant: map[string][]*conn{},
+		flushTimer:    time.NewTimer(time.Hour),
+		deadline:      time.NewTimer(time.Hour),
+		idleSince:     time.Now(),
+	}
+	r.flushTimer.Stop()
+	r.deadline.Stop()
+	return r
+}
+
+// submit hands a job to the room without waiting for it to run.
+func (r *Room) submit(ctx context.Context, j job) error {
+	select {
+	case r.inbox <- j:
+		return nil
+	case <-r.stopped:
+		return errRoomGone
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// call runs a job and waits for the reply it sends after commit.
+func call[T any](ctx context.Context, r *Room, run func(b *batch, reply func(T, error))) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	var zero T
+	err := r.submit(ctx, func(b *batch) {
+		run(b, func(v T, err error) { done <- result{v, err} })
+	})
+	if err != nil {
+		return zero, err
+	}
+	select {
+	case res := <-done:
+		return res.v, res.err
+	case <-r.stopped:
+		// The reply, if any, was sent before the room stopped.
+		select {
+		case res := <-done:
+			return res.v, res.err
+		default:
+			return zero, errRoomGone
+		}
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
+}
+
+func (r *Room) run() {
+	defer close(r.stopped)
+	defer r.flushTimer.Stop()
+	defer r.deadline.Stop()
+	r.expireIfDue()
+	idle := time.NewTicker(r.hub.cfg.IdleRoomTimeout / 2)
+	defer idle.Stop()
+	for {
+		var flushC, deadlineC <-chan time.Time
+		if r.flushArmed {
+			flushC = r.flushTimer.C
+		}
+		if r.deadlineSet {
+			deadlineC = r.deadline.C
+		}
+		select {
+		case j := <-r.inbox:
+			r.process(j)
+		case <-flushC:
+			r.flushArmed = false
+			r.flushResults(time.Now())
+		case <-deadlineC:
+			r.deadlineSet = false
+			r.expireIfDue()
+		case <-idle.C:
+			if r.connections() == 0 && time.Since(r.idleSince) >= r.hub.cfg.IdleRoomTimeout && r.hub.evict(r) {
+				r.drain()
+				return
+			}
+		case <-r.quit:
+			r.drain()
+			return
+		}
+	}
+}
+
+// drain runs what is still queued once no new work can arrive, so that every
+// accepted vote is committed and answered.
+func (r *Room) drain() {
+	for {
+		select {
+		case j := <-r.inbox:
+			r.process(j)
+		default:
+			return
+		}
+	}
+}
+
+// process runs a job and every job already waiting, commits their records in
+// one transaction, and only then acknowledges and broadcasts.
+func (r *Room) process(first job) {
+	b := &batch{now: time.Now()}
+	first(b)
+	for len(b.records) < maxBatchRecords {
+		select {
+		case j := <-r.inbox:
+			j(b)
+			continue
+		default:
+		}
+		break
+	}
+	var err error
+	if len(b.records) > 0 {
+		if err = r.hub.store.Commit(context.Background(), b.records); err != nil {
+			r.hub.log.Error("commit failed; reloading the session from the store", "session", r.id, "records", len(b.records), "err", err)
+			r.reload()
+			b.stateChanged = true
+		}
+	}
+	for _, f := range b.after {
+		f(err)
+	}
+	switch {
+	case b.stateChanged:
+		r.broadcastState(b.now)
+	case b.resultsChanged:
+		r.markResultsDirty(b.now)
+	}
+	r.armDeadline(b.now)
+}
+
+// reload replaces the in-memory session with the committed one after a failed
+// commit, so that memory never runs ahead of the database.
+func (r *Room) reload() {
+	s, err := r.hub.store.LoadSession(context.Background(), r.id)
+	if err != nil {
+		r.hub.log.Error("reload failed; closing the room's connections", "session", r.id, "err", err)
+		r.eachConn(func(c *conn) { c.kick(CloseInternal, "internal error") })
+		return
+	}
+	r.session = s
+}
+
+func (r *Room) expireIfDue() {
+	if r.session.Expired(time.Now()) {
+		r.process(func(b *batch) { r.act(b, quorum.Command{Action: quorum.ActionExpire}, nil) })
+	}
+}
+
+func (r *Room) armDeadline(now time.Time) {
+	st := r.session.Steps[r.session.CurrentStep]
+	if r.deadlineSet {
+		r.deadline.Stop()
+		r.deadlineSet = false
+	}
+	if r.session.Status == quorum.StatusLive && st.Voting == quorum.VotingOpen && !st.Deadline.IsZero() {
+		r.deadline.Reset(max(0, st.Deadline.Sub(now)))
+		r.deadlineSet = true
+	}
+}
+
+// act applies a facilitator command; reply, if set, hears of it after commit.
+func (r *Room) act(b *batch, cmd quorum.Command, reply func(error)) {
+	change, err := r.session.Do(cmd, b.now)
+	if err != nil {
+		if reply != nil {
+			reply(err)
+		}
+		return
+	}
+	b.records = append(b.records, r.session.Record(change))
+	b.stateChanged = true
+	if reply != nil {
+		b.then(reply)
+	}
+}
+
+// vote applies a participant's vote and acknowledges it after commit to every
+// connection of that participant.
+func (r *Room) vote(b *batch, c *conn, in *Inbound) {
+	if in.Step == nil {
+		c.send(r.prepare(errorMsg(in.ID, quorum.Errorf(quorum.EINVALIDREQUEST, "a vote needs a step"))))
+		return
+	}
+	value, err := parseValue(in.Value)
+	if err == nil {
+		var changed bool
+		var v quorum.Vote
+		v, changed, err = r.session.Cast(c.participantID, *in.Step, value, in.ID, b.now)
+		if err == nil {
+			if changed {
+				b.records = append(b.records, quorum.VoteRecord{Vote: v})
+				b.resultsChanged = true
+			}
+			b.then(func(err error) {
+				if err != nil {
+					c.send(r.prepare(errorMsg(in.ID, err)))
+					return
+				}
+				ack := r.prepare(VoteAck{Type: "ack", ID: v.MsgID, Step: v.Step, Value: valueJSON(&r.session.Agenda.Steps[v.Step], v.Value)})
+				for _, pc := range r.byParticipant[v.ParticipantID] {
+					pc.send(ack)
+				}
+			})
+			return
+		}
+	}
+	c.send(r.prepare(errorMsg(in.ID, err)))
+}
+
+// attach authenticates a hello and registers the connection. The welcome and
+// the state are queued before the writer starts.
+func (r *Room) attach(b *batch, c *conn, in *Inbound, reply func(struct{}, error)) {
+	s := r.session
+	c.role = in.Role
+	switch in.Role {
+	case RoleParticipant:
+		p := s.ParticipantByToken(in.Token)
+		if p == nil {
+			reply(struct{}{}, quorum.Errorf(quorum.EUNAUTHORIZED, "this participant token is not valid for this session; join again"))
+			return
+		}
+		c.participantID = p.ID
+		r.participants[c] = struct{}{}
+		r.byParticipant[p.ID] = append(r.byParticipant[p.ID], c)
+		b.records = append(b.records, quorum.SeenRecord{SessionID: s.ID, ParticipantID: p.ID, At: b.now})
+		b.resultsChanged = true
+	case RoleHost, RoleScreen:
+		hash := s.ScreenKeyHash
+		if in.Role == RoleHost {
+			hash = s.HostKeyHash
+		}
+		if !quorum.SecretMatches(in.Key, hash) {
+			reply(struct{}{}, quorum.Errorf(quorum.EUNAUTHORIZED, "this %s key is not valid for this session", in.Role))
+			return
+		}
+		if in.Role == RoleHost {
+			r.hosts[c] = struct{}{}
+		} else {
+			r.screens[c] = struct{}{}
+		}
+	}
+	b.then(func(err error) {
+		if err != nil {
+			r.detach(b, c)
+			reply(struct{}{}, err)
+			return
+		}
+		c.send(r.prepare(r.welcome(c)))
+		c.send(r.prepare(r.stateFor(c.role, time.Now())))
+		reply(struct{}{}, nil)
+	})
+}
+
+func (r *Room) welcome(c *conn) WelcomeMsg {
+	msg := WelcomeMsg{Type: "welcome", Role: c.role, SessionID: r.id}
+	if c.role != RoleParticipant {
+		return msg
+	}
+	p := r.session.Participant(c.participantID)
+	msg.Participant = &ParticipantView{ID: p.ID, Name: p.Name, Segment: p.Segment}
+	msg.Votes = map[string]VoteAck{}
+	for step := range r.session.Steps {
+		if v, ok := r.session.VoteOf(step, p.ID); ok {
+			msg.Votes[strconv.Itoa(step)] = VoteAck{ID: v.MsgID, Step: step, Value: valueJSON(&r.session.Agenda.Steps[step], v.Value)}
+		}
+	}
+	return msg
+}
+
+func (r *Room) detach(b *batch, c *conn) {
+	delete(r.hosts, c)
+	delete(r.screens, c)
+	if _, ok := r.participants[c]; ok {
+		delete(r.participants, c)
+		conns := r.byParticipant[c.participantID]
+		for i, pc := range conns {
+			if pc == c {
+				conns = append(conns[:i], conns[i+1:]...)
+				break
+			}
+		}
+		if len(conns) == 0 {
+			delete(r.byParticipant, c.participantID)
+		} else {
+			r.byParticipant[c.participantID] = conns
+		}
+		if r.session.Participant(c.participantID) != nil {
+			b.records = append(b.records, quorum.SeenRecord{SessionID: r.id, ParticipantID: c.participantID, At: b.now})
+		}
+		b.resultsChanged = true
+	}
+	if r.connections() == 0 {
+		r.idleSince = b.now
+	}
+}
+
+func (r *Room) connections() int { return len(r.hosts) + len(r.screens) + len(r.participants) }
+
+func (r *Room) eachConn(f func(c *conn)) {
+	for _, set := range []map[*conn]struct{}{r.hosts, r.screens, r.participants} {
+		for c := range set {
+			f(c)
+		}
+	}
+}
+
+// broadcastState sends every connection the full state for its role, each
+// role's message encoded once. Pending results updates are dropped: the state
+// carries newer numbers.
+func (r *Room) broadcastState(now time.Time) {
+	for _, group := range []struct {
+		role  Role
+		conns map[*conn]struct{}
+	}{{RoleHost, r.hosts}, {RoleScreen, r.screens}, {RoleParticipant, r.participants}} {
+		if len(group.conns) == 0 {
+			continue
+		}
+		pm := r.prepare(r.stateFor(group.role, now))
+		for c := range group.conns {
+			c.results.Store(nil)
+			c.send(pm)
+		}
+	}
+	r.resultsDirty = false
+	r.lastFlush = now
+}
+
+// markResultsDirty schedules a results update: at once if none went out for
+// an interval, else at the end of it, so updates are at most one per interval.
+func (r *Room) markResultsDirty(now time.Time) {
+	r.resultsDirty = true
+	if r.flushArmed {
+		return
+	}
+	wait := r.hub.cfg.BroadcastInterval - now.Sub(r.lastFlush)
+	if wait <= 0 {
+		r.flushResults(now)
+		return
+	}
+	r.flushTimer.Reset(wait)
+	r.flushArmed = true
+}
+
+// flushResults sends the coalesced live numbers: counts and results to
+// hosts, counts (and results once revealed) to screens, results to
+// participants only once revealed.
+func (r *Room) flushResults(now time.Time) {
+	if !r.resultsDirty {
+		return
+	}
+	r.resultsDirty = false
+	r.lastFlush = now
+	s := r.session
+	counts := r.counts()
+	for _, group := range []struct {
+		role  Role
+		conns map[*conn]struct{}
+	}{{RoleHost, r.hosts}, {RoleScreen, r.screens}, {RoleParticipant, r.participants}} {
+		if len(group.conns) == 0 {
+			continue
+		}
+		msg := ResultsMsg{Type: "results", Step: s.CurrentStep, Counts: counts}
+		if s.Status != quorum.StatusLobby {
+			msg.Results = r.resultsFor(group.role)
+		}
+		if group.role == RoleParticipant && msg.Results == nil {
+			continue // phones need no live counts; it keeps the fan-out small
+		}
+		pm := r.prepare(msg)
+		for c := range group.conns {
+			c.setResults(pm)
+		}
+	}
+}
+
+func (r *Room) prepare(v any) *websocket.PreparedMessage { return prepare(r.hub.log, v) }

@@ -1,0 +1,114 @@
+package realtime
+
+import (
+	"time"
+
+	"github.com/quorum-workshop/quorum/internal/quorum"
+)
+
+// maxWords bounds a word cloud on the wire; the tally keeps every answer.
+const maxWords = 100
+
+// stateFor builds the full state as role may see it.
+func (r *Room) stateFor(role Role, now time.Time) *StateMsg {
+	s := r.session
+	msg := &StateMsg{
+		Type: "state",
+		Session: SessionView{
+			ID:          s.ID,
+			Code:        s.Code,
+			CodeDisplay: quorum.FormatJoinCode(s.Code),
+			Title:       s.Title,
+			Status:      s.Status,
+			CurrentStep: s.CurrentStep,
+			StepCount:   len(s.Steps),
+			Segments:    s.Agenda.Segments,
+		},
+		Counts: r.counts(),
+	}
+	if role != RoleParticipant && r.hub.cfg.JoinURL != nil {
+		msg.Session.JoinURL = r.hub.cfg.JoinURL(s.Code)
+	}
+	if s.Status != quorum.StatusLobby || role == RoleHost {
+		msg.Step = stepView(s, s.CurrentStep, role, now)
+		msg.Results = r.resultsFor(role)
+	}
+	if role == RoleHost {
+		msg.Steps = make([]StepBrief, len(s.Steps))
+		for i := range s.Steps {
+			def := &s.Agenda.Steps[i]
+			msg.Steps[i] = StepBrief{Kind: def.Kind, Title: def.Title, Voting: s.Steps[i].Voting, Revealed: s.Steps[i].Revealed, Votes: s.Tally(i).N}
+		}
+	}
+	return msg
+}
+
+func stepView(s *quorum.Session, i int, role Role, now time.Time) *StepView {
+	def, st := &s.Agenda.Steps[i], s.Steps[i]
+	v := &StepView{
+		Index:     i,
+		Kind:      def.Kind,
+		Title:     def.Title,
+		Body:      def.Body,
+		Options:   def.Options,
+		Left:      def.Left,
+		Right:     def.Right,
+		Points:    def.Points,
+		Dimension: def.Dimension,
+		Series:    def.Series,
+		Voting:    st.Voting,
+		Revealed:  st.Revealed,
+	}
+	if def.Kind == quorum.KindText {
+		v.MaxLength = def.TextLimit()
+	}
+	if role == RoleHost {
+		v.Notes = def.Notes
+	}
+	if !st.Deadline.IsZero() {
+		deadline := st.Deadline.UTC()
+		v.Deadline = &deadline
+		v.RemainingMs = max(0, st.Deadline.Sub(now).Milliseconds())
+	}
+	return v
+}
+
+// resultsFor returns the current step's results if role may see them: the
+// host always, everyone else only once the step is revealed.
+func (r *Room) resultsFor(role Role) *ResultsView {
+	s := r.session
+	if role != RoleHost && !s.Steps[s.CurrentStep].Revealed {
+		return nil
+	}
+	return resultsView(s, s.CurrentStep)
+}
+
+func resultsView(s *quorum.Session, i int) *ResultsView {
+	def, t := &s.Agenda.Steps[i], s.Tally(i)
+	v := &ResultsView{Step: i, Kind: def.Kind, N: t.N}
+	switch def.Kind {
+	case quorum.KindChoice:
+		v.Counts = append([]int(nil), t.Counts...)
+		v.Correct = def.Correct
+	case quorum.KindScale:
+		v.Counts = append([]int(nil), t.Counts...)
+		mean, sd := t.Mean(), t.StdDev()
+		v.Mean, v.StdDev = &mean, &sd
+	case quorum.KindText:
+		v.Words = t.Words(maxWords)
+	case quorum.KindProfile:
+		v.Profile = s.Profile()
+	default:
+		return nil
+	}
+	return v
+}
+
+func (r *Room) counts() Counts {
+	s := r.session
+	c := Counts{Joined: s.Joined(), Connected: len(r.byParticipant)}
+	if s.Status == quorum.StatusLive {
+		c.Voted = s.Tally(s.CurrentStep).N
+	}
+	return c
+}
