@@ -1,0 +1,263 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/quorum-workshop/quorum/internal/quorum"
+)
+
+// Batch limits: enough to spread one fsync over thousands of votes, few
+// enough to keep a transaction, and the wait of its first caller, short.
+const (
+	maxBatchRequests = 1024
+	maxBatchRecords  = 10_000
+)
+
+// request is one Commit call waiting for the writer.
+type request struct {
+	records []quorum.Record
+	done    chan error // buffered, so the writer never waits for the caller
+}
+
+// Commit makes records durable, in order, and returns once they are
+// committed, so that the caller may then announce them. Commits that arrive
+// while the writer is busy share its next transaction and its fsync.
+//
+// ctx bounds only the wait for the writer to accept the request; once
+// accepted, the request is finished, and Commit reports how it went.
+func (db *DB) Commit(ctx context.Context, records []quorum.Record) error {
+	select {
+	case <-db.closing:
+		return errShuttingDown()
+	default:
+	}
+	if len(records) == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("commit %d records: %w", len(records), err)
+	}
+	req := &request{records: records, done: make(chan error, 1)}
+	select {
+	case db.requests <- req:
+	case <-db.closing:
+		return errShuttingDown()
+	case <-ctx.Done():
+		return fmt.Errorf("commit %d records: %w", len(records), ctx.Err())
+	}
+	return <-req.done
+}
+
+// runWriter is the one goroutine that writes records. Requests queue on the
+// unbuffered channel while it commits; it then takes all of them at once.
+func (db *DB) runWriter() {
+	defer close(db.stopped)
+	var batch []*request
+	for {
+		select {
+		case <-db.closing:
+			return
+		case req := <-db.requests:
+			batch = db.gather(append(batch[:0], req))
+			db.commitBatch(batch)
+			clear(batch) // let the records go before the next request arrives
+		}
+	}
+}
+
+// gather adds the requests already waiting to batch, without waiting for more.
+func (db *DB) gather(batch []*request) []*request {
+	records := len(batch[0].records)
+	for len(batch) < maxBatchRequests && records < maxBatchRecords {
+		select {
+		case req := <-db.requests:
+			batch = append(batch, req)
+			records += len(req.records)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commitBatch commits batch in one transaction and answers every request. If
+// the transaction fails, each request is retried in its own, so that a bad
+// request fails alone and the others still commit.
+func (db *DB) commitBatch(batch []*request) {
+	err := db.apply(batch)
+	if err != nil && len(batch) > 1 {
+		for i, req := range batch {
+			req.reply(db.apply(batch[i : i+1]))
+		}
+		return
+	}
+	for _, req := range batch {
+		req.reply(err)
+	}
+}
+
+func (r *request) reply(err error) {
+	if err != nil {
+		err = fmt.Errorf("commit %d records: %w", len(r.records), err)
+	}
+	r.done <- err
+}
+
+// apply writes the records of batch in one transaction, in arrival order.
+func (db *DB) apply(batch []*request) error {
+	// The batch serves many callers and accepted requests are finished
+	// whatever happens to them, so no caller's context applies.
+	ctx := context.Background()
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // a no-op once committed
+	w := &txWriter{ctx: ctx, tx: tx, shared: db.stmts}
+	for _, req := range batch {
+		for _, rec := range req.records {
+			if err := w.apply(rec); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.Commit()
+}
+
+// statementID names one of the statements the writer prepares once.
+type statementID int
+
+const (
+	insertParticipant statementID = iota
+	upsertVote
+	appendVoteHistory
+	updateLastSeen
+	deleteStepVotes
+	updateSession
+	upsertStepState
+	insertEvent
+	statementCount
+)
+
+var statementSQL = [statementCount]string{
+	insertParticipant: `INSERT INTO participants (id, session_id, token_hash, name, segment, joined_at, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	upsertVote: `INSERT INTO votes (session_id, step, participant_id, num, text, msg_id, voted_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (session_id, step, participant_id) DO UPDATE
+		SET num = excluded.num, text = excluded.text, msg_id = excluded.msg_id, voted_at = excluded.voted_at`,
+	appendVoteHistory: `INSERT INTO vote_history (session_id, step, participant_id, num, text, msg_id, voted_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	updateLastSeen: `UPDATE participants SET last_seen_at = ?1
+		WHERE id = ?2 AND session_id = ?3 AND last_seen_at < ?1`,
+	deleteStepVotes: `DELETE FROM votes WHERE session_id = ? AND step = ?`,
+	updateSession: `UPDATE sessions SET status = ?, current_step = ?, started_at = ?, ended_at = ?
+		WHERE id = ?`,
+	upsertStepState: `INSERT INTO step_states (session_id, step, voting, revealed, deadline)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (session_id, step) DO UPDATE
+		SET voting = excluded.voting, revealed = excluded.revealed, deadline = excluded.deadline`,
+	insertEvent: `INSERT INTO events (session_id, at, action, step) VALUES (?, ?, ?, ?)`,
+}
+
+// statements are prepared on the write connection. A transaction on that
+// connection binds them without preparing them again.
+type statements [statementCount]*sql.Stmt
+
+func prepareStatements(ctx context.Context, db *sql.DB) (*statements, error) {
+	var s statements
+	for id, query := range statementSQL {
+		stmt, err := db.PrepareContext(ctx, query)
+		if err != nil {
+			return nil, fmt.Errorf("prepare %q: %w", query, errors.Join(err, s.close()))
+		}
+		s[id] = stmt
+	}
+	return &s, nil
+}
+
+func (s *statements) close() error {
+	var errs []error
+	for _, stmt := range s {
+		if stmt != nil {
+			errs = append(errs, stmt.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// txWriter writes records within one transaction.
+type txWriter struct {
+	ctx    context.Context
+	tx     *sql.Tx
+	shared *statements
+	bound  statements // shared statements bound to tx, as they are first needed
+}
+
+func (w *txWriter) exec(id statementID, args ...any) (sql.Result, error) {
+	if w.bound[id] == nil {
+		w.bound[id] = w.tx.StmtContext(w.ctx, w.shared[id])
+	}
+	return w.bound[id].ExecContext(w.ctx, args...)
+}
+
+func (w *txWriter) apply(rec quorum.Record) error {
+	switch r := rec.(type) {
+	case quorum.JoinRecord:
+		p := r.Participant
+		if _, err := w.exec(insertParticipant, p.ID, p.SessionID, p.TokenHash, p.Name, p.Segment,
+			millis(p.JoinedAt), millis(p.LastSeenAt)); err != nil {
+			return fmt.Errorf("join of participant %s to session %s: %w", p.ID, p.SessionID, err)
+		}
+	case quorum.VoteRecord:
+		v := r.Vote
+		args := []any{v.SessionID, v.Step, v.ParticipantID, v.Value.Number, v.Value.Text, v.MsgID, millis(v.At)}
+		if _, err := w.exec(upsertVote, args...); err != nil {
+			return fmt.Errorf("vote of participant %s on step %d of session %s: %w", v.ParticipantID, v.Step, v.SessionID, err)
+		}
+		if _, err := w.exec(appendVoteHistory, args...); err != nil {
+			return fmt.Errorf("history of the vote of participant %s on step %d of session %s: %w", v.ParticipantID, v.Step, v.SessionID, err)
+		}
+	case quorum.SeenRecord:
+		if _, err := w.exec(updateLastSeen, millis(r.At), r.ParticipantID, r.SessionID); err != nil {
+			return fmt.Errorf("last seen time of participant %s: %w", r.ParticipantID, err)
+		}
+	case quorum.StateRecord:
+		if err := w.saveState(r); err != nil {
+			return fmt.Errorf("state of session %s after %s: %w", r.SessionID, r.Event.Action, err)
+		}
+	default:
+		return fmt.Errorf("unknown record type %T", rec)
+	}
+	return nil
+}
+
+func (w *txWriter) saveState(r quorum.StateRecord) error {
+	if r.ResetStep {
+		if _, err := w.exec(deleteStepVotes, r.SessionID, r.Event.Step); err != nil {
+			return err
+		}
+	}
+	res, err := w.exec(updateSession, string(r.Status), r.CurrentStep, millis(r.StartedAt), millis(r.EndedAt), r.SessionID)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return errors.New("no such session")
+	}
+	for _, st := range r.Steps {
+		if _, err := w.exec(upsertStepState, r.SessionID, st.Index, string(st.State.Voting), st.State.Revealed,
+			millis(st.State.Deadline)); err != nil {
+			return fmt.Errorf("step %d: %w", st.Index, err)
+		}
+	}
+	_, err = w.exec(insertEvent, r.SessionID, millis(r.Event.At), string(r.Event.Action), r.Event.Step)
+	return err
+}

@@ -1,0 +1,243 @@
+// Package sqlite is Quorum's durable store: sessions, participants, votes and
+// their history in one SQLite file, written through a group-committing writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/quorum-workshop/quorum/internal/quorum"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// DB is the store. Its methods are safe for concurrent use.
+type DB struct {
+	path  string
+	write *sql.DB // one connection: the writer's batches and session creation take turns
+	read  *sql.DB // several connections; WAL lets them read while the writer writes
+
+	stmts    *statements   // prepared once on the write connection
+	requests chan *request // unbuffered: a request is accepted when the writer takes it
+	closing  chan struct{} // closed by Close: no more requests are accepted
+	stopped  chan struct{} // closed by the writer when it has returned
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens the database file at path, creating it and its directory if
+// needed, and brings its schema up to date.
+func Open(path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	db := &DB{
+		path:     abs,
+		requests: make(chan *request),
+		closing:  make(chan struct{}),
+		stopped:  make(chan struct{}),
+	}
+	if err := db.open(); err != nil {
+		return nil, errors.Join(fmt.Errorf("open database %s: %w", abs, err), db.closeHandles())
+	}
+	go db.runWriter()
+	return db, nil
+}
+
+func (db *DB) open() error {
+	var err error
+	// synchronous(FULL): an acknowledged vote must survive a power loss, not
+	// only a crash. _txlock=immediate takes the write lock at BEGIN, where
+	// busy_timeout waits for it, rather than half-way through a transaction.
+	db.write, err = sql.Open("sqlite", dsn(db.path, "_txlock=immediate",
+		"_pragma=journal_mode(WAL)", "_pragma=synchronous(FULL)"))
+	if err != nil {
+		return err
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetMaxIdleConns(1)
+	if err := db.migrate(context.Background()); err != nil {
+		return err
+	}
+	if db.stmts, err = prepareStatements(context.Background(), db.write); err != nil {
+		return err
+	}
+	// Readers come after the writer has set WAL mode, which is a property of
+	// the file; query_only makes sure nothing writes around the writer.
+	db.read, err = sql.Open("sqlite", dsn(db.path, "_pragma=query_only(1)"))
+	if err != nil {
+		return err
+	}
+	conns := max(4, runtime.GOMAXPROCS(0))
+	db.read.SetMaxOpenConns(conns)
+	db.read.SetMaxIdleConns(conns)
+	return db.read.Ping()
+}
+
+// dsn is a file: URI, so that any path works (SQLite decodes the escapes),
+// with the pragmas every connection needs and then extra.
+func dsn(path string, extra ...string) string {
+	u := url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(path)}
+	params := append([]string{"_pragma=busy_timeout(5000)", "_pragma=foreign_keys(1)"}, extra...)
+	return u.String() + "?" + strings.Join(params, "&")
+}
+
+type migration struct {
+	version int
+	name    string
+}
+
+// migrations lists the embedded migration files in version order. A file is
+// named like 0001_init.sql: its number is its version.
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, e := range entries {
+		number, _, _ := strings.Cut(e.Name(), "_")
+		version, err := strconv.Atoi(number)
+		if err != nil || version <= 0 {
+			return nil, fmt.Errorf("migration %s: the name must start with a version number, like 0001_", e.Name())
+		}
+		out = append(out, migration{version: version, name: e.Name()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	for i := 1; i < len(out); i++ {
+		if out[i].version == out[i-1].version {
+			return nil, fmt.Errorf("migrations %s and %s have the same version", out[i-1].name, out[i].name)
+		}
+	}
+	return out, nil
+}
+
+// migrate applies the migrations the database has not seen yet, each in its
+// own transaction together with its row in schema_migrations.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	) STRICT`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	list, err := migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range list {
+		if err := db.applyMigration(ctx, m); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// applyMigration applies m unless it has been. It checks within the write
+// transaction, so that two processes opening the file at once cannot both
+// apply it.
+func (db *DB) applyMigration(ctx context.Context, m migration) error {
+	script, err := migrationFiles.ReadFile("migrations/" + m.name)
+	if err != nil {
+		return err
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // a no-op once committed
+	var applied bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`,
+		m.version).Scan(&applied); err != nil || applied {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(script)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+		m.version, time.Now().UnixMilli()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Ping reports whether the database answers, for readiness checks.
+func (db *DB) Ping(ctx context.Context) error {
+	select {
+	case <-db.closing:
+		return errShuttingDown()
+	default:
+	}
+	if err := db.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// Close stops accepting commits, waits for the writer to finish the ones it
+// has accepted, and closes the database. It is safe to call more than once.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		close(db.closing)
+		<-db.stopped
+		if err := db.closeHandles(); err != nil {
+			db.closeErr = fmt.Errorf("close database %s: %w", db.path, err)
+		}
+	})
+	return db.closeErr
+}
+
+// closeHandles closes whatever open managed to open.
+func (db *DB) closeHandles() error {
+	var errs []error
+	if db.stmts != nil {
+		errs = append(errs, db.stmts.close())
+	}
+	for _, h := range []*sql.DB{db.read, db.write} {
+		if h != nil {
+			errs = append(errs, h.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func errShuttingDown() error {
+	return quorum.Errorf(quorum.EUNAVAILABLE, "the server is shutting down")
+}
+
+// millis is how a time is stored: unix milliseconds, NULL for the zero time.
+func millis(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+// timeOf reads a time stored by millis back, in UTC.
+func timeOf(ms sql.NullInt64) time.Time {
+	if !ms.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms.Int64).UTC()
+}

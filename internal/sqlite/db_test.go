@@ -1,0 +1,276 @@
+package sqlite
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/quorum-workshop/quorum/internal/quorum"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// testAgendaJSON has one step of every kind.
+const testAgendaJSON = `{
+	"title": "Ways of leading",
+	"segments": ["Engineering", "Sales"],
+	"steps": [
+		{"kind": "info", "title": "Welcome", "body": "Phones out, please."},
+		{"kind": "choice", "title": "Who decides?", "options": ["The team", "The lead", "Nobody"], "correct": 0},
+		{"kind": "scale", "title": "Plan or adapt?", "left": "Plan", "right": "Adapt", "points": 5, "dimension": "plan-adapt"},
+		{"kind": "text", "title": "One word for your team", "maxLength": 30},
+		{"kind": "profile", "title": "Where the room stands"}
+	]
+}`
+
+// Step indexes of testAgendaJSON.
+const (
+	stepInfo = iota
+	stepChoice
+	stepScale
+	stepText
+	stepProfile
+)
+
+// clock hands out increasing times with sub-millisecond parts, which the
+// store drops.
+type clock struct{ now time.Time }
+
+func newClock() *clock {
+	return &clock{now: time.Date(2025, 6, 3, 9, 0, 0, 123_456_789, time.UTC)}
+}
+
+func (c *clock) tick() time.Time {
+	c.now = c.now.Add(1500*time.Millisecond + 250*time.Microsecond)
+	return c.now
+}
+
+func openTestDB(tb testing.TB, path string) *DB {
+	tb.Helper()
+	db, err := Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return db
+}
+
+func tempDBPath(tb testing.TB) string {
+	tb.Helper()
+	return filepath.Join(tb.TempDir(), "data", "quorum.db")
+}
+
+// newTestSession creates a session on the test agenda and saves it.
+func newTestSession(tb testing.TB, db *DB, clk *clock) *quorum.Session {
+	tb.Helper()
+	agenda, err := quorum.ParseAgenda([]byte(testAgendaJSON))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, _, err := quorum.NewSession(agenda, "", clk.tick())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := db.CreateSession(context.Background(), s); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+func commit(tb testing.TB, db *DB, records ...quorum.Record) {
+	tb.Helper()
+	if err := db.Commit(context.Background(), records); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// do applies a facilitator command and returns what the store must save.
+func do(tb testing.TB, s *quorum.Session, clk *clock, action quorum.Action) quorum.StateRecord {
+	tb.Helper()
+	cmd := quorum.Command{Action: action}
+	if action == quorum.ActionTimer {
+		seconds := 60
+		cmd.Seconds = &seconds
+	}
+	change, err := s.Do(cmd, clk.tick())
+	if err != nil {
+		tb.Fatalf("%s: %v", action, err)
+	}
+	return s.Record(change)
+}
+
+// join admits participants, one per name, and returns their ids and records.
+func join(tb testing.TB, s *quorum.Session, clk *clock, names ...string) ([]string, []quorum.Record) {
+	tb.Helper()
+	segments := append([]string{""}, s.Agenda.Segments...)
+	var ids []string
+	var records []quorum.Record
+	for i, name := range names {
+		p, _, err := s.Join(name, segments[i%len(segments)], clk.tick())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+		records = append(records, quorum.JoinRecord{Participant: *p})
+	}
+	return ids, records
+}
+
+// cast votes on the current step and returns the record of the change.
+func cast(tb testing.TB, s *quorum.Session, clk *clock, participantID string, v quorum.Value, msgID string) quorum.Record {
+	tb.Helper()
+	vote, changed, err := s.Cast(participantID, s.CurrentStep, v, msgID, clk.tick())
+	if err != nil || !changed {
+		tb.Fatalf("cast %+v as %s: changed %v, %v", v, msgID, changed, err)
+	}
+	return quorum.VoteRecord{Vote: vote}
+}
+
+func TestOpenCreatesSchema(t *testing.T) {
+	db := openTestDB(t, tempDBPath(t))
+	ctx := context.Background()
+
+	var names []string
+	rows, err := db.read.QueryContext(ctx, `SELECT name FROM sqlite_schema
+		WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"events", "events_by_session", "participants", "schema_migrations", "sessions",
+		"sessions_ended_code", "sessions_open_code", "step_states", "vote_history", "vote_history_by_session", "votes"}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("schema objects:\n got %v\nwant %v", names, want)
+	}
+
+	for _, tc := range []struct {
+		pool   string
+		pragma string
+		want   string
+	}{
+		{"write", "journal_mode", "wal"},
+		{"write", "synchronous", "2"}, // FULL
+		{"write", "foreign_keys", "1"},
+		{"write", "busy_timeout", "5000"},
+		{"read", "foreign_keys", "1"},
+		{"read", "query_only", "1"},
+	} {
+		h := db.read
+		if tc.pool == "write" {
+			h = db.write
+		}
+		var got string
+		if err := h.QueryRowContext(ctx, "PRAGMA "+tc.pragma).Scan(&got); err != nil {
+			t.Fatalf("%s pragma %s: %v", tc.pool, tc.pragma, err)
+		}
+		if got != tc.want {
+			t.Errorf("%s pragma %s = %s, want %s", tc.pool, tc.pragma, got, tc.want)
+		}
+	}
+}
+
+func TestReopenAppliesNoMigrationTwice(t *testing.T) {
+	path := tempDBPath(t)
+	applied := func() map[int]int64 {
+		t.Helper()
+		db := openTestDB(t, path)
+		defer db.Close()
+		rows, err := db.read.QueryContext(context.Background(), `SELECT version, applied_at FROM schema_migrations`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[int]int64{}
+		for rows.Next() {
+			var version int
+			var at int64
+			if err := rows.Scan(&version, &at); err != nil {
+				t.Fatal(err)
+			}
+			out[version] = at
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+
+	first := applied()
+	list, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != len(list) || len(list) == 0 {
+		t.Fatalf("applied %v, want one row per migration of %v", first, list)
+	}
+	if second := applied(); !reflect.DeepEqual(second, first) {
+		t.Errorf("after reopening, schema_migrations holds %v, want %v unchanged", second, first)
+	}
+}
+
+func TestOpenReportsPathAndCause(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "not-a-directory")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		path  string
+		cause string
+	}{
+		{"parent is a file", filepath.Join(file, "quorum.db"), "not a directory"},
+		{"path is a directory", dir, "unable to open database file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := Open(tc.path)
+			if err == nil {
+				db.Close()
+				t.Fatal("Open succeeded")
+			}
+			if msg := err.Error(); !strings.Contains(msg, tc.path) || !strings.Contains(msg, tc.cause) {
+				t.Errorf("error %q does not name %s and %q", msg, tc.path, tc.cause)
+			}
+		})
+	}
+}
+
+// The path goes into a file: URI, where these characters mean something.
+func TestOpenPathWithURICharacters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "what? #1 50%", "quorum.db")
+	clk := newClock()
+	db := openTestDB(t, path)
+	s := newTestSession(t, db, clk)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatal(err)
+	}
+	db = openTestDB(t, path)
+	if _, err := db.LoadSession(context.Background(), s.ID); err != nil {
+		t.Fatal(err)
+	}
+}
