@@ -28,6 +28,14 @@ func (k StepKind) Votable() bool {
 	return k == KindChoice || k == KindScale || k == KindText
 }
 
+// withArticle is the kind with its indefinite article, for messages: "an info", "a scale".
+func (k StepKind) withArticle() string {
+	if k != "" && strings.ContainsRune("aeiou", rune(k[0])) {
+		return "an " + string(k)
+	}
+	return "a " + string(k)
+}
+
 // Agenda limits. They keep a document small enough to hold in memory per
 // session and to show on a phone.
 const (
@@ -84,14 +92,34 @@ func ParseAgenda(data []byte) (*Agenda, error) {
 	if len(data) > MaxAgendaBytes {
 		return nil, Errorf(ETOOLARGE, "the agenda is larger than %d KiB", MaxAgendaBytes>>10)
 	}
+	// The steps are decoded one by one, so that a decoding problem inside a
+	// step carries the step's path (steps[3].option), as validation problems
+	// do. doc mirrors Agenda's top-level fields.
+	var doc struct {
+		ID       string            `json:"id"`
+		Title    string            `json:"title"`
+		Segments []string          `json:"segments"`
+		Steps    []json.RawMessage `json:"steps"`
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	var a Agenda
-	if err := dec.Decode(&a); err != nil {
-		return nil, agendaDecodeError(err)
+	if err := dec.Decode(&doc); err != nil {
+		return nil, agendaDecodeError(err, "")
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, agendaError(Problem{Message: "the document has data after the agenda object"})
+	}
+	a := Agenda{ID: doc.ID, Title: doc.Title, Segments: doc.Segments, Steps: make([]Step, len(doc.Steps))}
+	var problems []Problem
+	for i, raw := range doc.Steps {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&a.Steps[i]); err != nil {
+			problems = append(problems, agendaDecodeError(err, fmt.Sprintf("steps[%d]", i)).Problems...)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, agendaError(problems...)
 	}
 	if err := a.Validate(); err != nil {
 		return nil, err
@@ -99,22 +127,31 @@ func ParseAgenda(data []byte) (*Agenda, error) {
 	return &a, nil
 }
 
-func agendaDecodeError(err error) error {
+// agendaDecodeError turns a decoding error into a problem; prefix is the path
+// of the part of the document that was decoded ("" for the whole document).
+func agendaDecodeError(err error, prefix string) *Error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		return agendaError(Problem{Path: typeErr.Field, Message: fmt.Sprintf("must be %s, not %s", jsonTypeName(typeErr.Type.Kind().String()), typeErr.Value)})
+		return agendaError(Problem{Path: joinPath(prefix, typeErr.Field), Message: fmt.Sprintf("must be %s, not %s", jsonTypeName(typeErr.Type.Kind().String()), typeErr.Value)})
 	case errors.As(err, &syntaxErr):
 		return agendaError(Problem{Message: fmt.Sprintf("not valid JSON at byte %d: %s", syntaxErr.Offset, syntaxErr.Error())})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return agendaError(Problem{Path: field, Message: "is not a field of the agenda format"})
+		return agendaError(Problem{Path: joinPath(prefix, field), Message: "is not a field of the agenda format"})
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return agendaError(Problem{Message: "the document is empty or cut short"})
 	default:
 		return agendaError(Problem{Message: "not a valid agenda document: " + err.Error()})
 	}
+}
+
+func joinPath(prefix, field string) string {
+	if prefix == "" || field == "" {
+		return prefix + field
+	}
+	return prefix + "." + field
 }
 
 func jsonTypeName(goKind string) string {
@@ -213,7 +250,7 @@ func (v *validator) multiline(path, s string, maxRunes int) {
 
 func (v *validator) absent(path string, present bool, kind StepKind) {
 	if present {
-		v.add(path, "does not apply to a %s step", kind)
+		v.add(path, "does not apply to %s step", kind.withArticle())
 	}
 }
 

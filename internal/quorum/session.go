@@ -415,7 +415,8 @@ func (s *Session) Do(cmd Command, now time.Time) (*StateChange, error) {
 				}
 				st.Deadline = time.Time{}
 			} else {
-				st.Deadline = now.Add(time.Duration(*cmd.Seconds) * time.Second)
+				// Milliseconds are all the store and the wire keep.
+				st.Deadline = now.Add(time.Duration(*cmd.Seconds) * time.Second).Truncate(time.Millisecond)
 			}
 		}
 		st.Voting = VotingOpen

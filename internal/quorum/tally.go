@@ -125,7 +125,7 @@ type ProfileEntry struct {
 }
 
 type profileAcc struct {
-	entry     ProfileEntry
+	entry      ProfileEntry
 	sum, sumSq float64
 }
 
