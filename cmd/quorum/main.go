@@ -1,0 +1,219 @@
+// Command quorum runs the Quorum server: live voting for workshops, from one
+// binary with an embedded SQLite database.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/quorum-workshop/quorum/internal/httpapi"
+	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/sqlite"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		if err := healthcheck(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "quorum healthcheck:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "quorum:", err)
+		os.Exit(1)
+	}
+}
+
+// config is every setting, each a flag with an environment fallback.
+type config struct {
+	addr              string
+	data              string
+	publicURL         string
+	allowedOrigins    string
+	hostPassword      string
+	logFormat         string
+	broadcastInterval time.Duration
+	shutdownTimeout   time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("quorum", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.addr, "addr", env("QUORUM_ADDR", ":8080"), "address to listen on (QUORUM_ADDR)")
+	fs.StringVar(&cfg.data, "data", env("QUORUM_DATA", "./data"), "folder of the SQLite database (QUORUM_DATA)")
+	fs.StringVar(&cfg.publicURL, "public-url", env("QUORUM_PUBLIC_URL", ""), "base URL people reach the server at, for join links and QR codes behind a proxy (QUORUM_PUBLIC_URL)")
+	fs.StringVar(&cfg.allowedOrigins, "allowed-origins", env("QUORUM_ALLOWED_ORIGINS", ""), "comma-separated origins besides the server's own that may open WebSockets (QUORUM_ALLOWED_ORIGINS)")
+	fs.StringVar(&cfg.hostPassword, "host-password", env("QUORUM_HOST_PASSWORD", ""), "if set, creating a session needs this password (QUORUM_HOST_PASSWORD)")
+	fs.StringVar(&cfg.logFormat, "log-format", env("QUORUM_LOG_FORMAT", "text"), "log format: text or json (QUORUM_LOG_FORMAT)")
+	interval, err := envDuration("QUORUM_BROADCAST_INTERVAL", realtime.DefaultBroadcastInterval)
+	if err != nil {
+		return cfg, err
+	}
+	fs.DurationVar(&cfg.broadcastInterval, "broadcast-interval", interval, "at most one live-results update per session per interval (QUORUM_BROADCAST_INTERVAL)")
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long a graceful shutdown may take")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if cfg.logFormat != "text" && cfg.logFormat != "json" {
+		return cfg, fmt.Errorf("--log-format is text or json, not %q", cfg.logFormat)
+	}
+	if cfg.broadcastInterval < 10*time.Millisecond {
+		return cfg, fmt.Errorf("--broadcast-interval must be at least 10ms")
+	}
+	if cfg.publicURL != "" && !strings.HasPrefix(cfg.publicURL, "http://") && !strings.HasPrefix(cfg.publicURL, "https://") {
+		return cfg, fmt.Errorf("--public-url must start with http:// or https://")
+	}
+	return cfg, nil
+}
+
+func env(name, fallback string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return fallback
+}
+
+func envDuration(name string, fallback time.Duration) (time.Duration, error) {
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return fallback, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err)
+	}
+	return d, nil
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// run serves until ctx is cancelled, then shuts down in order: readiness
+// off, WebSockets closed with 1012, accepted votes committed, HTTP stopped,
+// database closed.
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.logFormat, stderr)
+	slog.SetDefault(log)
+
+	dbPath := filepath.Join(cfg.data, "quorum.db")
+	db, err := sqlite.Open(dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	hub := realtime.NewHub(db, realtime.Config{
+		BroadcastInterval: cfg.broadcastInterval,
+		JoinURL:           func(code string) string { return cfg.publicURL + "/j/" + code },
+		Logger:            log,
+	})
+	server := httpapi.New(db, hub, httpapi.Config{
+		PublicURL:      cfg.publicURL,
+		AllowedOrigins: splitList(cfg.allowedOrigins),
+		HostPassword:   cfg.hostPassword,
+		Logger:         log,
+	})
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- server.Listener(ln) }()
+	log.Info("quorum is running", "addr", ln.Addr().String(), "url", localURL(ln.Addr()), "data", dbPath, "public_url", cfg.publicURL)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+	defer cancel()
+	server.Drain()
+	if err := hub.Shutdown(shutdownCtx); err != nil {
+		log.Error("closing connections", "err", err)
+	}
+	if err := server.Shutdown(shutdownCtx); err != nil {
+		log.Error("stopping HTTP", "err", err)
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// localURL is the address to open in a browser on this machine.
+func localURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return ""
+	}
+	host := "localhost"
+	if !tcp.IP.IsUnspecified() {
+		host = tcp.IP.String()
+	}
+	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(tcp.Port)))
+}
+
+// healthcheck asks a running server whether it is ready. The container
+// image has no shell or curl, so the binary checks itself.
+func healthcheck(args []string) error {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	addr := fs.String("addr", env("QUORUM_ADDR", ":8080"), "address the server listens on")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %w", *addr, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get("http://" + net.JoinHostPort(host, port) + "/readyz")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return errors.New("not ready: " + resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,177 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/fasthttp/websocket"
+
+	"github.com/quorum-workshop/quorum/internal/httpapi"
+	"github.com/quorum-workshop/quorum/internal/quorum"
+	"github.com/quorum-workshop/quorum/internal/realtime"
+)
+
+func TestHTTPBadInput(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{})
+	s := ts.create("leadership-vs-management")
+	p := ts.join(s.Code, "", "")
+
+	tests := []struct {
+		name, method, path, bearer string
+		body                       any
+		status                     int
+		code                       string
+	}{
+		{"malformed JSON", "POST", "/api/sessions", "", `{"agenda":`, 400, quorum.EINVALIDJSON},
+		{"empty body", "POST", "/api/sessions", "", nil, 400, quorum.EINVALIDJSON},
+		{"agenda of the wrong type", "POST", "/api/sessions", "", `{"agenda": 5}`, 400, quorum.EINVALIDREQUEST},
+		{"title of the wrong type", "POST", "/api/sessions", "", `{"agenda": "leadership-vs-management", "title": 7}`, 400, quorum.EINVALIDREQUEST},
+		{"no agenda", "POST", "/api/sessions", "", `{}`, 400, quorum.EINVALIDREQUEST},
+		{"unknown built-in", "POST", "/api/sessions", "", `{"agenda": "nope"}`, 404, quorum.EAGENDANOTFOUND},
+		{"invalid agenda", "POST", "/api/sessions", "", `{"agenda": {"title": "T", "steps": [{"kind": "choice", "title": "Q", "options": ["A"]}]}}`, 422, quorum.EINVALIDAGENDA},
+		{"oversized body", "POST", "/api/sessions", "", `{"agenda": "` + strings.Repeat("x", 600<<10) + `"}`, 413, quorum.ETOOLARGE},
+		{"unknown code", "POST", "/api/join", "", `{"code": "0000 0000"}`, 404, quorum.ECODENOTFOUND},
+		{"malformed code", "POST", "/api/join", "", `{"code": "12ab"}`, 400, quorum.EINVALIDREQUEST},
+		{"unknown segment", "POST", "/api/join", "", `{"code": "` + s.Code + `", "segment": "Pirate"}`, 422, quorum.EINVALIDJOIN},
+		{"state without key", "GET", "/api/sessions/" + s.ID, "", nil, 401, quorum.EUNAUTHORIZED},
+		{"state with the screen key", "GET", "/api/sessions/" + s.ID, s.ScreenKey, nil, 401, quorum.EUNAUTHORIZED},
+		{"state with a participant token", "GET", "/api/sessions/" + s.ID, p.Token, nil, 401, quorum.EUNAUTHORIZED},
+		{"state of an unknown session", "GET", "/api/sessions/4b1c6d0e-0000-0000-0000-000000000000", s.HostKey, nil, 404, quorum.ESESSIONNOTFOUND},
+		{"action with the screen key", "POST", "/api/sessions/" + s.ID + "/actions", s.ScreenKey, `{"action": "start"}`, 401, quorum.EUNAUTHORIZED},
+		{"unknown action", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "explode"}`, 400, quorum.EINVALIDREQUEST},
+		{"action not allowed now", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "open"}`, 409, quorum.EINVALIDACTION},
+		{"expire is not a host action", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "expire"}`, 400, quorum.EINVALIDREQUEST},
+		{"goto out of range", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "goto", "step": 999}`, 400, quorum.EINVALIDREQUEST},
+		{"unknown route", "GET", "/api/nothing", "", nil, 404, quorum.ENOTFOUND},
+		{"plain GET on the WebSocket", "GET", "/ws", "", nil, 400, quorum.EINVALIDREQUEST},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var e apiError
+			status := ts.call(tt.method, tt.path, tt.bearer, tt.body, &e)
+			if status != tt.status || e.Error.Code != tt.code || e.Error.Message == "" {
+				t.Errorf("got %d %q %q, want %d %q", status, e.Error.Code, e.Error.Message, tt.status, tt.code)
+			}
+		})
+	}
+
+	t.Run("validation problems are path-qualified", func(t *testing.T) {
+		var e apiError
+		ts.call("POST", "/api/sessions", "", `{"agenda": {"title": "T", "steps": [{"kind": "info", "title": "Hi"}, {"kind": "choice", "title": "Q", "options": ["A"]}]}}`, &e)
+		if len(e.Error.Problems) == 0 || e.Error.Problems[0].Path != "steps[1].options" {
+			t.Errorf("problems = %+v", e.Error.Problems)
+		}
+	})
+	if status := ts.call("GET", "/livez", "", nil, nil); status != http.StatusOK {
+		t.Errorf("server stopped serving after bad input: %d", status)
+	}
+}
+
+func TestWebSocketBadInput(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{})
+	s := ts.create("leadership-vs-management")
+	p := ts.join(s.Code, "", "")
+
+	closes := []struct {
+		name  string
+		hello any
+		code  int
+	}{
+		{"first frame not a hello", `{"type":"vote","step":1,"value":1}`, realtime.CloseBadHello},
+		{"malformed hello", `{"type":"hello"`, realtime.CloseBadHello},
+		{"unknown role", map[string]any{"type": "hello", "role": "admin", "session": s.ID, "key": s.HostKey}, realtime.CloseBadHello},
+		{"wrong token", map[string]any{"type": "hello", "role": "participant", "session": s.ID, "token": "nope"}, realtime.CloseUnauthorized},
+		{"wrong host key", map[string]any{"type": "hello", "role": "host", "session": s.ID, "key": "nope"}, realtime.CloseUnauthorized},
+		{"screen key as host", map[string]any{"type": "hello", "role": "host", "session": s.ID, "key": s.ScreenKey}, realtime.CloseUnauthorized},
+		{"participant token as host", map[string]any{"type": "hello", "role": "host", "session": s.ID, "key": p.Token}, realtime.CloseUnauthorized},
+		{"unknown session", map[string]any{"type": "hello", "role": "participant", "session": "4b1c6d0e-0000-0000-0000-000000000000", "token": p.Token}, realtime.CloseNotFound},
+		{"oversized hello", `{"type":"hello","key":"` + strings.Repeat("k", 10000) + `"}`, websocket.CloseMessageTooBig},
+	}
+	for _, tt := range closes {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ts.dial(tt.name)
+			c.send(tt.hello)
+			if code := c.awaitClose(); code != tt.code {
+				t.Errorf("close code %d, want %d", code, tt.code)
+			}
+		})
+	}
+
+	host := ts.connect("host", "host", s.ID, s.HostKey)
+	host.awaitType("state")
+	screen := ts.connect("screen", "screen", s.ID, s.ScreenKey)
+	screen.awaitType("state")
+	part := ts.connect("participant", "participant", s.ID, p.Token)
+	part.awaitType("state")
+
+	host.send(map[string]any{"type": "action", "id": "go", "action": "next"})
+	host.await("done", func(f frame) bool { return f.Type == "done" })
+	part.await("step 0", func(f frame) bool { return f.Type == "state" && f.state().Step != nil })
+
+	errorsFor := []struct {
+		name string
+		c    *client
+		msg  any
+		code string
+	}{
+		{"malformed JSON", part, `{"type":`, quorum.EINVALIDJSON},
+		{"unknown type", part, `{"type":"dance","id":"x1"}`, quorum.EUNKNOWNMESSAGE},
+		{"step of the wrong type", part, `{"type":"vote","id":"x2","step":"one","value":1}`, quorum.EINVALIDREQUEST},
+		{"vote without a step", part, `{"type":"vote","id":"x3","value":1}`, quorum.EINVALIDREQUEST},
+		{"vote without an id", part, `{"type":"vote","step":0,"value":1}`, quorum.EINVALIDREQUEST},
+		{"fractional value", part, `{"type":"vote","id":"x4","step":0,"value":1.5}`, quorum.EINVALIDVOTE},
+		{"vote on an info step", part, `{"type":"vote","id":"x5","step":0,"value":1}`, quorum.EVOTINGCLOSED},
+		{"vote on another step", part, `{"type":"vote","id":"x6","step":5,"value":1}`, quorum.EVOTINGCLOSED},
+		{"participant sends an action", part, `{"type":"action","id":"x7","action":"next"}`, quorum.EFORBIDDEN},
+		{"screen votes", screen, `{"type":"vote","id":"x8","step":0,"value":1}`, quorum.EFORBIDDEN},
+		{"screen sends an action", screen, `{"type":"action","id":"x9","action":"next"}`, quorum.EFORBIDDEN},
+		{"hello twice", host, map[string]any{"type": "hello", "role": "host", "session": s.ID, "key": s.HostKey}, quorum.EINVALIDREQUEST},
+		{"action refused", host, `{"type":"action","id":"x10","action":"reveal"}`, quorum.EINVALIDACTION},
+	}
+	for _, tt := range errorsFor {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.c.send(tt.msg)
+			f := tt.c.awaitType("error")
+			if f.Code != tt.code || f.Message == "" {
+				t.Errorf("error %q %q, want %q", f.Code, f.Message, tt.code)
+			}
+		})
+	}
+
+	t.Run("binary frame", func(t *testing.T) {
+		if err := part.ws.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3}); err != nil {
+			t.Fatal(err)
+		}
+		if f := part.awaitType("error"); f.Code != quorum.EINVALIDJSON {
+			t.Errorf("binary frame: %q", f.Code)
+		}
+	})
+	t.Run("invalid values", func(t *testing.T) {
+		host.send(map[string]any{"type": "action", "id": "n", "action": "next"})
+		host.await("done", func(f frame) bool { return f.Type == "done" && f.ID == "n" })
+		host.send(map[string]any{"type": "action", "id": "o", "action": "open"})
+		host.await("done", func(f frame) bool { return f.Type == "done" && f.ID == "o" })
+		for i, v := range []string{`0`, `99`, `"text"`, `null`, `[1]`} {
+			part.send(`{"type":"vote","id":"bad` + string(rune('a'+i)) + `","step":1,"value":` + v + `}`)
+			if f := part.awaitType("error"); f.Code != quorum.EINVALIDVOTE {
+				t.Errorf("value %s: %q %q", v, f.Code, f.Message)
+			}
+		}
+	})
+	t.Run("oversized frame closes with 1009 and the server keeps serving", func(t *testing.T) {
+		part.send(`{"type":"vote","id":"big","step":1,"value":"` + strings.Repeat("x", 8000) + `"}`)
+		if code := part.awaitClose(); code != websocket.CloseMessageTooBig {
+			t.Errorf("close code %d, want 1009", code)
+		}
+		again := ts.connect("participant-again", "participant", s.ID, p.Token)
+		again.awaitType("welcome")
+		again.send(map[string]any{"type": "vote", "id": "ok", "step": 1, "value": 4})
+		if f := again.await("ack", func(f frame) bool { return f.Type == "ack" || f.Type == "error" }); f.Type != "ack" {
+			t.Errorf("vote after reconnect: %s %s", f.Code, f.Message)
+		}
+	})
+	if status := ts.call("GET", "/livez", "", nil, nil); status != http.StatusOK {
+		t.Errorf("server stopped serving after bad input: %d", status)
+	}
+}

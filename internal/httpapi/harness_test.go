@@ -1,0 +1,347 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"go.uber.org/goleak"
+
+	"github.com/quorum-workshop/quorum/internal/httpapi"
+	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/sqlite"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// Go's HTTP client keeps idle connections' goroutines until they time out.
+		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+		// fasthttp's date updater runs for the process's life; its worker-pool
+		// cleaner exits on its next tick after the server stops.
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"),
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
+	)
+}
+
+// testServer is a real Quorum server on 127.0.0.1:0 with a real SQLite file.
+type testServer struct {
+	t      *testing.T
+	url    string
+	wsURL  string
+	db     *sqlite.DB
+	logs   *syncBuffer // everything the server logged
+	hub    *realtime.Hub
+	server *httpapi.Server
+	done   chan error
+	closed bool
+}
+
+func startServer(t *testing.T, dbPath string, cfg httpapi.Config) *testServer {
+	t.Helper()
+	db, err := sqlite.Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(logs, t.Output()), nil))
+	hub := realtime.NewHub(db, realtime.Config{BroadcastInterval: 20 * time.Millisecond, Logger: log})
+	cfg.Logger = log
+	srv := httpapi.New(db, hub, cfg)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{t: t, url: "http://" + ln.Addr().String(), wsURL: "ws://" + ln.Addr().String() + "/ws", db: db, logs: logs, hub: hub, server: srv, done: make(chan error, 1)}
+	go func() { ts.done <- srv.Listener(ln) }()
+	t.Cleanup(ts.stop)
+	return ts
+}
+
+// syncBuffer collects log output from many goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func tempDB(t *testing.T) string { return filepath.Join(t.TempDir(), "quorum.db") }
+
+// stop shuts the server down the way main does.
+func (ts *testServer) stop() {
+	if ts.closed {
+		return
+	}
+	ts.closed = true
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ts.server.Drain()
+	if err := ts.hub.Shutdown(ctx); err != nil {
+		ts.t.Errorf("hub shutdown: %v", err)
+	}
+	if err := ts.server.Shutdown(ctx); err != nil {
+		ts.t.Errorf("http shutdown: %v", err)
+	}
+	if err := <-ts.done; err != nil {
+		ts.t.Errorf("serve: %v", err)
+	}
+	if err := ts.db.Close(); err != nil {
+		ts.t.Errorf("close db: %v", err)
+	}
+	http.DefaultClient.CloseIdleConnections()
+}
+
+// call sends a request and decodes the JSON answer into out (if not nil).
+func (ts *testServer) call(method, path, bearer string, body any, out any) int {
+	ts.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			ts.t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, ts.url+path, rd)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			ts.t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type apiError struct {
+	Error struct {
+		Code     string `json:"code"`
+		Message  string `json:"message"`
+		Problems []struct {
+			Path    string `json:"path"`
+			Message string `json:"message"`
+		} `json:"problems"`
+	} `json:"error"`
+}
+
+type created struct {
+	ID        string `json:"id"`
+	Code      string `json:"code"`
+	HostKey   string `json:"hostKey"`
+	ScreenKey string `json:"screenKey"`
+	URLs      struct {
+		Host, Screen, Join string
+	} `json:"urls"`
+}
+
+func (ts *testServer) create(agenda any) created {
+	ts.t.Helper()
+	var c created
+	if status := ts.call("POST", "/api/sessions", "", map[string]any{"agenda": agenda}, &c); status != http.StatusCreated {
+		ts.t.Fatalf("create session: status %d", status)
+	}
+	return c
+}
+
+type joined struct {
+	SessionID     string `json:"sessionId"`
+	ParticipantID string `json:"participantId"`
+	Token         string `json:"token"`
+}
+
+func (ts *testServer) join(code, name, segment string) joined {
+	ts.t.Helper()
+	var j joined
+	if status := ts.call("POST", "/api/join", "", map[string]any{"code": code, "name": name, "segment": segment}, &j); status != http.StatusCreated {
+		ts.t.Fatalf("join: status %d", status)
+	}
+	return j
+}
+
+// frame is any server frame; the fields of every type side by side.
+type frame struct {
+	Type    string                `json:"type"`
+	ID      string                `json:"id"`
+	Code    string                `json:"code"`
+	Message string                `json:"message"`
+	Role    string                `json:"role"`
+	Session json.RawMessage       `json:"session"`
+	Step    json.RawMessage       `json:"step"`
+	Counts  *realtime.Counts      `json:"counts"`
+	Results *realtime.ResultsView `json:"results"`
+	Votes   map[string]realtime.VoteAck
+	Value   any    `json:"value"`
+	Action  string `json:"action"`
+	raw     string
+}
+
+func (f frame) state() realtime.StateMsg {
+	var s realtime.StateMsg
+	if err := json.Unmarshal([]byte(f.raw), &s); err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// client is a WebSocket client that reads every frame into a channel.
+type client struct {
+	t      *testing.T
+	name   string
+	ws     *websocket.Conn
+	frames chan frame
+	closed chan *websocket.CloseError // the close frame the server sent, if any
+	seen   []frame                    // every frame read so far, for assertions over history
+}
+
+func (ts *testServer) dial(name string) *client {
+	ts.t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial(ts.wsURL, nil)
+	if err != nil {
+		ts.t.Fatalf("%s: dial: %v", name, err)
+	}
+	c := &client{t: ts.t, name: name, ws: ws, frames: make(chan frame, 256), closed: make(chan *websocket.CloseError, 1)}
+	go c.readLoop()
+	ts.t.Cleanup(func() { c.ws.Close() })
+	return c
+}
+
+// connect dials and says hello.
+func (ts *testServer) connect(name, role, session, secret string) *client {
+	ts.t.Helper()
+	c := ts.dial(name)
+	hello := map[string]any{"type": "hello", "role": role, "session": session}
+	if role == "participant" {
+		hello["token"] = secret
+	} else {
+		hello["key"] = secret
+	}
+	c.send(hello)
+	return c
+}
+
+func (c *client) readLoop() {
+	defer close(c.frames)
+	for {
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) {
+				c.closed <- ce
+			}
+			return
+		}
+		var f frame
+		if err := json.Unmarshal(data, &f); err != nil {
+			c.t.Errorf("%s: undecodable frame %q", c.name, data)
+			return
+		}
+		f.raw = string(data)
+		c.frames <- f
+	}
+}
+
+func (c *client) send(v any) {
+	c.t.Helper()
+	var data []byte
+	if s, ok := v.(string); ok {
+		data = []byte(s)
+	} else {
+		var err error
+		if data, err = json.Marshal(v); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	if err := c.ws.WriteMessage(websocket.TextMessage, data); err != nil {
+		c.t.Fatalf("%s: send: %v", c.name, err)
+	}
+}
+
+// await reads frames until one satisfies match, failing after a timeout.
+func (c *client) await(what string, match func(f frame) bool) frame {
+	c.t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case f, ok := <-c.frames:
+			if !ok {
+				c.t.Fatalf("%s: connection closed while waiting for %s", c.name, what)
+			}
+			c.seen = append(c.seen, f)
+			if match(f) {
+				return f
+			}
+		case <-timeout:
+			c.t.Fatalf("%s: no %s within 5s", c.name, what)
+		}
+	}
+}
+
+func (c *client) awaitType(typ string) frame {
+	c.t.Helper()
+	return c.await(typ, func(f frame) bool { return f.Type == typ })
+}
+
+// awaitClose waits for the server's close frame and returns its code.
+func (c *client) awaitClose() int {
+	c.t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case f, ok := <-c.frames:
+			if ok {
+				c.seen = append(c.seen, f)
+				continue
+			}
+			select {
+			case ce := <-c.closed:
+				return ce.Code
+			default:
+				return websocket.CloseAbnormalClosure
+			}
+		case <-timeout:
+			c.t.Fatalf("%s: not closed within 5s", c.name)
+		}
+	}
+}
