@@ -66,11 +66,11 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
-// ErrorMessage returns the human message of err. Internal errors get a generic
-// message so that no internals reach a client.
+// ErrorMessage returns the human message of err. Internal errors, coded or
+// not, get a generic message so that no internals reach a client.
 func ErrorMessage(err error) string {
 	var e *Error
-	if errors.As(err, &e) {
+	if errors.As(err, &e) && e.Code != EINTERNAL {
 		return e.Message
 	}
 	return "Internal error."

@@ -52,8 +52,8 @@ func TestJoin(t *testing.T) {
 			if token == "" || p.TokenHash != quorum.HashSecret(token) || strings.Contains(p.TokenHash, token) {
 				t.Errorf("token %q hash %q", token, p.TokenHash)
 			}
-			if s.Joined() != 1 || s.Participant(p.ID) != p {
-				t.Errorf("Joined %d, Participant(id) = %v", s.Joined(), s.Participant(p.ID))
+			if got, ok := s.Participant(p.ID); s.Joined() != 1 || !ok || got != *p {
+				t.Errorf("Joined %d, Participant(id) = %v", s.Joined(), got)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package quorum
 
 import (
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -225,8 +226,13 @@ func (s *Session) ParticipantByToken(token string) *Participant {
 	return s.byToken[HashSecret(token)]
 }
 
-// Participant returns a participant by id, or nil.
-func (s *Session) Participant(id string) *Participant { return s.participants[id] }
+// Participant returns a copy of a participant by id.
+func (s *Session) Participant(id string) (Participant, bool) {
+	if p := s.participants[id]; p != nil {
+		return *p, true
+	}
+	return Participant{}, false
+}
 
 // VotesOf returns a participant's current votes by step index.
 func (s *Session) VotesOf(participantID string) map[int]Value {
@@ -410,7 +416,7 @@ func (s *Session) Do(cmd Command, now time.Time) (*StateChange, error) {
 				return nil, Errorf(EINVALIDREQUEST, "a timer takes seconds from %d to %d, or 0 to cancel it", MinTimerSeconds, MaxTimerSeconds)
 			}
 			if *cmd.Seconds == 0 {
-				if st.Deadline.IsZero() {
+				if st.Deadline.IsZero() || !now.Before(st.Deadline) {
 					return nil, Errorf(EINVALIDACTION, "no timer is running")
 				}
 				st.Deadline = time.Time{}
@@ -540,4 +546,32 @@ func (s *Session) VoteOf(step int, participantID string) (Vote, bool) {
 		return *v, true
 	}
 	return Vote{}, false
+}
+
+// Seen moves a participant's last-seen time forward and returns the record
+// that saves it.
+func (s *Session) Seen(participantID string, now time.Time) (SeenRecord, bool) {
+	p := s.participants[participantID]
+	if p == nil {
+		return SeenRecord{}, false
+	}
+	if now.After(p.LastSeenAt) {
+		p.LastSeenAt = now
+	}
+	return SeenRecord{SessionID: s.ID, ParticipantID: p.ID, At: p.LastSeenAt}, true
+}
+
+// Participants returns a copy of every participant, in the order they joined.
+func (s *Session) Participants() []Participant {
+	out := make([]Participant, 0, len(s.participants))
+	for _, p := range s.participants {
+		out = append(out, *p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].JoinedAt.Equal(out[j].JoinedAt) {
+			return out[i].JoinedAt.Before(out[j].JoinedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
 }

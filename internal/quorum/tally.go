@@ -22,10 +22,28 @@ type Tally struct {
 	Counts []int // choice: per option; scale: per point (Counts[0] is point 1)
 	sum    float64
 	sumSq  float64
-	words  map[string]*WordCount // text: by normalised answer
+	words  map[string]*wordAcc // text: by normalised answer
 }
 
-// WordCount is one distinct text answer: the first spelling seen, and how many gave it.
+// wordAcc counts one normalised answer and each spelling of it, so that the
+// spelling shown does not depend on the order votes arrived in.
+type wordAcc struct {
+	count     int
+	spellings map[string]int
+}
+
+// display is the most common spelling; ties go to the first in sort order.
+func (w *wordAcc) display() string {
+	best, bestN := "", 0
+	for text, n := range w.spellings {
+		if n > bestN || (n == bestN && text < best) {
+			best, bestN = text, n
+		}
+	}
+	return best
+}
+
+// WordCount is one distinct text answer: its most common spelling, and how many gave it.
 type WordCount struct {
 	Text  string `json:"text"`
 	Count int    `json:"count"`
@@ -39,7 +57,7 @@ func newTally(s *Step) *Tally {
 	case KindScale:
 		t.Counts = make([]int, s.Points)
 	case KindText:
-		t.words = map[string]*WordCount{}
+		t.words = map[string]*wordAcc{}
 	}
 	return t
 }
@@ -58,11 +76,15 @@ func (t *Tally) add(v Value, delta int) {
 		key := NormalizeText(v.Text)
 		w := t.words[key]
 		if w == nil {
-			w = &WordCount{Text: v.Text}
+			w = &wordAcc{spellings: map[string]int{}}
 			t.words[key] = w
 		}
-		w.Count += delta
-		if w.Count == 0 {
+		w.count += delta
+		w.spellings[v.Text] += delta
+		if w.spellings[v.Text] == 0 {
+			delete(w.spellings, v.Text)
+		}
+		if w.count == 0 {
 			delete(t.words, key)
 		}
 	}
@@ -90,7 +112,7 @@ func (t *Tally) StdDev() float64 {
 func (t *Tally) Words(limit int) []WordCount {
 	out := make([]WordCount, 0, len(t.words))
 	for _, w := range t.words {
-		out = append(out, *w)
+		out = append(out, WordCount{Text: w.display(), Count: w.count})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Count != out[j].Count {

@@ -290,7 +290,7 @@ func TestRestoreRebuildsTallies(t *testing.T) {
 	if got := restored.Tally(stepScale5); got.N != 2 || got.Mean() != 3 || !near(got.StdDev(), 1) {
 		t.Errorf("restored tally N %d mean %v sd %v", got.N, got.Mean(), got.StdDev())
 	}
-	if restored.Participant(p1.ID) == nil || restored.Joined() != 2 {
+	if _, ok := restored.Participant(p1.ID); !ok || restored.Joined() != 2 {
 		t.Errorf("restored participants: %d", restored.Joined())
 	}
 

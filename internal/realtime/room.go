@@ -297,7 +297,8 @@ func (r *Room) attach(b *batch, c *conn, in *Inbound, reply func(struct{}, error
 		c.participantID = p.ID
 		r.participants[c] = struct{}{}
 		r.byParticipant[p.ID] = append(r.byParticipant[p.ID], c)
-		b.records = append(b.records, quorum.SeenRecord{SessionID: s.ID, ParticipantID: p.ID, At: b.now})
+		rec, _ := s.Seen(p.ID, b.now)
+		b.records = append(b.records, rec)
 		b.resultsChanged = true
 	case RoleHost, RoleScreen:
 		hash := s.ScreenKeyHash
@@ -331,7 +332,7 @@ func (r *Room) welcome(c *conn) WelcomeMsg {
 	if c.role != RoleParticipant {
 		return msg
 	}
-	p := r.session.Participant(c.participantID)
+	p, _ := r.session.Participant(c.participantID)
 	msg.Participant = &ParticipantView{ID: p.ID, Name: p.Name, Segment: p.Segment}
 	msg.Votes = map[string]VoteAck{}
 	for step := range r.session.Steps {
@@ -359,8 +360,8 @@ func (r *Room) detach(b *batch, c *conn) {
 		} else {
 			r.byParticipant[c.participantID] = conns
 		}
-		if r.session.Participant(c.participantID) != nil {
-			b.records = append(b.records, quorum.SeenRecord{SessionID: r.id, ParticipantID: c.participantID, At: b.now})
+		if rec, ok := r.session.Seen(c.participantID, b.now); ok {
+			b.records = append(b.records, rec)
 		}
 		b.resultsChanged = true
 	}

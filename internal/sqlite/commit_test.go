@@ -159,7 +159,7 @@ func TestBadRecordsAreRefused(t *testing.T) {
 	s, ids := votingRoom(t, db, 1)
 	clk := newClock()
 	other, _ := join(t, s, clk, "Not saved")
-	joined := *s.Participant(ids[0])
+	joined, _ := s.Participant(ids[0])
 	for _, tc := range []struct {
 		name   string
 		record quorum.Record

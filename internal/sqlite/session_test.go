@@ -37,7 +37,7 @@ func workshop(t *testing.T, s *quorum.Session, clk *clock) (participantIDs []str
 	// The room moves last-seen times forward itself; a late, older one must
 	// not move the stored time back.
 	seen := clk.tick()
-	s.Participant(ids[1]).LastSeenAt = seen
+	s.Seen(ids[1], seen)
 	records = append(records,
 		quorum.SeenRecord{SessionID: s.ID, ParticipantID: ids[1], At: seen},
 		quorum.SeenRecord{SessionID: s.ID, ParticipantID: ids[1], At: seen.Add(-time.Minute)})
@@ -111,8 +111,9 @@ func assertSameSession(t *testing.T, got, want *quorum.Session, participantIDs [
 		t.Errorf("%d joined, want %d", got.Joined(), want.Joined())
 	}
 	for _, id := range participantIDs {
-		g, w := got.Participant(id), want.Participant(id)
-		if g == nil {
+		g, ok := got.Participant(id)
+		w, _ := want.Participant(id)
+		if !ok {
 			t.Errorf("participant %s is missing", id)
 			continue
 		}

@@ -1,0 +1,66 @@
+package realtime
+
+import (
+	"testing"
+
+	"github.com/fasthttp/websocket"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// A client that lets its outbox fill is closed with CloseTooSlow; the room
+// sending to it never waits.
+func TestSlowClientIsKickedNotWaitedFor(t *testing.T) {
+	cfg := Config{OutboxSize: 4}
+	cfg.setDefaults()
+	c := newConn(nil, &cfg)
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, []byte(`{"type":"state"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < cfg.OutboxSize; i++ {
+		c.send(pm)
+	}
+	select {
+	case <-c.closing:
+		t.Fatal("kicked before the outbox was full")
+	default:
+	}
+	c.send(pm) // one more than fits: must return at once and kick
+	select {
+	case <-c.closing:
+	default:
+		t.Fatal("a full outbox did not close the connection")
+	}
+	if c.closeCode != CloseTooSlow {
+		t.Errorf("close code %d, want %d", c.closeCode, CloseTooSlow)
+	}
+}
+
+// Results updates replace each other instead of queueing.
+func TestResultsReplaceUnsentResults(t *testing.T) {
+	cfg := Config{}
+	cfg.setDefaults()
+	c := newConn(nil, &cfg)
+	var last *websocket.PreparedMessage
+	for i := 0; i < 1000; i++ {
+		pm, err := websocket.NewPreparedMessage(websocket.TextMessage, []byte(`{"type":"results"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.setResults(pm)
+		last = pm
+	}
+	if got := c.results.Load(); got != last {
+		t.Error("the pending results are not the newest")
+	}
+	if len(c.resultsReady) != 1 {
+		t.Errorf("%d wake-ups pending, want 1", len(c.resultsReady))
+	}
+	select {
+	case <-c.closing:
+		t.Error("results updates closed the connection")
+	default:
+	}
+}
