@@ -134,10 +134,10 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 	return nil
 }
 
-// contentSecurityPolicy allows nothing but the server's own origin and no
-// inline script.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+// contentSecurityPolicy allows nothing but the server's own origin; the one
+// inline script allowed, by its hash, is the import map.
+var contentSecurityPolicy = "default-src 'self'; script-src 'self' " + frontend.ImportMapHash + "; style-src 'self'; " +
+	"img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 func securityHeaders(c *fiber.Ctx) error {
 	c.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -202,11 +202,11 @@ func (s *Server) baseURL(c *fiber.Ctx) string {
 }
 
 func (s *Server) page(name string) fiber.Handler {
+	data, err := frontend.Page(name)
+	if err != nil {
+		panic("frontend page " + name + ": " + err.Error()) // a missing embedded page is a build mistake
+	}
 	return func(c *fiber.Ctx) error {
-		data, err := fs.ReadFile(frontend.Files, name)
-		if err != nil {
-			return err
-		}
 		c.Set(fiber.HeaderCacheControl, "no-cache")
 		c.Type("html", "utf-8")
 		return c.Send(data)
@@ -215,8 +215,8 @@ func (s *Server) page(name string) fiber.Handler {
 
 func (s *Server) static(c *fiber.Ctx) error {
 	name := path.Clean(c.Params("*"))
-	data, err := fs.ReadFile(frontend.Files, name)
-	if err != nil || strings.HasSuffix(name, ".go") {
+	data, err := fs.ReadFile(frontend.Static, name)
+	if err != nil {
 		return quorum.Errorf(quorum.ENOTFOUND, "there is nothing at this address")
 	}
 	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {

@@ -1,0 +1,83 @@
+// Small pieces every view shares.
+import { h } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import htm from "htm";
+import { remainingMs } from "./live.js";
+
+export const html = htm.bind(h);
+
+/** "12345678" -> "1234 5678" */
+export function formatCode(code) {
+  const digits = String(code || "").replace(/\D/g, "");
+  return digits.length > 4 ? `${digits.slice(0, 4)} ${digits.slice(4, 8)}` : digits;
+}
+
+/** The key in a URL fragment ("#key=…"), or "". */
+export function keyFromHash() {
+  return new URLSearchParams(location.hash.slice(1)).get("key") || "";
+}
+
+/** Reads a JSON API answer; throws an Error with the server's message and code. */
+export async function api(method, path, body, bearer) {
+  const headers = {};
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw Object.assign(new Error("Cannot reach the server. Check the network and try again."), { code: "network" });
+  }
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const err = data.error || {};
+    throw Object.assign(new Error(err.message || `The server answered ${res.status}.`), { code: err.code, problems: err.problems || [] });
+  }
+  return data;
+}
+
+const STATUS_TEXT = {
+  connecting: "Connecting…",
+  open: "Connected",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+  failed: "Disconnected",
+};
+
+/** A small live badge with the connection state. */
+export function ConnectionBadge({ live }) {
+  return html`<span class=${`conn conn-${live.status}`} role="status" aria-live="polite" title=${live.detail || ""}>
+    <span class="conn-dot" aria-hidden="true"></span>${STATUS_TEXT[live.status] || live.status}
+  </span>`;
+}
+
+/** A banner that says what is happening when the connection is not open. */
+export function ConnectionBanner({ live }) {
+  if (live.status === "open" || (live.status === "connecting" && !live.state)) return null;
+  const text = {
+    connecting: "Connecting…",
+    reconnecting: "Connection lost. Reconnecting…",
+    offline: live.detail || "No network. Reconnecting when you are back online.",
+    failed: live.detail || "Disconnected.",
+  }[live.status];
+  return html`<div class=${`banner banner-${live.status}`} role="alert">${text}</div>`;
+}
+
+/** Re-renders every interval while mounted, for countdowns. */
+export function useTick(ms = 250) {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const id = setInterval(() => setTick((t) => t + 1), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+}
+
+/** The countdown of the current step, "0:42", or nothing. */
+export function Countdown({ live, className = "countdown" }) {
+  useTick(250);
+  const ms = remainingMs(live);
+  if (ms == null) return null;
+  const s = Math.ceil(ms / 1000);
+  const text = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  return html`<span class=${`${className}${s <= 10 ? " countdown-low" : ""}`} role="timer" aria-label=${`${s} seconds left`}>${text}</span>`;
+}

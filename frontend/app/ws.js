@@ -1,0 +1,226 @@
+// The one WebSocket connection module every view uses: hello with the stored
+// token or key, reconnect with backoff and jitter, re-send unacknowledged
+// votes, and report the connection state. See docs/protocol.md.
+
+const FATAL = new Map([
+  [4400, "The app sent something the server did not understand. Reload the page."],
+  [4401, "This link or token is not valid for this session."],
+  [4404, "This session no longer exists."],
+]);
+const BACKOFF_MIN_MS = 500;
+const BACKOFF_MAX_MS = 15000;
+
+let counter = 0;
+/** A message id unique enough per device: time, counter, randomness. */
+export function newId(prefix) {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+/**
+ * Connection keeps one live WebSocket to the server for a role.
+ * Listeners: onFrame(frame), onStatus({status, detail}).
+ * status: "connecting" | "open" | "reconnecting" | "offline" | "failed".
+ */
+export class Connection {
+  constructor({ role, session, secret, participantId = "", onFrame, onStatus }) {
+    this.role = role;
+    this.session = session;
+    this.secret = secret;
+    this.onFrame = onFrame;
+    this.onStatus = onStatus;
+    this.attempt = 0;
+    this.ws = null;
+    this.timer = null;
+    this.stopped = false;
+    this.pendingKey = `quorum:pending:${session}:${participantId}`;
+    this.pending = loadJSON(this.pendingKey, {}); // step -> {id, step, value}
+    this.actions = new Map(); // id -> {resolve, reject}
+    this.wake = () => this.reconnectNow();
+    this.goneOffline = () => this.setStatus("offline", "No network. Your votes are kept and sent when you are back.");
+    window.addEventListener("online", this.wake);
+    window.addEventListener("offline", this.goneOffline);
+    document.addEventListener("visibilitychange", this.wake);
+    this.open();
+  }
+
+  setStatus(status, detail = "") {
+    this.status = status;
+    this.onStatus?.({ status, detail });
+  }
+
+  open() {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(`${scheme}//${location.host}/ws`);
+    this.ws = ws;
+    this.setStatus(this.attempt === 0 ? "connecting" : "reconnecting");
+    ws.onopen = () => {
+      const hello = { type: "hello", role: this.role, session: this.session };
+      if (this.role === "participant") hello.token = this.secret;
+      else hello.key = this.secret;
+      ws.send(JSON.stringify(hello));
+    };
+    ws.onmessage = (event) => {
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      this.handle(frame);
+    };
+    ws.onclose = (event) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      for (const { reject } of this.actions.values()) reject(new Error("The connection dropped; try again."));
+      this.actions.clear();
+      if (FATAL.has(event.code)) {
+        this.stopped = true;
+        this.setStatus("failed", FATAL.get(event.code));
+        return;
+      }
+      this.scheduleReconnect();
+    };
+  }
+
+  handle(frame) {
+    switch (frame.type) {
+      case "welcome":
+        this.attempt = 0;
+        this.setStatus("open");
+        // Votes the server committed before the connection dropped are done.
+        for (const [step, vote] of Object.entries(this.pending)) {
+          if (frame.votes?.[step]?.id === vote.id) delete this.pending[step];
+        }
+        this.savePending();
+        this.resumed = true;
+        break;
+      case "state":
+        if (this.resumed) {
+          this.resumed = false;
+          this.resendPending(frame);
+        }
+        break;
+      case "ack":
+        if (this.pending[frame.step]?.id === frame.id) {
+          delete this.pending[frame.step];
+          this.savePending();
+        }
+        break;
+      case "error":
+        this.settleVoteError(frame);
+        break;
+      case "done":
+        break;
+    }
+    if (frame.id && this.actions.has(frame.id) && (frame.type === "done" || frame.type === "error")) {
+      const { resolve, reject } = this.actions.get(frame.id);
+      this.actions.delete(frame.id);
+      if (frame.type === "done") resolve(frame);
+      else reject(Object.assign(new Error(frame.message), { code: frame.code }));
+    }
+    this.onFrame?.(frame);
+  }
+
+  // A vote refused for good (voting closed, invalid) is no longer pending.
+  settleVoteError(frame) {
+    for (const [step, vote] of Object.entries(this.pending)) {
+      if (vote.id === frame.id) delete this.pending[step];
+    }
+    this.savePending();
+  }
+
+  // After a reconnect, the first state tells which unacknowledged votes can
+  // still count: those on the current step while voting is open.
+  resendPending(state) {
+    const step = state.step;
+    for (const [index, vote] of Object.entries(this.pending)) {
+      const stillOpen = step && step.index === Number(index) && step.voting === "open";
+      if (stillOpen) this.send({ type: "vote", id: vote.id, step: vote.step, value: vote.value });
+      else delete this.pending[index];
+    }
+    this.savePending();
+  }
+
+  scheduleReconnect() {
+    if (this.stopped) return;
+    if (!navigator.onLine) {
+      this.setStatus("offline", "No network. Your votes are kept and sent when you are back.");
+    } else {
+      this.setStatus("reconnecting");
+    }
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt);
+    const delay = base / 2 + Math.random() * base; // ±50 % jitter, so a hall does not reconnect in lockstep
+    this.attempt += 1;
+    this.timer = setTimeout(() => this.open(), delay);
+  }
+
+  reconnectNow() {
+    if (this.stopped || document.visibilityState === "hidden") return;
+    if (this.ws && (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)) return;
+    this.attempt = 0;
+    this.open();
+  }
+
+  send(frame) {
+    if (this.ws?.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify(frame));
+      return true;
+    }
+    return false;
+  }
+
+  /** Sends a vote; it stays pending (and survives a reload) until acknowledged. */
+  vote(step, value) {
+    const vote = { id: newId("v"), step, value };
+    this.pending[step] = vote;
+    this.savePending();
+    this.send({ type: "vote", ...vote });
+    return vote;
+  }
+
+  /** Sends a host command; resolves on "done", rejects with the server's message. */
+  action(action, extra = {}) {
+    const id = newId("a");
+    return new Promise((resolve, reject) => {
+      if (!this.send({ type: "action", id, action, ...extra })) {
+        reject(new Error("Not connected; the console reconnects by itself."));
+        return;
+      }
+      this.actions.set(id, { resolve, reject });
+    });
+  }
+
+  savePending() {
+    saveJSON(this.pendingKey, this.pending);
+  }
+
+  close() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    window.removeEventListener("online", this.wake);
+    window.removeEventListener("offline", this.goneOffline);
+    document.removeEventListener("visibilitychange", this.wake);
+    this.ws?.close(1000);
+  }
+}
+
+export function loadJSON(key, fallback) {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw ? JSON.parse(raw) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export function saveJSON(key, value) {
+  try {
+    if (value && typeof value === "object" && Object.keys(value).length === 0) localStorage.removeItem(key);
+    else localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Private mode or a full quota: the live connection still works.
+  }
+}
