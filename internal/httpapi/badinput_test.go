@@ -175,3 +175,23 @@ func TestWebSocketBadInput(t *testing.T) {
 		t.Errorf("server stopped serving after bad input: %d", status)
 	}
 }
+
+func TestCodeInfo(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{})
+	s := ts.create("leadership-vs-management")
+	var info realtime.PublicInfo
+	if status := ts.call("GET", "/api/codes/"+s.Code[:4]+"%20"+s.Code[4:], "", nil, &info); status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	if info.SessionID != s.ID || info.Status != quorum.StatusLobby || len(info.Segments) != 5 || info.Title == "" {
+		t.Errorf("info = %+v", info)
+	}
+	var e apiError
+	if status := ts.call("GET", "/api/codes/00000000", "", nil, &e); status != 404 || e.Error.Code != quorum.ECODENOTFOUND {
+		t.Errorf("unknown code: %d %q", status, e.Error.Code)
+	}
+	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"end"}`, nil)
+	if status := ts.call("GET", "/api/codes/"+s.Code, "", nil, &e); status != 404 || e.Error.Code != quorum.ESESSIONENDED {
+		t.Errorf("ended session: %d %q", status, e.Error.Code)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"strings"
 	"time"
 
@@ -99,7 +100,8 @@ func (s *Server) createSession(c *fiber.Ctx) error {
 		HostKey:   creds.HostKey,
 		ScreenKey: creds.ScreenKey,
 		URLs: createURLs{
-			Host:   base + "/host/" + session.ID + "#key=" + creds.HostKey,
+			// The host link also carries the screen key, so the console can open the screen.
+			Host:   base + "/host/" + session.ID + "#key=" + creds.HostKey + "&screen=" + creds.ScreenKey,
 			Screen: base + "/screen/" + session.ID + "#key=" + creds.ScreenKey,
 			Join:   base + "/j/" + session.Code,
 		},
@@ -151,6 +153,28 @@ func (s *Server) join(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(res)
 }
 
+// codeInfo tells a phone what it is about to join: the session's title and
+// the groups it offers. A join code is public; it is on the shared screen.
+func (s *Server) codeInfo(c *fiber.Ctx) error {
+	raw, err := url.PathUnescape(c.Params("code"))
+	if err != nil {
+		return quorum.Errorf(quorum.EINVALIDREQUEST, "a join code has %d digits, like 1234 5678", quorum.JoinCodeLength)
+	}
+	code, err := quorum.NormalizeJoinCode(raw)
+	if err != nil {
+		return err
+	}
+	id, err := s.store.FindSessionByCode(c.UserContext(), code)
+	if err != nil {
+		return err
+	}
+	info, err := s.hub.PublicInfo(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(info)
+}
+
 // hostKey reads the host key from "Authorization: Bearer <key>", the one
 // place it travels outside the URL fragment.
 func hostKey(c *fiber.Ctx) (string, error) {
@@ -199,11 +223,11 @@ func (s *Server) action(c *fiber.Ctx) error {
 func (s *Server) qrCode(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
 	defer cancel()
-	code, err := s.hub.JoinCode(ctx, c.Params("id"))
+	info, err := s.hub.PublicInfo(ctx, c.Params("id"))
 	if err != nil {
 		return err
 	}
-	svg, err := qrSVG(s.baseURL(c) + "/j/" + code)
+	svg, err := qrSVG(s.baseURL(c) + "/j/" + info.Code)
 	if err != nil {
 		return err
 	}

@@ -66,6 +66,18 @@ func startServer(t *testing.T, dbPath string, cfg httpapi.Config) *testServer {
 	ts := &testServer{t: t, url: "http://" + ln.Addr().String(), wsURL: "ws://" + ln.Addr().String() + "/ws", db: db, logs: logs, hub: hub, server: srv, done: make(chan error, 1)}
 	go func() { ts.done <- srv.Listener(ln) }()
 	t.Cleanup(ts.stop)
+	// Shutdown before fasthttp has taken the listener would leave it serving.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		resp, err := http.Get(ts.url + "/livez")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not come up: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	return ts
 }
 

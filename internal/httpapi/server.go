@@ -102,6 +102,7 @@ func (s *Server) routes() {
 	api.Get("/agendas/:id", s.getAgenda)
 	api.Post("/sessions", s.createSession)
 	api.Post("/join", s.join)
+	api.Get("/codes/:code", s.codeInfo)
 	api.Get("/sessions/:id", s.sessionState)
 	api.Post("/sessions/:id/actions", s.action)
 	api.Get("/sessions/:id/qr.svg", s.qrCode)

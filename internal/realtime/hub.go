@@ -403,10 +403,23 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	return nil
 }
 
-// JoinCode returns a session's join code; it is public, like the QR code
-// that carries it.
-func (h *Hub) JoinCode(ctx context.Context, sessionID string) (string, error) {
-	return withRoom(ctx, h, sessionID, func(r *Room) (string, error) {
-		return call(ctx, r, func(b *batch, reply func(string, error)) { reply(r.session.Code, nil) })
+// PublicInfo is what anyone with the join code may know of a session.
+type PublicInfo struct {
+	SessionID string        `json:"sessionId"`
+	Code      string        `json:"code"`
+	Title     string        `json:"title"`
+	Status    quorum.Status `json:"status"`
+	Segments  []string      `json:"segments"`
+}
+
+// PublicInfo returns a session's public facts: its join code, title and
+// segments are on the shared screen anyway.
+func (h *Hub) PublicInfo(ctx context.Context, sessionID string) (PublicInfo, error) {
+	return withRoom(ctx, h, sessionID, func(r *Room) (PublicInfo, error) {
+		return call(ctx, r, func(b *batch, reply func(PublicInfo, error)) {
+			s := r.session
+			segments := append([]string{}, s.Agenda.Segments...)
+			reply(PublicInfo{SessionID: s.ID, Code: s.Code, Title: s.Title, Status: s.Status, Segments: segments}, nil)
+		})
 	})
 }
