@@ -12,6 +12,12 @@ export function formatCode(code) {
   return digits.length > 4 ? `${digits.slice(0, 4)} ${digits.slice(4, 8)}` : digits;
 }
 
+/** The join link of a session, absolute even when the server sends a path. */
+export function joinUrl(session) {
+  const url = session?.joinUrl || (session?.code ? `/j/${session.code}` : "");
+  return url.startsWith("/") ? location.origin + url : url;
+}
+
 /** The key in a URL fragment ("#key=…"), or "". */
 export function keyFromHash() {
   return new URLSearchParams(location.hash.slice(1)).get("key") || "";

@@ -159,6 +159,13 @@ export class Connection {
 
   reconnectNow() {
     if (this.stopped || document.visibilityState === "hidden") return;
+    // Back online while the old socket still looks open: it may be dead, and
+    // the status says "offline" until it closes. Start afresh.
+    if (this.status === "offline" && this.ws?.readyState === WebSocket.OPEN) {
+      const old = this.ws;
+      this.ws = null;
+      old.close(1000);
+    }
     if (this.ws && (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)) return;
     this.attempt = 0;
     this.open();

@@ -91,7 +91,11 @@ func TestWebSocketBadInput(t *testing.T) {
 	for _, tt := range closes {
 		t.Run(tt.name, func(t *testing.T) {
 			c := ts.dial(tt.name)
-			c.send(tt.hello)
+			if s, ok := tt.hello.(string); ok && len(s) > 4096 {
+				c.sendOversized(s)
+			} else {
+				c.send(tt.hello)
+			}
 			if code := c.awaitClose(); code != tt.code {
 				t.Errorf("close code %d, want %d", code, tt.code)
 			}
@@ -160,7 +164,7 @@ func TestWebSocketBadInput(t *testing.T) {
 		}
 	})
 	t.Run("oversized frame closes with 1009 and the server keeps serving", func(t *testing.T) {
-		part.send(`{"type":"vote","id":"big","step":1,"value":"` + strings.Repeat("x", 8000) + `"}`)
+		part.sendOversized(`{"type":"vote","id":"big","step":1,"value":"` + strings.Repeat("x", 8000) + `"}`)
 		if code := part.awaitClose(); code != websocket.CloseMessageTooBig {
 			t.Errorf("close code %d, want 1009", code)
 		}

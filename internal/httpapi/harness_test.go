@@ -2,16 +2,11 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +16,7 @@ import (
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/realtime"
 	"github.com/quorum-workshop/quorum/internal/sqlite"
+	"github.com/quorum-workshop/quorum/internal/testserver"
 )
 
 func TestMain(m *testing.M) {
@@ -35,95 +31,25 @@ func TestMain(m *testing.M) {
 	)
 }
 
-// testServer is a real Quorum server on 127.0.0.1:0 with a real SQLite file.
+// testServer is a real Quorum server with the API and WebSocket helpers below.
 type testServer struct {
-	t      *testing.T
-	url    string
-	wsURL  string
-	db     *sqlite.DB
-	logs   *syncBuffer // everything the server logged
-	hub    *realtime.Hub
-	server *httpapi.Server
-	done   chan error
-	closed bool
+	*testserver.Server
+	t     *testing.T
+	url   string
+	wsURL string
+	db    *sqlite.DB
+	logs  *testserver.SyncBuffer
 }
 
 func startServer(t *testing.T, dbPath string, cfg httpapi.Config) *testServer {
 	t.Helper()
-	db, err := sqlite.Open(dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(io.MultiWriter(logs, t.Output()), nil))
-	hub := realtime.NewHub(db, realtime.Config{BroadcastInterval: 20 * time.Millisecond, Logger: log})
-	cfg.Logger = log
-	srv := httpapi.New(db, hub, cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{t: t, url: "http://" + ln.Addr().String(), wsURL: "ws://" + ln.Addr().String() + "/ws", db: db, logs: logs, hub: hub, server: srv, done: make(chan error, 1)}
-	go func() { ts.done <- srv.Listener(ln) }()
-	t.Cleanup(ts.stop)
-	// Shutdown before fasthttp has taken the listener would leave it serving.
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		resp, err := http.Get(ts.url + "/livez")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not come up: %v", err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return ts
+	s := testserver.Start(t, dbPath, cfg)
+	return &testServer{Server: s, t: t, url: s.URL, wsURL: s.WSURL, db: s.DB, logs: s.Logs}
 }
 
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+func tempDB(t *testing.T) string { return testserver.TempDB(t) }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func tempDB(t *testing.T) string { return filepath.Join(t.TempDir(), "quorum.db") }
-
-// stop shuts the server down the way main does.
-func (ts *testServer) stop() {
-	if ts.closed {
-		return
-	}
-	ts.closed = true
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	ts.server.Drain()
-	if err := ts.hub.Shutdown(ctx); err != nil {
-		ts.t.Errorf("hub shutdown: %v", err)
-	}
-	if err := ts.server.Shutdown(ctx); err != nil {
-		ts.t.Errorf("http shutdown: %v", err)
-	}
-	if err := <-ts.done; err != nil {
-		ts.t.Errorf("serve: %v", err)
-	}
-	if err := ts.db.Close(); err != nil {
-		ts.t.Errorf("close db: %v", err)
-	}
-	http.DefaultClient.CloseIdleConnections()
-}
+func (ts *testServer) stop() { ts.Stop() }
 
 // call sends a request and decodes the JSON answer into out (if not nil).
 func (ts *testServer) call(method, path, bearer string, body any, out any) int {
@@ -308,6 +234,12 @@ func (c *client) send(v any) {
 	if err := c.ws.WriteMessage(websocket.TextMessage, data); err != nil {
 		c.t.Fatalf("%s: send: %v", c.name, err)
 	}
+}
+
+// sendOversized writes a frame that the server refuses mid-frame: the
+// write itself may fail once the server's close arrives, which is expected.
+func (c *client) sendOversized(data string) {
+	_ = c.ws.WriteMessage(websocket.TextMessage, []byte(data))
 }
 
 // await reads frames until one satisfies match, failing after a timeout.

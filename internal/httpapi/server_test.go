@@ -131,7 +131,7 @@ func TestShutdownClosesWith1012(t *testing.T) {
 	for i, c := range parts {
 		c.send(map[string]any{"type": "vote", "id": "v", "step": 0, "value": 1 + i%5})
 	}
-	ts.server.Drain()
+	ts.HTTP.Drain()
 	if status := ts.call("GET", "/readyz", "", nil, nil); status != http.StatusServiceUnavailable {
 		t.Errorf("readyz while draining: %d", status)
 	}

@@ -1,0 +1,300 @@
+// Quorum's own charts: choice bars, a scale histogram, a word cloud and the
+// profile (diverging bars). SVG for the marks, HTML for the text, CSS
+// transitions on transform so bars grow as results frames arrive. Every chart
+// carries a text alternative, so a screen reader (or a test reading text)
+// gets the numbers.
+//
+//   ResultsChart({ step, results, size })   size: "phone" | "console" | "screen"
+//   ProfileChart({ profile, size })
+import { useEffect, useState } from "preact/hooks";
+import { html } from "./ui.js";
+
+const SIZES = new Set(["phone", "console", "screen"]);
+const sizeOf = (size) => (SIZES.has(size) ? size : "console");
+
+/** True one frame after mount: bars render at zero first, then grow. */
+function useGrown() {
+  const [grown, setGrown] = useState(false);
+  useEffect(() => {
+    let inner = 0;
+    const outer = requestAnimationFrame(() => {
+      inner = requestAnimationFrame(() => setGrown(true));
+    });
+    return () => {
+      cancelAnimationFrame(outer);
+      cancelAnimationFrame(inner);
+    };
+  }, []);
+  return grown;
+}
+
+const pct = (count, n) => (n > 0 ? Math.round((count / n) * 100) : 0);
+const fmt1 = (x) => (Math.round(x * 10) / 10).toFixed(1);
+const fmt2 = (x) => {
+  const s = (Math.round(x * 100) / 100).toFixed(2);
+  return s.startsWith("-") ? `−${s.slice(1)}` : s;
+};
+const votes = (n) => `${n} ${n === 1 ? "vote" : "votes"}`;
+const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
+
+/** The results of a step, drawn for its kind. */
+export function ResultsChart({ step, results, size = "console" }) {
+  size = sizeOf(size);
+  if (!results) return null;
+  const kind = results.kind || step?.kind;
+  switch (kind) {
+    case "choice":
+      return html`<${ChoiceChart} step=${step} results=${results} size=${size} />`;
+    case "scale":
+      return html`<${ScaleChart} step=${step} results=${results} size=${size} />`;
+    case "text":
+      return html`<${WordCloud} results=${results} size=${size} />`;
+    case "profile":
+      return html`<${ProfileChart} profile=${results.profile} size=${size} />`;
+    default:
+      return null;
+  }
+}
+
+// ---------------------------------------------------------------- choice
+
+function ChoiceChart({ step, results, size }) {
+  const grown = useGrown();
+  const options = step?.options || [];
+  const counts = results.counts || [];
+  const n = results.n ?? counts.reduce((a, b) => a + b, 0);
+  const max = Math.max(1, ...counts);
+  const hasCorrect = typeof results.correct === "number";
+  const rows = (options.length ? options : counts.map((_, i) => `Option ${i + 1}`)).map((text, i) => ({
+    text,
+    count: counts[i] || 0,
+    correct: hasCorrect && results.correct === i,
+  }));
+
+  return html`<figure class=${`chart chart-${size} chart-choice${hasCorrect ? " has-correct" : ""}`}>
+    <figcaption class="visually-hidden">Results, ${votes(n)}</figcaption>
+    <ol class="qc-rows">
+      ${rows.map((r, i) => html`<li key=${i} class=${`qc-row${r.correct ? " is-correct" : ""}`}>
+        <div class="qc-text">
+          <span class="qc-opt">${r.text}</span><span class="qc-num"> — ${r.count} (${pct(r.count, n)}%)</span>${r.correct &&
+            html`<span class="qc-badge"> <span class="qc-check" aria-hidden="true">✓</span> correct</span>`}
+        </div>
+        <svg class="qc-bar" viewBox="0 0 100 10" preserveAspectRatio="none" focusable="false" aria-hidden="true">
+          <rect class="qc-track" x="0" y="0" width="100" height="10" />
+          <rect class="qc-fill" x="0" y="0" width="100" height="10"
+            style=${{ transform: `scaleX(${grown ? r.count / max : 0})` }} />
+        </svg>
+      </li>`)}
+    </ol>
+    <p class="chart-n" aria-hidden="true">${votes(n)}</p>
+  </figure>`;
+}
+
+// ---------------------------------------------------------------- scale
+
+function ScaleChart({ step, results, size }) {
+  const grown = useGrown();
+  const counts = results.counts || [];
+  const points = step?.points || counts.length || 0;
+  const n = results.n ?? counts.reduce((a, b) => a + b, 0);
+  const max = Math.max(1, ...counts);
+  const hasMean = n > 0 && typeof results.mean === "number";
+  const mean = hasMean ? results.mean : null;
+  const sd = hasMean && typeof results.stdDev === "number" ? results.stdDev : null;
+  const left = step?.left || "";
+  const right = step?.right || "";
+  // Point p is the centre of column p: (p - 0.5) / points across the plot.
+  const at = (x) => clamp(((x - 0.5) / points) * 100, 0, 100);
+  const cols = Array.from({ length: points }, (_, i) => counts[i] || 0);
+
+  const summary = `Results on a scale from 1 (${left}) to ${points} (${right}), ${votes(n)}` +
+    (hasMean ? `: mean ${fmt1(mean)}${sd != null ? `, spread ± ${fmt1(sd)}` : ""}.` : ".");
+
+  return html`<figure class=${`chart chart-${size} chart-scale`}>
+    <figcaption class="visually-hidden">${summary}</figcaption>
+    <div class="qs-plot" aria-hidden="true" style=${{ "--points": points }}>
+      ${hasMean && sd != null && html`<div class="qs-band"
+        style=${{ left: `${at(mean - sd)}%`, width: `${at(mean + sd) - at(mean - sd)}%` }}></div>`}
+      <div class="qs-cols">
+        ${cols.map((c, i) => {
+          const f = grown ? c / max : 0;
+          return html`<div key=${i} class="qs-col">
+            <svg class="qs-bar" viewBox="0 0 10 100" preserveAspectRatio="none" focusable="false">
+              <rect class="qs-fill" x="0" y="0" width="10" height="100" style=${{ transform: `scaleY(${f})` }} />
+            </svg>
+            <span class="qs-count" style=${{ bottom: `${f * 100}%` }}>${c}</span>
+          </div>`;
+        })}
+      </div>
+      ${hasMean && html`<div class=${`qs-mean${at(mean) < 15 ? " qs-mean-start" : at(mean) > 85 ? " qs-mean-end" : ""}`}
+        style=${{ left: `${at(mean)}%` }}>
+        <span class="qs-mean-label">mean ${fmt1(mean)}</span>
+      </div>`}
+    </div>
+    <div class="qs-axis" aria-hidden="true" style=${{ "--points": points }}>
+      ${cols.map((_, i) => html`<span key=${i}>${i + 1}</span>`)}
+    </div>
+    <div class="qs-poles" aria-hidden="true">
+      <span class="qs-pole qs-pole-left">${left}</span>
+      <span class="qs-pole qs-pole-right">${right}</span>
+    </div>
+    <p class="chart-n qs-stats" aria-hidden="true">
+      ${hasMean && html`<span class="qs-stat-mean">mean ${fmt1(mean)}</span>`}
+      ${sd != null && html`<span>spread ± ${fmt1(sd)}</span>`}
+      <span>n = ${n}</span>
+    </p>
+    <div class="visually-hidden"><table>
+      <caption>Votes per point</caption>
+      <thead><tr><th scope="col">Point</th><th scope="col">Votes</th></tr></thead>
+      <tbody>
+        ${cols.map((c, i) => html`<tr key=${i}>
+          <th scope="row">${i + 1}${i === 0 && left ? ` (${left})` : ""}${i === points - 1 && right ? ` (${right})` : ""}</th>
+          <td>${c}</td>
+        </tr>`)}
+      </tbody>
+    </table></div>
+  </figure>`;
+}
+
+// ---------------------------------------------------------------- text
+
+const CLOUD_LIMIT = { phone: 40, console: 100, screen: 60 };
+
+function WordCloud({ results, size }) {
+  const all = results.words || [];
+  const n = results.n ?? 0;
+  const words = all.slice(0, CLOUD_LIMIT[size]);
+  if (!words.length) {
+    return html`<figure class=${`chart chart-${size} chart-cloud`}>
+      <p class="chart-empty">No answers yet</p>
+    </figure>`;
+  }
+  const counts = words.map((w) => w.count);
+  const hi = Math.max(...counts);
+  const lo = Math.min(...counts);
+  // 1em for the rarest answer, 3em for the most given, on a square-root scale.
+  const em = (c) => (hi === lo ? (words.length === 1 ? 3 : 2) : 1 + 2 * Math.sqrt((c - lo) / (hi - lo)));
+  // Biggest in the middle: alternate the rest to either side.
+  const laid = [];
+  words.forEach((w, i) => {
+    const item = { ...w, rank: i };
+    if (i % 2 === 0) laid.push(item);
+    else laid.unshift(item);
+  });
+  const more = all.length - words.length;
+  // Many answers: a smaller base size so that the cloud still fits (on the screen, never under 28 px).
+  const base = words.length > 30 ? 0.65 : words.length > 12 ? 0.8 : 1;
+
+  return html`<figure class=${`chart chart-${size} chart-cloud`}>
+    <figcaption class="visually-hidden">${`Answers, ${n} in all, most given first.`}</figcaption>
+    <div class="qw-cloud" aria-hidden="true" style=${{ fontSize: `${base}em` }}>
+      ${laid.map((w) => html`<span key=${w.text} class=${`qw-word qw-c${(w.rank % 8) + 1}`}
+        style=${{ fontSize: `${em(w.count).toFixed(2)}em` }} title=${`${w.text}: ${w.count}`}>${w.text}</span>`)}
+    </div>
+    <p class="chart-n" aria-hidden="true">${n} ${n === 1 ? "answer" : "answers"}${more > 0 ? ` · ${more} more not shown` : ""}</p>
+    <ul class="visually-hidden">
+      ${all.map((w) => html`<li key=${w.text}>${w.text}: ${w.count}</li>`)}
+    </ul>
+  </figure>`;
+}
+
+// ---------------------------------------------------------------- profile
+
+const SERIES = [
+  { id: "today", label: "Today" },
+  { id: "target", label: "Target" },
+];
+
+/** The room's profile: one row per dimension, today and target side by side. */
+export function ProfileChart({ profile, size = "console" }) {
+  size = sizeOf(size);
+  const grown = useGrown();
+  const rows = [];
+  const byDim = new Map();
+  for (const e of profile || []) {
+    let row = byDim.get(e.dimension);
+    if (!row) {
+      row = { dimension: e.dimension, left: e.left, right: e.right, series: {} };
+      byDim.set(e.dimension, row);
+      rows.push(row);
+    }
+    row.series[e.series || "today"] = e;
+  }
+  // Series other than today and target still get drawn, after them.
+  const extra = [...new Set((profile || []).map((e) => e.series || "today"))].filter((s) => !SERIES.some((k) => k.id === s));
+  const series = [...SERIES, ...extra.map((id) => ({ id, label: id }))];
+  const present = series.filter((s) => rows.some((r) => r.series[s.id]));
+
+  if (!rows.length) {
+    return html`<figure class=${`chart chart-${size} chart-profile`}>
+      <p class="chart-empty">No profile questions in this agenda</p>
+    </figure>`;
+  }
+
+  const describe = (row, s) => {
+    const e = row.series[s.id];
+    if (!e) return null;
+    if (!e.n) return `${s.label}: no votes yet`;
+    const side = Math.abs(e.mean) < 0.05 ? "balanced" : `leans toward ${e.mean < 0 ? row.left : row.right}`;
+    return `${s.label}: ${side} (${fmt2(e.mean)} on a scale from −1, ${row.left}, to +1, ${row.right}), spread ± ${fmt2(e.spread)}, ${votes(e.n)}`;
+  };
+
+  return html`<figure class=${`chart chart-${size} chart-profile`}>
+    <figcaption class="visually-hidden">Profile of the room: for each dimension, where today and the target lean between the two poles.</figcaption>
+    <div class="qp-legend" aria-hidden="true">
+      ${present.map((s, i) => html`<span key=${s.id} class=${`qp-key qp-key-${i < 2 ? s.id : "other"}`}>
+        <span class="qp-swatch"></span>${s.label}</span>`)}
+    </div>
+    <ul class="qp-rows" aria-hidden="true">
+      ${rows.map((row) => {
+        const entries = present.map((s) => row.series[s.id]).filter(Boolean);
+        const empty = entries.every((e) => !e.n);
+        const lane = 10 / Math.max(1, present.length);
+        return html`<li key=${row.dimension} class=${`qp-row${empty ? " is-empty" : ""}`}>
+          <span class="qp-pole qp-pole-left">${row.left}</span>
+          <div class="qp-plot">
+            <svg class="qp-svg" viewBox="-1 0 2 10" preserveAspectRatio="none" focusable="false">
+              <line class="qp-grid" x1="-0.5" x2="-0.5" y1="0" y2="10" />
+              <line class="qp-grid" x1="0.5" x2="0.5" y1="0" y2="10" />
+              ${present.map((s, i) => {
+                const e = row.series[s.id];
+                if (!e || !e.n) return null;
+                const y = i * lane;
+                const mid = y + lane / 2;
+                const lo = clamp(e.mean - e.spread, -1, 1);
+                const hi = clamp(e.mean + e.spread, -1, 1);
+                const m = grown ? clamp(e.mean, -1, 1) : 0;
+                const cls = i < 2 ? s.id : "other";
+                return html`<g key=${s.id} class=${`qp-series qp-${cls}`}>
+                  <rect class="qp-bar" x="0" y=${y + lane * 0.12} width="1" height=${lane * 0.76}
+                    style=${{ transform: `scaleX(${m})` }} />
+                  <line class="qp-whisker" x1=${lo} x2=${hi} y1=${mid} y2=${mid} />
+                  <line class="qp-cap" x1=${lo} x2=${lo} y1=${mid - lane * 0.22} y2=${mid + lane * 0.22} />
+                  <line class="qp-cap" x1=${hi} x2=${hi} y1=${mid - lane * 0.22} y2=${mid + lane * 0.22} />
+                  <line class="qp-mean" x1=${clamp(e.mean, -1, 1)} x2=${clamp(e.mean, -1, 1)} y1=${y + lane * 0.05} y2=${y + lane * 0.95} />
+                </g>`;
+              })}
+              <line class="qp-centre" x1="0" x2="0" y1="0" y2="10" />
+            </svg>
+            ${empty && html`<span class="qp-empty">no votes yet</span>`}
+          </div>
+          <span class="qp-pole qp-pole-right">${row.right}</span>
+          <span class="qp-n">${empty ? "" : present.map((s) => {
+            const e = row.series[s.id];
+            return e ? `${s.label} ${e.n ? `n = ${e.n}` : "no votes yet"}` : null;
+          }).filter(Boolean).join(" · ")}</span>
+        </li>`;
+      })}
+    </ul>
+    <div class="visually-hidden"><table>
+      <caption>Profile by dimension</caption>
+      <thead><tr><th scope="col">Dimension</th>${present.map((s) => html`<th key=${s.id} scope="col">${s.label}</th>`)}</tr></thead>
+      <tbody>
+        ${rows.map((row) => html`<tr key=${row.dimension}>
+          <th scope="row">${row.left} ↔ ${row.right}</th>
+          ${present.map((s) => html`<td key=${s.id}>${describe(row, s) || "not asked"}</td>`)}
+        </tr>`)}
+      </tbody>
+    </table></div>
+  </figure>`;
+}

@@ -1,0 +1,599 @@
+// /host/{id}: the facilitator's console. Laptop first, clicker friendly:
+// every command is a big button and a key. The screen follows the server's
+// state frames; nothing here changes before the server says so.
+import { render } from "preact";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { html, formatCode, joinUrl, ConnectionBadge, ConnectionBanner, Countdown } from "./ui.js";
+import { useLive } from "./live.js";
+import { loadJSON, saveJSON } from "./ws.js";
+import { ResultsChart } from "./charts.js";
+
+const WARNING_KEY = "quorum:host-warning-dismissed";
+const VOTING_KINDS = new Set(["choice", "scale", "text"]);
+const KIND_LABEL = { info: "Info", choice: "Choice", scale: "Scale", text: "Text", profile: "Profile" };
+const STATUS_LABEL = { lobby: "Lobby", live: "Live", ended: "Ended" };
+const TIMER_PRESETS = [30, 60, 90];
+
+/** The session id from /host/{id}, and its keys from the fragment or local storage. */
+function readKeys() {
+  const id = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
+  const params = new URLSearchParams(location.hash.slice(1));
+  const stored = id ? loadJSON(`quorum:host:${id}`, {}) || {} : {};
+  const hostKey = params.get("key") || stored.hostKey || "";
+  const screenKey = params.get("screen") || stored.screenKey || "";
+  if (id && hostKey && (hostKey !== stored.hostKey || screenKey !== (stored.screenKey || ""))) {
+    saveJSON(`quorum:host:${id}`, screenKey ? { hostKey, screenKey } : { hostKey });
+  }
+  // Once the keys are stored, take them out of the address bar: a laptop on a
+  // projector must not show the key that controls the session.
+  if (params.get("key") && loadJSON(`quorum:host:${id}`, {}).hostKey === hostKey) {
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return { id, hostKey, screenKey };
+}
+
+/** Adds a session opened from a link to this browser's list of hosted sessions. */
+function rememberHosted(id, session, hostKey, screenKey) {
+  const list = loadJSON("quorum:hosted", []);
+  if (!Array.isArray(list) || list.some((s) => s && s.id === id)) return;
+  list.unshift({ id, code: session.code, title: session.title, createdAt: new Date().toISOString(), hostKey, screenKey });
+  saveJSON("quorum:hosted", list.slice(0, 200));
+}
+
+function votesLabel(n) {
+  return `${n} ${n === 1 ? "vote" : "votes"}`;
+}
+
+/** What each command can do now, and why not when it cannot. */
+function controlsFor(state) {
+  const { session, step } = state;
+  const status = session.status;
+  const last = session.currentStep >= session.stepCount - 1;
+  const kind = step ? step.kind : "";
+  const votingStep = VOTING_KINDS.has(kind);
+  const live = status === "live";
+  const ended = status === "ended";
+  const open = step && step.voting === "open";
+  const revealed = step && step.revealed;
+  const timerRunning = Boolean(open && step.deadline);
+  const no = (why) => ({ ok: false, why });
+  const yes = { ok: true, why: "" };
+  const endedWhy = "The session has ended.";
+
+  return {
+    start: status === "lobby" ? yes : no(ended ? endedWhy : "The session has already started."),
+    prev: ended ? no(endedWhy) : !live ? no("Start the session first.") : session.currentStep <= 0 ? no("This is the first step.") : yes,
+    next: ended ? no(endedWhy) : live && last ? no("This is the last step.") : yes,
+    voting: open
+      ? { ok: true, why: "", label: "Close voting", action: "close" }
+      : {
+          ...(ended ? no(endedWhy) : !votingStep ? no(`There is no voting on ${kind === "info" ? "an info" : "a profile"} step.`) : !live ? no("Start the session first.") : yes),
+          label: "Open voting",
+          action: "open",
+        },
+    reveal: revealed
+      ? { ...(ended ? no(endedWhy) : yes), label: "Hide results", action: "hide" }
+      : {
+          ...(ended ? no(endedWhy) : kind === "info" ? no("An info step has no results.") : !live ? no("Start the session first.") : yes),
+          label: "Reveal results",
+          action: "reveal",
+        },
+    reset: ended ? no(endedWhy) : !votingStep ? no("Only a voting step can be reset.") : !live ? no("Start the session first.") : yes,
+    timer: ended ? no(endedWhy) : !votingStep ? no("The timer runs on a voting step.") : !live ? no("Start the session first.") : yes,
+    end: ended ? no(endedWhy) : yes,
+    goto: ended ? no(endedWhy) : yes,
+    timerRunning,
+  };
+}
+
+// ---------------------------------------------------------------- pieces
+
+function Toasts({ toasts, dismiss }) {
+  return html`<div class="toasts" role="status" aria-live="polite">
+    ${toasts.map(
+      (t) => html`<div class=${`toast toast-${t.kind}`} key=${t.id} role=${t.kind === "error" ? "alert" : undefined}>
+        <span>${t.text}</span>
+        <button type="button" class="toast-close" aria-label="Dismiss message" onClick=${() => dismiss(t.id)}>×</button>
+      </div>`,
+    )}
+  </div>`;
+}
+
+/** A native modal dialog: focus stays inside, Escape closes it. */
+function Modal({ labelledBy, className = "", onClose, children }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog && dialog.open && dialog.close();
+  }, []);
+  const onClick = (e) => {
+    if (e.target === ref.current) onClose(); // a click on the backdrop
+  };
+  return html`<dialog ref=${ref} class=${`modal ${className}`} aria-labelledby=${labelledBy} onClose=${onClose} onClick=${onClick}>
+    <div class="modal-body">${children}</div>
+  </dialog>`;
+}
+
+function ConfirmDialog({ confirm, onCancel }) {
+  const [busy, setBusy] = useState(false);
+  const go = async () => {
+    setBusy(true);
+    await confirm.run();
+    onCancel();
+  };
+  return html`<${Modal} labelledBy="confirm-title" className="confirm" onClose=${onCancel}>
+    <h2 id="confirm-title">${confirm.title}</h2>
+    <p>${confirm.text}</p>
+    <div class="modal-actions">
+      <button type="button" onClick=${onCancel} autofocus>Cancel</button>
+      <button type="button" class="primary danger-fill" onClick=${go} disabled=${busy}>${confirm.confirmLabel}</button>
+    </div>
+  <//>`;
+}
+
+const SHORTCUTS = [
+  [["→", "Page Down"], "Next step"],
+  [["←", "Page Up"], "Previous step"],
+  [["Space"], "Open or close voting"],
+  [["R"], "Reveal or hide results"],
+  [["T"], "Timer menu"],
+  [["?"], "Show or hide this help"],
+  [["Esc"], "Close menus and overlays"],
+];
+
+function HelpDialog({ onClose }) {
+  return html`<${Modal} labelledBy="help-title" className="help" onClose=${onClose}>
+    <h2 id="help-title">Keyboard shortcuts</h2>
+    <p class="muted">Presentation clickers send → and ←, or Page Down and Page Up.</p>
+    <table class="shortcuts">
+      <tbody>
+        ${SHORTCUTS.map(
+          ([keys, what]) => html`<tr key=${what}>
+            <th scope="row">${keys.map((k, i) => html`${i > 0 ? html`<span class="or"> or </span>` : ""}<kbd>${k}</kbd>`)}</th>
+            <td>${what}</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+    <div class="modal-actions">
+      <button type="button" class="primary" onClick=${onClose} autofocus>Close</button>
+    </div>
+  <//>`;
+}
+
+function TimerMenu({ running, onPick, onClose }) {
+  const [custom, setCustom] = useState("");
+  const [error, setError] = useState("");
+  const ref = useRef(null);
+  useEffect(() => {
+    ref.current?.querySelector("button")?.focus();
+    const outside = (e) => {
+      if (ref.current && !ref.current.contains(e.target) && !e.target.closest?.(".timer-toggle")) onClose(false);
+    };
+    document.addEventListener("pointerdown", outside);
+    return () => document.removeEventListener("pointerdown", outside);
+  }, []);
+  const submit = (e) => {
+    e.preventDefault();
+    const s = Number(custom);
+    if (!Number.isInteger(s) || s < 5 || s > 3600) {
+      setError("Between 5 and 3600 seconds.");
+      return;
+    }
+    onPick(s);
+  };
+  return html`<div class="timer-menu" id="timer-menu" ref=${ref} role="group" aria-label="Timer">
+    <p class="timer-menu-hint">Opens voting and closes it at zero.</p>
+    <div class="timer-presets">
+      ${TIMER_PRESETS.map((s) => html`<button type="button" key=${s} onClick=${() => onPick(s)}>${s} s</button>`)}
+    </div>
+    <form class="timer-custom" onSubmit=${submit} novalidate>
+      <label for="timer-seconds">Custom seconds</label>
+      <div class="timer-custom-row">
+        <input id="timer-seconds" type="number" inputmode="numeric" min="5" max="3600" step="1" value=${custom}
+          onInput=${(e) => { setCustom(e.target.value); setError(""); }} aria-describedby=${error ? "timer-error" : undefined}
+          aria-invalid=${error ? "true" : undefined} />
+        <button type="submit">Start timer</button>
+      </div>
+      ${error && html`<div id="timer-error" class="field-error" role="alert">${error}</div>`}
+    </form>
+    ${running && html`<button type="button" class="danger cancel-timer" onClick=${() => onPick(0)}>Cancel timer</button>`}
+  </div>`;
+}
+
+function AgendaList({ state, canGoto, onGoto }) {
+  const current = state.session.currentStep;
+  const listRef = useRef(null);
+  useEffect(() => {
+    listRef.current?.querySelector('[aria-current="step"]')?.scrollIntoView({ block: "nearest" });
+  }, [current]);
+  return html`<nav class="agenda" aria-labelledby="agenda-title">
+    <h2 id="agenda-title">Agenda <span class="muted">· ${state.session.stepCount} steps</span></h2>
+    <ol ref=${listRef}>
+      ${(state.steps || []).map((s, i) => {
+        const isCurrent = i === current;
+        const votes = isCurrent && VOTING_KINDS.has(s.kind) ? state.counts.voted : s.votes;
+        return html`<li key=${i}>
+          <button type="button" class=${`agenda-item${isCurrent ? " current" : ""}`} aria-current=${isCurrent ? "step" : undefined}
+            disabled=${!canGoto} onClick=${() => onGoto(i)}>
+            <span class="agenda-num" aria-hidden="true">${i + 1}</span>
+            <span class="agenda-main">
+              <span class="agenda-title"><span class="visually-hidden">Step ${i + 1}: </span>${s.title}</span>
+              <span class="agenda-meta">
+                <span class=${`kind kind-${s.kind}`}>${KIND_LABEL[s.kind] || s.kind}</span>
+                ${s.voting === "open" && html`<span class="chip chip-open">Voting open</span>`}
+                ${s.voting === "closed" && VOTING_KINDS.has(s.kind) && html`<span class="chip">Closed</span>`}
+                ${s.revealed && html`<span class="chip chip-revealed">Revealed</span>`}
+                ${VOTING_KINDS.has(s.kind) && html`<span class="agenda-votes">${votesLabel(votes)}</span>`}
+              </span>
+            </span>
+          </button>
+        </li>`;
+      })}
+    </ol>
+  </nav>`;
+}
+
+function StepBody({ step }) {
+  return html`
+    ${step.body && html`<p class="step-body">${step.body}</p>`}
+    ${step.kind === "choice" && step.options &&
+    html`<ol class="step-options" type="A">
+      ${step.options.map((o, i) => html`<li key=${i}>${o}</li>`)}
+    </ol>`}
+    ${step.kind === "scale" &&
+    html`<p class="step-poles">
+      <span class="pole">1 = ${step.left}</span><span aria-hidden="true"> ↔ </span><span class="visually-hidden">, </span><span class="pole">${step.points} = ${step.right}</span>
+      ${step.dimension && html`<span class="muted"> · profile: ${step.dimension}${step.series ? ` (${step.series})` : ""}</span>`}
+    </p>`}
+    ${step.kind === "text" && html`<p class="muted step-poles">Short answers, at most ${step.maxLength || 80} characters.</p>`}
+  `;
+}
+
+function Results({ state }) {
+  const { step, results } = state;
+  if (!step || step.kind === "info") {
+    return html`<section class="results-panel results-none" aria-label="Results">
+      <p class="muted">An info step: nothing to vote on. Talk, then move on.</p>
+    </section>`;
+  }
+  const n = results && typeof results.n === "number" ? results.n : state.counts.voted;
+  const votingText = step.kind === "profile" ? "From the scale steps" : { pending: "Voting not opened yet", open: "Voting open", closed: "Voting closed" }[step.voting];
+  return html`<section class=${`results-panel${step.revealed ? " is-revealed" : " is-private"}`} aria-labelledby="results-title">
+    <div class="results-head">
+      <h3 id="results-title">Results</h3>
+      <span class="results-state">${votingText}${step.kind !== "profile" ? ` · ${votesLabel(n)}` : ""}</span>
+      ${step.revealed
+        ? html`<span class="reveal-flag revealed">Revealed: on the screen and phones</span>`
+        : html`<span class="reveal-flag private">Only you see this until you reveal</span>`}
+    </div>
+    <div class="results-chart">
+      ${results ? html`<${ResultsChart} step=${step} results=${results} size="console" />` : html`<p class="muted">No results yet.</p>`}
+    </div>
+  </section>`;
+}
+
+function JoinPanel({ state, id, toast }) {
+  const url = joinUrl(state.session);
+  const shown = url.replace(/^https?:\/\//, "");
+  const copy = async () => {
+    try {
+      if (navigator.clipboard && window.isSecureContext) await navigator.clipboard.writeText(url);
+      else {
+        const ta = document.createElement("textarea");
+        ta.value = url;
+        ta.setAttribute("readonly", "");
+        ta.className = "visually-hidden";
+        document.body.appendChild(ta);
+        ta.select();
+        const ok = document.execCommand("copy");
+        ta.remove();
+        if (!ok) throw new Error("copy refused");
+      }
+      toast("Join link copied.", "info");
+    } catch {
+      toast(`Could not copy. The link is ${url}`, "error");
+    }
+  };
+  return html`<aside class="join" aria-labelledby="join-title">
+    <h2 id="join-title">Join</h2>
+    ${state.session.status === "ended" && html`<p class="join-ended">The session has ended: this code no longer joins.</p>`}
+    <p class=${`join-code${state.session.status === "ended" ? " is-ended" : ""}`}><span class="visually-hidden">Join code </span>${formatCode(state.session.code)}</p>
+    ${state.session.status !== "ended" &&
+    html`<p class="join-url"><a href=${url} target="_blank" rel="noopener">${shown}</a></p>
+      <img class="join-qr" src=${`/api/sessions/${encodeURIComponent(id)}/qr.svg`} alt="QR code of the join link" width="200" height="200" />
+      <button type="button" class="copy-link" onClick=${copy}>Copy link</button>`}
+    <p class="join-connected muted">${state.counts.connected} connected now</p>
+  </aside>`;
+}
+
+function Notice({ title, children }) {
+  return html`<main class="console-notice">
+    <div class="card">
+      <h1>${title}</h1>
+      ${children}
+      <p><a class="button primary" href="/host">Host a workshop</a></p>
+    </div>
+  </main>`;
+}
+
+// ---------------------------------------------------------------- console
+
+function Console({ id, hostKey, screenKey }) {
+  const [live, conn] = useLive({ role: "host", session: id, secret: hostKey });
+  const [warning, setWarning] = useState(() => {
+    try {
+      return localStorage.getItem(WARNING_KEY) !== "1";
+    } catch {
+      return true;
+    }
+  });
+  const [toasts, setToasts] = useState([]);
+  const [help, setHelp] = useState(false);
+  const [timerOpen, setTimerOpen] = useState(false);
+  const [confirm, setConfirm] = useState(null);
+  const timerButton = useRef(null);
+  const stageRef = useRef(null);
+  const state = live.state;
+  const currentStep = state ? state.session.currentStep : -1;
+
+  // A new step starts at its top: title first, then results and notes.
+  useEffect(() => {
+    if (stageRef.current) stageRef.current.scrollTop = 0;
+    setTimerOpen(false);
+  }, [currentStep]);
+
+  const dismissToast = useCallback((tid) => setToasts((ts) => ts.filter((t) => t.id !== tid)), []);
+  const toast = useCallback((text, kind = "error") => {
+    const tid = `${Date.now()}-${Math.random()}`;
+    setToasts((ts) => [...ts.slice(-2), { id: tid, text, kind }]);
+    setTimeout(() => dismissToast(tid), kind === "error" ? 8000 : 3000);
+  }, []);
+
+  const act = useCallback(async (name, extra) => {
+    if (!conn.current) return;
+    try {
+      await conn.current.action(name, extra);
+    } catch (err) {
+      toast(err.message || "The server refused that.");
+    }
+  }, []);
+
+  useEffect(() => {
+    if (state) {
+      document.title = `${state.session.title} · Console · Quorum`;
+      rememberHosted(id, state.session, hostKey, screenKey);
+    }
+  }, [state && state.session.title]);
+
+  const c = state ? controlsFor(state) : null;
+
+  const closeTimer = (refocus = true) => {
+    setTimerOpen(false);
+    if (refocus) timerButton.current?.focus();
+  };
+  const pickTimer = (seconds) => {
+    closeTimer();
+    act("timer", { seconds });
+  };
+  const askReset = () =>
+    setConfirm({
+      title: "Reset this step?",
+      text: "Every vote on this step is dropped, voting goes back to not opened and the results are hidden. This cannot be undone.",
+      confirmLabel: "Reset this step",
+      run: () => act("reset"),
+    });
+  const askEnd = () =>
+    setConfirm({
+      title: "End the session?",
+      text: "Voting closes for good, phones show that the session is over and the join code stops working. Results stay in this console.",
+      confirmLabel: "End session",
+      run: () => act("end"),
+    });
+
+  // Runs a command if it applies now; otherwise says why.
+  const tryControl = (ctl, name, extra) => {
+    if (!ctl.ok) {
+      toast(ctl.why, "info");
+      return;
+    }
+    act(name, extra);
+  };
+
+  // Keyboard: clickers send arrows and Page Up/Down.
+  const keyRef = useRef(null);
+  keyRef.current = (e) => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    const target = e.target;
+    const typing = target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+    if (e.key === "Escape") {
+      if (timerOpen) {
+        e.preventDefault();
+        closeTimer();
+      }
+      return; // dialogs close themselves on Escape
+    }
+    if (typing) return;
+    if (confirm) return;
+    if (e.key === "?") {
+      e.preventDefault();
+      setHelp((h) => !h);
+      return;
+    }
+    if (help || !c) return;
+    switch (e.key) {
+      case "ArrowRight":
+      case "PageDown":
+        e.preventDefault();
+        tryControl(c.next, "next");
+        break;
+      case "ArrowLeft":
+      case "PageUp":
+        e.preventDefault();
+        tryControl(c.prev, "prev");
+        break;
+      case " ":
+      case "Spacebar":
+        e.preventDefault();
+        if (!e.repeat) tryControl(c.voting, c.voting.action);
+        break;
+      case "r":
+      case "R":
+        e.preventDefault();
+        tryControl(c.reveal, c.reveal.action);
+        break;
+      case "t":
+      case "T":
+        e.preventDefault();
+        if (!c.timer.ok) toast(c.timer.why, "info");
+        else if (timerOpen) closeTimer();
+        else setTimerOpen(true);
+        break;
+      default:
+    }
+  };
+  useEffect(() => {
+    const down = (e) => keyRef.current(e);
+    // A focused button would also "click" on the Space keyup: keep Space for voting.
+    const up = (e) => {
+      const t = e.target;
+      if (e.key === " " && t instanceof HTMLElement && t.tagName === "BUTTON" && !t.closest("dialog, .timer-menu")) e.preventDefault();
+    };
+    document.addEventListener("keydown", down);
+    document.addEventListener("keyup", up);
+    return () => {
+      document.removeEventListener("keydown", down);
+      document.removeEventListener("keyup", up);
+    };
+  }, []);
+
+  if (!state) {
+    if (live.status === "failed") {
+      return html`<${Notice} title="This console cannot connect">
+        <p role="alert">${live.detail || "The server refused the connection."}</p>
+        <p class="muted">Open the host link you got when you created the session (it ends with #key=…), or create a new session.</p>
+      <//>`;
+    }
+    return html`<main class="console-loading"><${ConnectionBanner} live=${live} /><p class="muted" role="status">Connecting to the session…</p></main>`;
+  }
+
+  const { session, step, counts } = state;
+  const screenUrl = screenKey ? `/screen/${encodeURIComponent(id)}#key=${screenKey}` : "";
+  const openScreen = () => {
+    const w = window.open(screenUrl, `quorum-screen-${id}`, "popup=yes,width=1280,height=720");
+    if (w) w.focus();
+    else toast("The browser blocked the new window. Allow pop-ups for this site, or open the screen link by hand.");
+  };
+  const stepNo = (step ? step.index : session.currentStep) + 1;
+
+  // Dialogs come first in the page, so that their buttons are found before
+  // the controls with the same text ("Reset this step", "End session").
+  return html`<div class=${`console status-${session.status}`}>
+    ${help && html`<${HelpDialog} onClose=${() => setHelp(false)} />`}
+    ${confirm && html`<${ConfirmDialog} confirm=${confirm} onCancel=${() => setConfirm(null)} />`}
+    <header class="topbar">
+      <div class="topbar-title">
+        <h1 title=${session.title}>${session.title}</h1>
+        <span class=${`status-pill status-pill-${session.status}`}>${STATUS_LABEL[session.status] || session.status}</span>
+      </div>
+      <div class="topbar-info">
+        <span class="topbar-code"><span class="muted">Code</span> <strong>${formatCode(session.code)}</strong></span>
+        <span class="topbar-counts" aria-live="polite" aria-atomic="true">${counts.joined} joined · ${counts.voted} voted</span>
+        <${Countdown} live=${live} className="countdown topbar-countdown" />
+        <${ConnectionBadge} live=${live} />
+      </div>
+      <div class="topbar-actions">
+        <button type="button" onClick=${openScreen} disabled=${!screenKey} aria-describedby=${screenKey ? undefined : "screen-why"}>
+          Open shared screen
+        </button>
+        ${!screenKey && html`<span id="screen-why" class="screen-why">Screen key unknown: open the full host link.</span>`}
+        <button type="button" class="help-button" aria-label="Keyboard shortcuts" aria-keyshortcuts="?" onClick=${() => setHelp(true)}>?</button>
+      </div>
+    </header>
+
+    <${ConnectionBanner} live=${live} />
+    ${warning &&
+    html`<div class="key-warning" role="note">
+      <span><strong>This link gives control of the session. Don't share it.</strong> Share the join code or the screen instead.</span>
+      <button type="button" onClick=${() => {
+        setWarning(false);
+        try { localStorage.setItem(WARNING_KEY, "1"); } catch { /* ignore */ }
+      }}>Dismiss</button>
+    </div>`}
+    ${session.status === "ended" && html`<div class="banner banner-ended" role="status">This session has ended. The results stay here; the join code no longer works.</div>`}
+
+    <div class="console-grid">
+      <${AgendaList} state=${state} canGoto=${c.goto.ok} onGoto=${(i) => act("goto", { step: i })} />
+
+      <main class="stage" aria-labelledby="step-title" ref=${stageRef}>
+        ${session.status === "lobby" &&
+        html`<div class="lobby-note" role="status">
+          <strong>Lobby.</strong> People are joining with the code. Press <strong>Start</strong> when the room is ready; this is the first step.
+        </div>`}
+        ${step
+          ? html`<article class="step">
+              <p class="step-kicker">
+                <span class=${`kind kind-${step.kind}`}>${KIND_LABEL[step.kind] || step.kind}</span>
+                <span>Step ${stepNo} of ${session.stepCount}</span>
+              </p>
+              <h2 id="step-title">${step.title}</h2>
+              <${StepBody} step=${step} />
+            </article>
+            <div class="stage-panels">
+              <${Results} state=${state} />
+              <section class="notes" aria-labelledby="notes-title">
+                <h3 id="notes-title">Facilitator notes</h3>
+                ${step.notes ? html`<div class="notes-text">${step.notes}</div>` : html`<p class="muted">No notes for this step.</p>`}
+              </section>
+            </div>`
+          : html`<h2 id="step-title">No step</h2>`}
+      </main>
+
+      <section class="controls" aria-label="Controls">
+        <div class="ctl-main">
+        ${session.status === "lobby" &&
+        html`<button type="button" class="ctl primary ctl-start" onClick=${() => act("start")}>Start</button>`}
+        <button type="button" class="ctl" data-kbd="←" aria-keyshortcuts="ArrowLeft PageUp" disabled=${!c.prev.ok} title=${c.prev.why}
+          onClick=${() => act("prev")}>Previous</button>
+        <button type="button" class=${`ctl${session.status === "live" ? " primary" : ""}`} data-kbd="→" aria-keyshortcuts="ArrowRight PageDown"
+          disabled=${!c.next.ok} title=${c.next.why} onClick=${() => act("next")}>Next</button>
+        <button type="button" class=${`ctl ctl-voting${c.voting.action === "close" ? " is-open" : ""}`} data-kbd="Space" aria-keyshortcuts="Space"
+          disabled=${!c.voting.ok} title=${c.voting.why} onClick=${() => act(c.voting.action)}>${c.voting.label}</button>
+        <button type="button" class="ctl" data-kbd="R" aria-keyshortcuts="R" disabled=${!c.reveal.ok} title=${c.reveal.why}
+          onClick=${() => act(c.reveal.action)}>${c.reveal.label}</button>
+        <span class="timer-wrap">
+          <button type="button" class=${`ctl timer-toggle${c.timerRunning ? " is-running" : ""}`} data-kbd="T" aria-keyshortcuts="T" ref=${timerButton}
+            aria-expanded=${timerOpen ? "true" : "false"} aria-controls="timer-menu" disabled=${!c.timer.ok} title=${c.timer.why}
+            onClick=${() => (timerOpen ? closeTimer() : setTimerOpen(true))}>Timer</button>
+          ${timerOpen && c.timer.ok && html`<${TimerMenu} running=${c.timerRunning} onPick=${pickTimer} onClose=${closeTimer} />`}
+        </span>
+        </div>
+        <div class="ctl-more">
+        <button type="button" class="ctl" disabled=${!c.reset.ok} title=${c.reset.why} onClick=${askReset}>Reset this step</button>
+        <button type="button" class="ctl danger" disabled=${!c.end.ok} title=${c.end.why} onClick=${askEnd}>End session</button>
+        </div>
+      </section>
+
+      <${JoinPanel} state=${state} id=${id} toast=${toast} />
+    </div>
+
+    <${Toasts} toasts=${toasts} dismiss=${dismissToast} />
+  </div>`;
+}
+
+function App() {
+  const [keys] = useState(readKeys);
+  if (!keys.id) {
+    return html`<${Notice} title="No session here"><p>This address does not name a session.</p><//>`;
+  }
+  if (!keys.hostKey) {
+    return html`<${Notice} title="This console needs its host link">
+      <p role="alert">There is no host key for this session in this browser.</p>
+      <p class="muted">Open the host link you got when you created the session (it ends with #key=…), or create a new session.</p>
+    <//>`;
+  }
+  return html`<${Console} ...${keys} />`;
+}
+
+render(html`<${App} />`, document.getElementById("app"));

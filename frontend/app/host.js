@@ -1,0 +1,266 @@
+// /host: create a session from a built-in agenda or an agenda file, then go
+// to its console. The keys live in local storage so the console survives a
+// reload, and a "My sessions" page can list them later.
+import { render } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { html, formatCode, api } from "./ui.js";
+import { loadJSON, saveJSON } from "./ws.js";
+
+const HOSTED_KEY = "quorum:hosted";
+const HOSTED_MAX = 200;
+
+/** The sessions this browser created, newest first. */
+function loadHosted() {
+  const list = loadJSON(HOSTED_KEY, []);
+  return Array.isArray(list) ? list.filter((s) => s && typeof s.id === "string") : [];
+}
+
+function rememberSession(created, title) {
+  const entry = {
+    id: created.id,
+    code: created.code,
+    title,
+    createdAt: new Date().toISOString(),
+    hostKey: created.hostKey,
+    screenKey: created.screenKey,
+  };
+  const list = [entry, ...loadHosted().filter((s) => s.id !== created.id)].slice(0, HOSTED_MAX);
+  saveJSON(HOSTED_KEY, list);
+  saveJSON(`quorum:host:${created.id}`, { hostKey: created.hostKey, screenKey: created.screenKey });
+}
+
+export function hostLink(s) {
+  let link = `/host/${encodeURIComponent(s.id)}`;
+  if (s.hostKey) link += `#key=${s.hostKey}${s.screenKey ? `&screen=${s.screenKey}` : ""}`;
+  return link;
+}
+
+function stepsLabel(n) {
+  return `${n} ${n === 1 ? "step" : "steps"}`;
+}
+
+function formatDate(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+function Host() {
+  const [agendas, setAgendas] = useState(null); // null while loading
+  const [agendasError, setAgendasError] = useState("");
+  const [choice, setChoice] = useState(""); // a built-in id, or "file"
+  const [file, setFile] = useState(null); // {name, agenda}
+  const [fileError, setFileError] = useState("");
+  const [problems, setProblems] = useState([]);
+  const [title, setTitle] = useState("");
+  const [needPassword, setNeedPassword] = useState(false);
+  const [password, setPassword] = useState("");
+  const [passwordError, setPasswordError] = useState("");
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [hosted] = useState(loadHosted);
+  const passwordRef = useRef(null);
+  const fileRef = useRef(null);
+
+  const loadAgendas = async () => {
+    setAgendasError("");
+    setAgendas(null);
+    try {
+      const data = await api("GET", "/api/agendas");
+      const list = Array.isArray(data.agendas) ? data.agendas : [];
+      setAgendas(list);
+      setChoice((c) => c || (list[0] ? list[0].id : "file"));
+    } catch (err) {
+      setAgendas([]);
+      setAgendasError(`The built-in agendas could not be loaded: ${err.message}`);
+      setChoice((c) => c || "file");
+    }
+  };
+  useEffect(() => {
+    loadAgendas();
+  }, []);
+
+  useEffect(() => {
+    if (needPassword) passwordRef.current?.focus();
+  }, [needPassword]);
+
+  const onFile = (e) => {
+    const f = e.target.files && e.target.files[0];
+    setProblems([]);
+    setError("");
+    setFileError("");
+    setFile(null);
+    if (!f) return;
+    setChoice("file");
+    const reader = new FileReader();
+    reader.onerror = () => setFileError(`“${f.name}” could not be read.`);
+    reader.onload = () => {
+      let doc;
+      try {
+        doc = JSON.parse(String(reader.result));
+      } catch (err) {
+        setFileError(html`“${f.name}” is not valid JSON.<br /><span class="parse-detail">${err.message}</span>`);
+        return;
+      }
+      if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
+        setFileError(`“${f.name}” is not an agenda: it should hold one JSON object with a title and steps.`);
+        return;
+      }
+      setFile({ name: f.name, agenda: doc });
+    };
+    reader.readAsText(f);
+  };
+
+  const onSubmit = async (e) => {
+    e.preventDefault();
+    if (busy) return;
+    setError("");
+    setProblems([]);
+    setPasswordError("");
+    let agenda;
+    if (choice === "file") {
+      if (fileError) {
+        fileRef.current?.focus();
+        return;
+      }
+      if (!file) {
+        setFileError("Choose an agenda file (.json) first, or pick a built-in agenda.");
+        fileRef.current?.focus();
+        return;
+      }
+      agenda = file.agenda;
+    } else if (choice) {
+      agenda = choice;
+    } else {
+      setError("Pick an agenda first.");
+      return;
+    }
+    const body = { agenda };
+    const t = title.trim();
+    if (t) body.title = t;
+    if (needPassword) {
+      if (!password) {
+        setPasswordError("Enter the host password.");
+        passwordRef.current?.focus();
+        return;
+      }
+      body.password = password;
+    }
+    setBusy(true);
+    try {
+      const created = await api("POST", "/api/sessions", body);
+      const agendaTitle =
+        choice === "file" ? String(file.agenda.title || file.name) : (agendas || []).find((a) => a.id === choice)?.title || choice;
+      rememberSession(created, t || agendaTitle);
+      location.assign(created.urls && created.urls.host ? created.urls.host : hostLink(created));
+    } catch (err) {
+      setBusy(false);
+      if (err.code === "unauthorized") {
+        if (needPassword) setPasswordError("That password is not right. Try again.");
+        setNeedPassword(true);
+        passwordRef.current?.focus();
+      } else if (err.code === "invalid_agenda") {
+        const list = err.problems && err.problems.length ? err.problems : [{ path: "", message: err.message }];
+        setProblems(list);
+        if (choice !== "file") setError(err.message);
+      } else {
+        setError(err.message);
+      }
+    }
+  };
+
+  const fileSelected = choice === "file";
+  const fileDescribedBy = ["file-hint", fileError && "file-error", problems.length && fileSelected && "file-problems"]
+    .filter(Boolean)
+    .join(" ");
+
+  return html`<main class="host">
+    <header class="host-header">
+      <a class="brand" href="/">Quorum</a>
+      <h1>Host a workshop</h1>
+      <p class="muted">Pick an agenda, create the session, and put the shared screen on the projector.</p>
+    </header>
+
+    <form class="host-form card" onSubmit=${onSubmit} novalidate aria-busy=${busy ? "true" : "false"}>
+      <fieldset class="agenda-choice">
+        <legend>Agenda</legend>
+        ${agendas === null && html`<p class="muted" role="status">Loading the built-in agendas…</p>`}
+        ${agendasError &&
+        html`<div class="field-error" role="alert">
+          ${agendasError} <button type="button" class="link-button" onClick=${loadAgendas}>Try again</button>
+        </div>`}
+        <div class="agenda-cards">
+          ${(agendas || []).map(
+            (a) => html`<label class=${`agenda-card${choice === a.id ? " selected" : ""}`} key=${a.id}>
+              <input type="radio" name="agenda" value=${a.id} checked=${choice === a.id}
+                onChange=${() => { setChoice(a.id); setProblems([]); setError(""); }} />
+              <span class="agenda-card-title">${a.title}</span>
+              <span class="agenda-card-meta">Built-in · ${stepsLabel(a.steps)}</span>
+            </label>`,
+          )}
+          <div class=${`agenda-card agenda-file${fileSelected ? " selected" : ""}`}>
+            <label class="agenda-file-choice">
+              <input type="radio" name="agenda" value="file" checked=${fileSelected}
+                onChange=${() => { setChoice("file"); setError(""); }} />
+              <span class="agenda-card-title">Your own agenda</span>
+              <span class="agenda-card-meta">${file ? `${file.agenda.title || file.name} · ${Array.isArray(file.agenda.steps) ? stepsLabel(file.agenda.steps.length) : "no steps"}` : "A JSON file in Quorum's agenda format"}</span>
+            </label>
+            <div class="field file-field">
+              <label for="agenda-file">Load an agenda file</label>
+              <input id="agenda-file" ref=${fileRef} type="file" accept=".json,application/json" onChange=${onFile}
+                aria-describedby=${fileDescribedBy} aria-invalid=${fileError || (fileSelected && problems.length) ? "true" : undefined} />
+              <div id="file-hint" class="field-hint">
+                One JSON document in Quorum's agenda format (docs/agenda.md).
+                ${agendas && agendas[0] && html` Start from <a href=${`/api/agendas/${encodeURIComponent(agendas[0].id)}`} download=${`${agendas[0].id}.json`}>the built-in agenda's file</a>.`}
+              </div>
+              ${fileError && html`<div id="file-error" class="field-error" role="alert">${fileError}</div>`}
+              ${problems.length > 0 && fileSelected &&
+              html`<div id="file-problems" class="field-error problems" role="alert">
+                <p>This agenda has ${problems.length === 1 ? "a problem" : `${problems.length} problems`}:</p>
+                <ul>
+                  ${problems.map((p, i) => html`<li key=${i}>${p.path ? html`<code>${p.path}</code>: ` : ""}${p.message}</li>`)}
+                </ul>
+              </div>`}
+            </div>
+          </div>
+        </div>
+      </fieldset>
+
+      <div class="field">
+        <label for="session-title">Session title</label>
+        <input id="session-title" maxlength="200" value=${title} onInput=${(e) => setTitle(e.target.value)}
+          placeholder="The agenda's title" aria-describedby="title-hint" autocomplete="off" />
+        <div id="title-hint" class="field-hint">Optional. Shown on the shared screen and on phones; the agenda's title if left empty.</div>
+      </div>
+
+      ${needPassword &&
+      html`<div class="field">
+        <label for="host-password">Host password</label>
+        <input id="host-password" ref=${passwordRef} type="password" value=${password} autocomplete="current-password"
+          onInput=${(e) => { setPassword(e.target.value); setPasswordError(""); }}
+          aria-describedby="password-hint${passwordError ? " password-error" : ""}" aria-invalid=${passwordError ? "true" : undefined} />
+        <div id="password-hint" class="field-hint">This server asks for a password to create sessions.</div>
+        ${passwordError && html`<div id="password-error" class="field-error" role="alert">${passwordError}</div>`}
+      </div>`}
+
+      ${error && html`<div class="form-error field-error" role="alert">${error}</div>`}
+
+      <button class="primary create" type="submit" disabled=${busy}>${busy ? "Creating…" : "Create session"}</button>
+    </form>
+
+    ${hosted.length > 0 &&
+    html`<section class="recent" aria-labelledby="recent-title">
+      <h2 id="recent-title">Your recent sessions</h2>
+      <ul>
+        ${hosted.slice(0, 8).map(
+          (s) => html`<li key=${s.id}>
+            <a href=${hostLink(s)}>${s.title || "Untitled session"}</a>
+            <span class="muted"> · ${formatCode(s.code)}${s.createdAt ? ` · ${formatDate(s.createdAt)}` : ""}</span>
+          </li>`,
+        )}
+      </ul>
+    </section>`}
+  </main>`;
+}
+
+render(html`<${Host} />`, document.getElementById("app"));

@@ -1,0 +1,624 @@
+// The participant's phone page: enter a code, join, then follow the session
+// and vote. Served for /join (type a code) and /j/{code} (code in the path).
+import { render } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { html, formatCode, api, ConnectionBadge, ConnectionBanner, Countdown } from "./ui.js";
+import { useLive } from "./live.js";
+import { loadJSON, saveJSON } from "./ws.js";
+
+// ---------------------------------------------------------------------------
+// Charts: loaded as soon as the page starts (so they are cached before the
+// network gets bad), but never allowed to break the voting page.
+
+let ResultsChart = null;
+const chartsReady = import("./charts.js")
+  .then((m) => {
+    ResultsChart = m.ResultsChart || null;
+  })
+  .catch(() => {
+    ResultsChart = null;
+  });
+
+function useChart() {
+  const [chart, setChart] = useState(() => ResultsChart);
+  useEffect(() => {
+    let alive = true;
+    chartsReady.then(() => alive && setChart(() => ResultsChart));
+    return () => {
+      alive = false;
+    };
+  }, []);
+  return chart;
+}
+
+// ---------------------------------------------------------------------------
+// Identity in local storage, per join code.
+
+const storageKey = (code) => `quorum:participant:${code}`;
+
+function loadIdentity(code) {
+  if (!code) return null;
+  const id = loadJSON(storageKey(code), null);
+  return id && id.sessionId && id.token && id.participantId ? id : null;
+}
+
+function saveIdentity(code, identity) {
+  saveJSON(storageKey(code), identity);
+}
+
+function clearIdentity(code) {
+  try {
+    localStorage.removeItem(storageKey(code));
+    localStorage.removeItem(lastKey(code));
+  } catch {
+    // Storage unavailable: nothing to clear.
+  }
+}
+
+// The last state seen, so that a reload without network still shows the
+// question (and a vote waiting to be sent) instead of a blank page.
+const lastKey = (code) => `quorum:participant-last:${code}`;
+
+function saveLast(code, sessionId, live) {
+  const state = live.state;
+  // A countdown cannot be trusted once the frame is old: drop it.
+  const step = state.step ? { ...state.step, deadline: undefined, remainingMs: undefined } : null;
+  saveJSON(lastKey(code), { sessionId, state: { ...state, step }, myVotes: live.myVotes });
+}
+
+/** The 8 digits of a join code in what a person typed or pasted (also a join link). */
+function digitsOf(text) {
+  const s = String(text || "");
+  const link = s.match(/\/j\/([\d\s-]+)/);
+  return (link ? link[1] : s).replace(/\D/g, "").slice(0, 8);
+}
+
+function codeFromPath() {
+  const m = location.pathname.match(/^\/j\/([^/]+)\/?$/);
+  return m ? digitsOf(decodeURIComponent(m[1])) : "";
+}
+
+function setPath(path) {
+  if (location.pathname !== path) history.replaceState(null, "", path);
+}
+
+// ---------------------------------------------------------------------------
+// The app: entry → (lookup) → join form → live.
+
+function App() {
+  const [flow, setFlow] = useState(() => {
+    const code = codeFromPath();
+    const identity = loadIdentity(code);
+    if (identity) return { phase: "live", code, identity };
+    if (code.length === 8) return { phase: "lookup", code };
+    return { phase: "entry", code: "", error: code ? "A join code has 8 digits, like 1234 5678. Type the code from the shared screen." : "" };
+  });
+
+  // Look a code up before showing the join form.
+  useEffect(() => {
+    if (flow.phase !== "lookup") return undefined;
+    let alive = true;
+    api("GET", `/api/codes/${flow.code}`)
+      .then((info) => {
+        if (!alive) return;
+        const identity = loadIdentity(flow.code);
+        if (identity && identity.sessionId === info.sessionId) {
+          setFlow({ phase: "live", code: flow.code, identity });
+        } else {
+          setFlow({ phase: "join", code: flow.code, info, notice: flow.notice });
+        }
+      })
+      .catch((err) => {
+        if (!alive) return;
+        setPath("/join");
+        setFlow({ phase: "entry", code: "", error: lookupMessage(err), lastCode: flow.code });
+      });
+    return () => {
+      alive = false;
+    };
+  }, [flow.phase, flow.code]);
+
+  useEffect(() => {
+    const title = flow.info?.title || flow.identity?.title;
+    document.title = title ? `${title} · Quorum` : "Join · Quorum";
+  }, [flow.info, flow.identity]);
+
+  const lookUp = (code) => {
+    setPath(`/j/${code}`);
+    const identity = loadIdentity(code);
+    if (identity) setFlow({ phase: "live", code, identity });
+    else setFlow({ phase: "lookup", code });
+  };
+  const typeAnother = () => {
+    setPath("/join");
+    setFlow({ phase: "entry", code: "", error: "" });
+  };
+  const joined = (identity) => {
+    saveIdentity(flow.code, identity);
+    setFlow({ phase: "live", code: flow.code, identity });
+  };
+  const lostIdentity = () => {
+    clearIdentity(flow.code);
+    setFlow({
+      phase: "lookup",
+      code: flow.code,
+      notice: "Your place in this session is no longer valid, so please join again. It only takes a second.",
+    });
+  };
+
+  switch (flow.phase) {
+    case "live":
+      return html`<${Live} code=${flow.code} identity=${flow.identity} onLost=${lostIdentity} onTypeAnother=${typeAnother} />`;
+    case "join":
+      return html`<${JoinForm} code=${flow.code} info=${flow.info} notice=${flow.notice} onJoined=${joined}
+        onGone=${(err) => {
+          setPath("/join");
+          setFlow({ phase: "entry", code: "", error: lookupMessage(err), lastCode: flow.code });
+        }}
+        onTypeAnother=${typeAnother} />`;
+    case "lookup":
+      return html`<${Shell}><div class="p-center" role="status"><p class="p-lead">Looking up ${formatCode(flow.code)}…</p></div></${Shell}>`;
+    default:
+      return html`<${CodeEntry} error=${flow.error} onCode=${lookUp} />`;
+  }
+}
+
+function lookupMessage(err) {
+  let text = sentence(err.message || "Something went wrong. Try again.");
+  if (err.code === "session_ended") text += " Type the code of another session, or ask the facilitator.";
+  return text;
+}
+
+/** The server's message as a sentence: capital first letter, final full stop. */
+function sentence(text) {
+  const t = String(text).trim();
+  if (!t) return t;
+  const s = t[0].toUpperCase() + t.slice(1);
+  return /[.!?…]$/.test(s) ? s : `${s}.`;
+}
+
+/** A page without a live connection: brand line, then the content. */
+function Shell({ children }) {
+  return html`<div class="p-page">
+    <header class="p-top"><div class="p-header"><span class="p-brand">Quorum</span></div></header>
+    <main class="p-main">${children}</main>
+  </div>`;
+}
+
+// ---------------------------------------------------------------------------
+// Entry: type the code.
+
+function CodeEntry({ error: initialError, onCode }) {
+  const [code, setCode] = useState("");
+  const [error, setError] = useState(initialError || "");
+  const inputRef = useRef(null);
+  useEffect(() => setError(initialError || ""), [initialError]);
+  useEffect(() => inputRef.current?.focus(), []);
+
+  const onInput = (e) => {
+    const formatted = formatCode(digitsOf(e.target.value));
+    setCode(formatted);
+    // Keep the field showing the grouped code even when the digits did not change.
+    if (e.target.value !== formatted) e.target.value = formatted;
+    setError("");
+  };
+  const onSubmit = (e) => {
+    e.preventDefault();
+    const digits = digitsOf(code);
+    if (digits.length !== 8) {
+      setError("A join code has 8 digits, like 1234 5678. It is on the shared screen.");
+      inputRef.current?.focus();
+      return;
+    }
+    onCode(digits);
+  };
+
+  return html`<${Shell}>
+    <form class="p-entry" onSubmit=${onSubmit} novalidate>
+      <h1 class="p-title">Join a session</h1>
+      ${error && html`<div id="code-error" class="p-error" role="alert">${error}</div>`}
+      <div class="field">
+        <label for="code">Join code</label>
+        <input id="code" ref=${inputRef} class="p-code-input" type="text" inputmode="numeric" autocomplete="off"
+          autocorrect="off" spellcheck=${false} enterkeyhint="go" placeholder="1234 5678" value=${code} onInput=${onInput}
+          aria-describedby=${error ? "code-error code-hint" : "code-hint"} aria-invalid=${error ? "true" : "false"} />
+        <div id="code-hint" class="field-hint">The 8 digits on the shared screen.</div>
+      </div>
+      <button class="primary p-big" type="submit">Continue</button>
+    </form>
+  </${Shell}>`;
+}
+
+// ---------------------------------------------------------------------------
+// Join form: name and segment, both optional.
+
+function JoinForm({ code, info, notice, onJoined, onGone, onTypeAnother }) {
+  const [name, setName] = useState("");
+  const [segment, setSegment] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState("");
+  const segments = info.segments || [];
+
+  const onSubmit = async (e) => {
+    e.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError("");
+    try {
+      const body = { code, name: name.trim() };
+      if (segment) body.segment = segment;
+      const res = await api("POST", "/api/join", body);
+      onJoined({
+        sessionId: res.sessionId,
+        participantId: res.participantId,
+        token: res.token,
+        name: name.trim(),
+        segment,
+        title: info.title,
+      });
+    } catch (err) {
+      setBusy(false);
+      if (err.code === "code_not_found" || err.code === "session_ended") onGone(err);
+      else setError(err.message);
+    }
+  };
+
+  return html`<${Shell}>
+    <form class="p-join" onSubmit=${onSubmit} novalidate>
+      ${notice && html`<div class="p-notice" role="alert">${notice}</div>`}
+      <p class="p-kicker">You are joining</p>
+      <h1 class="p-title">${info.title}</h1>
+      <p class="muted p-code-line">Code ${formatCode(code)}</p>
+      <div class="field">
+        <label for="name">Your name (optional)</label>
+        <input id="name" type="text" autocomplete="nickname" maxlength="40" enterkeyhint="done" value=${name}
+          onInput=${(e) => setName(e.target.value)} aria-describedby="name-hint" />
+        <div id="name-hint" class="field-hint">Your answers stay anonymous either way.</div>
+      </div>
+      ${segments.length > 0 &&
+      html`<fieldset class="p-segments">
+        <legend>Your role (optional)</legend>
+        ${segments.map(
+          (s, i) => html`<label class=${`p-radio${segment === s ? " is-checked" : ""}`} key=${s}>
+            <input type="radio" name="segment" id=${`segment-${i}`} value=${s} checked=${segment === s}
+              onChange=${() => setSegment(s)} />
+            <span>${s}</span>
+          </label>`,
+        )}
+        ${segment && html`<button type="button" class="p-link" onClick=${() => setSegment("")}>Clear my choice</button>`}
+      </fieldset>`}
+      ${error && html`<div class="p-error" role="alert">${error}</div>`}
+      <button class="primary p-big" type="submit" disabled=${busy} aria-busy=${busy ? "true" : "false"}>
+        ${busy ? "Joining…" : "Join"}
+      </button>
+      <p class="p-other"><button type="button" class="p-link" onClick=${onTypeAnother}>Not this session? Type another code</button></p>
+    </form>
+  </${Shell}>`;
+}
+
+// ---------------------------------------------------------------------------
+// Live: follow the session.
+
+function Live({ code, identity, onLost, onTypeAnother }) {
+  const [live, conn] = useLive({
+    role: "participant",
+    session: identity.sessionId,
+    secret: identity.token,
+    participantId: identity.participantId,
+  });
+  // Until the first state arrives (a reload without network), show the last one seen.
+  const [cached] = useState(() => {
+    const last = loadJSON(lastKey(code), null);
+    return last && last.sessionId === identity.sessionId && last.state ? last : null;
+  });
+  useEffect(() => {
+    if (live.state && live.state.session?.status !== "ended") saveLast(code, identity.sessionId, live);
+  }, [live.state, live.myVotes]);
+  const view = live.state || !cached ? live : { ...live, state: cached.state, myVotes: cached.myVotes || {} };
+  const state = view.state;
+  const ended = state?.session?.status === "ended";
+
+  // The token is no longer valid (or the session is gone): join again.
+  useEffect(() => {
+    if (live.status === "failed") onLost();
+  }, [live.status]);
+
+  // An ended session frees its code for a new one: forget this identity, so
+  // that the next visit with the same code looks it up afresh.
+  useEffect(() => {
+    if (ended) clearIdentity(code);
+  }, [ended, code]);
+
+  const title = state?.session?.title || identity.title || "";
+  useEffect(() => {
+    if (title) document.title = `${title} · Quorum`;
+  }, [title]);
+  const name = live.welcome?.participant?.name || identity.name || "";
+
+  let content;
+  if (!state) {
+    content = html`<div class="p-center" role="status"><p class="p-lead">Connecting to the session…</p></div>`;
+  } else if (ended) {
+    content = html`<section class="p-center p-ended">
+      <h1 class="p-title">The session has ended. Thank you for taking part!</h1>
+      <p><button type="button" class="p-link" onClick=${onTypeAnother}>Join another session</button></p>
+    </section>`;
+  } else if (state.session.status === "lobby" || !state.step) {
+    content = html`<section class="p-center p-wait">
+      <p class="p-kicker">You are in</p>
+      <h1 class="p-title">Look at the shared screen</h1>
+      <p class="muted">The session starts soon. Keep this page open; it follows along by itself.</p>
+    </section>`;
+  } else {
+    content = html`<${StepView} live=${view} conn=${conn} />`;
+  }
+
+  return html`<div class="p-page">
+    <header class="p-top">
+      <${ConnectionBanner} live=${live} />
+      <div class="p-header">
+        <span class="p-session-title">${title || "Quorum"}</span>
+        ${name && html`<span class="p-name" title="Your name">${name}</span>`}
+        <${ConnectionBadge} live=${live} />
+      </div>
+    </header>
+    <main class="p-main">${content}</main>
+    <p class="visually-hidden" aria-live="polite">${announcement(state)}</p>
+  </div>`;
+}
+
+/** Paragraphs from a body text with blank lines. */
+function Body({ text, className = "p-body" }) {
+  if (!text) return null;
+  return html`<div class=${className}>${text.split(/\n{2,}/).map((p) => html`<p>${p}</p>`)}</div>`;
+}
+
+function StepView({ live, conn }) {
+  const step = live.state.step;
+  const results = live.state.results;
+  const revealed = step.revealed && results && results.step === step.index;
+  const votable = step.kind === "choice" || step.kind === "scale" || step.kind === "text";
+  const online = live.status === "open";
+
+  // A "reset" drops every vote of the step and puts its voting back to
+  // "pending", but no frame tells a phone its vote is gone: remember which
+  // acknowledged vote to ignore from then on (a new vote has a new id).
+  const [dropped, setDropped] = useState({}); // step -> vote id
+  const rawAck = live.myVotes[step.index];
+  useEffect(() => {
+    if (step.voting === "pending" && rawAck && dropped[step.index] !== rawAck.id) {
+      setDropped((old) => ({ ...old, [step.index]: rawAck.id }));
+    }
+  }, [step.index, step.voting, rawAck?.id]);
+  const acked = rawAck && dropped[step.index] !== rawAck.id && step.voting !== "pending" ? rawAck : null;
+
+  // ws.js keeps a vote pending (also across reloads) until the server's ack.
+  const pending = conn.current?.pending?.[step.index] || null;
+
+  // Errors the server answered for this page's votes: step -> {message, ackId}.
+  const knownIds = useRef(new Map()); // vote id -> step
+  if (pending) knownIds.current.set(pending.id, step.index);
+  const [errors, setErrors] = useState({});
+  useEffect(() => {
+    const e = live.lastError;
+    if (!e || !e.id || !knownIds.current.has(e.id)) return;
+    const at = knownIds.current.get(e.id);
+    setErrors((old) => ({ ...old, [at]: { message: e.message || "This vote was not accepted.", ackId: live.myVotes[at]?.id } }));
+  }, [live.lastError]);
+  // A step opened again starts with a clean slate.
+  useEffect(() => {
+    if (step.voting === "open") setErrors((old) => (old[step.index] ? { ...old, [step.index]: undefined } : old));
+  }, [step.index, step.voting]);
+  const err = errors[step.index];
+  const errored = !pending && err && err.ackId === rawAck?.id ? err.message : "";
+  const selected = pending ? pending.value : acked ? acked.value : undefined;
+
+  const vote = (value) => {
+    if (!online || step.voting !== "open") return;
+    if (pending && pending.value === value) return; // already on its way
+    if (!pending && acked && acked.value === value && !errored) return; // already the recorded vote
+    const v = conn.current?.vote(step.index, value);
+    if (!v) return;
+    knownIds.current.set(v.id, step.index);
+    setErrors((old) => ({ ...old, [step.index]: undefined }));
+  };
+
+  let status = null;
+  if (pending) {
+    status = online
+      ? html`<p class="p-status p-status-sending">Sending…</p>`
+      : html`<p class="p-status p-status-offline">Will be sent when you are back online</p>`;
+  } else if (errored) {
+    status = html`<p class="p-status p-status-error">${sentence(errored)}</p>`;
+  } else if (acked) {
+    status = html`<p class="p-status p-status-ok">Vote received ✓ — you can change it until voting closes</p>`;
+  }
+
+  const heading = html`<div class="p-step-head">
+    <h1 class="p-title" id="step-title">${step.title}</h1>
+    <${Countdown} live=${live} className="countdown p-countdown" />
+  </div>`;
+
+  // Info steps and anything not opened yet: a calm waiting view.
+  if (!votable && !revealed) {
+    return html`<section class="p-step p-wait" key=${`s${step.index}`}>
+      ${step.kind === "info"
+        ? html`<h1 class="p-title">${step.title}</h1><${Body} text=${step.body} />`
+        : html`<h1 class="p-title">${step.title}</h1>`}
+      <p class="p-look">Look at the shared screen</p>
+    </section>`;
+  }
+
+  const parts = [];
+  if (votable && step.voting === "pending" && !revealed) {
+    return html`<section class="p-step p-wait p-center" key=${`s${step.index}`}>
+      <p class="p-kicker">Next question coming up</p>
+      <h1 class="p-title">Look at the shared screen</h1>
+      <p class="muted">Voting opens in a moment.</p>
+    </section>`;
+  }
+
+  if (votable && step.voting === "open") {
+    parts.push(html`<${Body} text=${step.body} className="p-body p-body-small" />`);
+    if (step.kind === "choice") parts.push(html`<${ChoiceVote} step=${step} selected=${selected} acked=${acked} pending=${pending} disabled=${!online} onVote=${vote} />`);
+    if (step.kind === "scale") parts.push(html`<${ScaleVote} step=${step} selected=${selected} disabled=${!online} onVote=${vote} />`);
+    if (step.kind === "text") parts.push(html`<${TextVote} step=${step} acked=${acked} pending=${pending} disabled=${!online} onVote=${vote} />`);
+    parts.push(html`<div class="p-status-box" role="status" aria-live="polite">${status}</div>`);
+    if (!online) parts.push(html`<p class="p-hint">Not connected. Voting comes back as soon as the connection does.</p>`);
+  } else if (votable && step.voting === "closed" && !revealed) {
+    parts.push(html`<div class="p-closed" role="status">
+      <p class="p-closed-title">Voting is closed</p>
+      ${errored && html`<p class="p-status p-status-error">${`Your last tap was not counted: ${errored.replace(/[.!]?$/, ".")}`}</p>`}
+      <${MyAnswer} step=${step} vote=${acked} />
+      <p class="p-look">Look at the shared screen</p>
+    </div>`);
+  }
+
+  if (revealed) {
+    parts.push(html`<${Revealed} step=${step} results=${results} acked=${acked} />`);
+  }
+
+  return html`<section class="p-step" key=${`s${step.index}`} aria-labelledby="step-title">
+    ${heading}${parts}
+  </section>`;
+}
+
+/** One short sentence for screen readers whenever the page moves on. */
+function announcement(state) {
+  if (!state) return "";
+  if (state.session.status === "ended") return "The session has ended.";
+  const step = state.step;
+  if (state.session.status === "lobby" || !step) return "";
+  if (step.kind === "info") return step.title;
+  if (step.revealed && state.results) return `Results: ${step.title}`;
+  if (step.voting === "open") return `Voting is open: ${step.title}`;
+  if (step.voting === "closed") return `Voting is closed: ${step.title}`;
+  return "";
+}
+
+/** A vote value as words: the option's text, "5 of 7", or the text answer. */
+function answerText(step, value) {
+  if (value === undefined || value === null) return "";
+  if (step.kind === "choice") return step.options?.[value] ?? String(value);
+  if (step.kind === "scale") return `${value} of ${step.points} (${scalePosition(step, value)})`;
+  return String(value);
+}
+
+function scalePosition(step, value) {
+  const points = step.points || 5;
+  const mid = (points + 1) / 2;
+  if (value === mid) return `halfway between ${step.left} and ${step.right}`;
+  if (value === 1) return step.left;
+  if (value === points) return step.right;
+  return `closer to ${value < mid ? step.left : step.right}`;
+}
+
+function MyAnswer({ step, vote }) {
+  if (!vote) return html`<p class="p-mine muted">You did not answer this one.</p>`;
+  return html`<p class="p-mine">Your answer: <strong>${answerText(step, vote.value)}</strong></p>`;
+}
+
+// ---------------------------------------------------------------------------
+// Voting controls.
+
+function ChoiceVote({ step, selected, acked, pending, disabled, onVote }) {
+  return html`<div class="p-options" role="group" aria-labelledby="step-title">
+    ${(step.options || []).map((opt, i) => {
+      const on = selected === i;
+      const done = on && !pending;
+      return html`<button type="button" key=${i} class=${`p-option${on ? " is-selected" : ""}`} aria-pressed=${on ? "true" : "false"}
+        disabled=${disabled} onClick=${() => onVote(i)}>
+        <span class="p-option-text">${opt}</span>
+        <span class=${`p-mark${done ? " is-done" : on ? " is-pending" : ""}`} aria-hidden="true">${done ? "✓" : on ? "…" : ""}</span>
+      </button>`;
+    })}
+  </div>`;
+}
+
+function ScaleVote({ step, selected, disabled, onVote }) {
+  const points = step.points || 5;
+  const values = Array.from({ length: points }, (_, i) => i + 1);
+  return html`<div class="p-scale">
+    <div class="p-poles" aria-hidden="true">
+      <span class="p-pole p-pole-left">← ${step.left}</span>
+      <span class="p-pole p-pole-right">${step.right} →</span>
+    </div>
+    <div class="p-points" role="group" aria-label=${`${step.title}: from 1, ${step.left}, to ${points}, ${step.right}`}>
+      ${values.map((v) => {
+        const on = selected === v;
+        return html`<button type="button" key=${v} class=${`p-point${on ? " is-selected" : ""}`} aria-pressed=${on ? "true" : "false"}
+          aria-label=${`${v} of ${points}, between ${step.left} and ${step.right}`} disabled=${disabled} onClick=${() => onVote(v)}>${v}</button>`;
+      })}
+    </div>
+    <div class="p-scale-legend" aria-hidden="true">
+      <span>1 = ${step.left}</span><span>${points} = ${step.right}</span>
+    </div>
+    ${selected !== undefined && html`<p class="p-scale-choice">Your choice: <strong>${answerText(step, selected)}</strong></p>`}
+  </div>`;
+}
+
+function TextVote({ step, acked, pending, disabled, onVote }) {
+  const max = step.maxLength || 80;
+  const [draft, setDraft] = useState(() => String(pending?.value ?? acked?.value ?? ""));
+  const blank = draft.trim() === "";
+  const sentValue = pending ? pending.value : acked?.value;
+  const onSubmit = (e) => {
+    e.preventDefault();
+    if (blank || disabled) return;
+    onVote(draft.trim().replace(/\s+/g, " "));
+  };
+  return html`<form class="p-text" onSubmit=${onSubmit} novalidate>
+    <label for="answer">Your answer</label>
+    <textarea id="answer" rows="3" maxlength=${max} value=${draft} enterkeyhint="send" aria-describedby="answer-count"
+      onInput=${(e) => setDraft(e.target.value)}
+      onKeyDown=${(e) => {
+        if (e.key === "Enter" && !e.shiftKey) onSubmit(e);
+      }}></textarea>
+    <div class="p-text-row">
+      <span id="answer-count" class=${`p-count${draft.length >= max ? " is-full" : ""}`}>${draft.length} / ${max}</span>
+      <button class="primary p-send" type="submit" disabled=${disabled || blank}>Send</button>
+    </div>
+    ${sentValue !== undefined && sentValue !== "" && html`<p class="p-sent">You sent: <strong>${sentValue}</strong></p>`}
+  </form>`;
+}
+
+// ---------------------------------------------------------------------------
+// Results after the reveal.
+
+function Revealed({ step, results, acked }) {
+  const Chart = useChart();
+  const hasCorrect = step.kind === "choice" && Number.isInteger(results.correct) && step.options?.[results.correct] !== undefined;
+  let verdict = null;
+  if (hasCorrect) {
+    const right = step.options[results.correct];
+    let mine;
+    if (!acked) mine = html`<p class="p-verdict">You did not vote on this one. Now you know!</p>`;
+    else if (acked.value === results.correct) mine = html`<p class="p-verdict p-verdict-match">✓ You chose this too. Well done!</p>`;
+    else mine = html`<p class="p-verdict">You chose “${answerText(step, acked.value)}”. Not this time, and a good one to talk about.</p>`;
+    verdict = html`<div class="p-answer" role="status"><p class="p-answer-line">${`Answer: ${right}`}</p>${mine}</div>`;
+  }
+  return html`<div class="p-results">
+    <h2 class="p-results-title">Results</h2>
+    ${verdict}
+    <div class="p-chart">
+      ${Chart ? html`<${Chart} step=${step} results=${results} size="phone" />` : html`<${FallbackChart} step=${step} results=${results} />`}
+    </div>
+    ${!hasCorrect && step.kind !== "profile" && acked && html`<p class="p-mine">Your answer: <strong>${answerText(step, acked.value)}</strong></p>`}
+  </div>`;
+}
+
+/** A plain list of the numbers, only while charts.js is missing or failed. */
+function FallbackChart({ step, results }) {
+  if (step.kind === "choice") {
+    return html`<ul class="p-fallback">${(step.options || []).map((o, i) => html`<li>${o}: ${results.counts?.[i] ?? 0}</li>`)}</ul>`;
+  }
+  if (step.kind === "scale") {
+    return html`<p class="p-fallback">Average: ${results.mean != null ? results.mean.toFixed(1) : "–"} of ${step.points}</p>`;
+  }
+  if (step.kind === "text") {
+    return html`<ul class="p-fallback">${(results.words || []).slice(0, 15).map((w) => html`<li>${w.text} (${w.count})</li>`)}</ul>`;
+  }
+  return html`<p class="p-fallback">Look at the shared screen</p>`;
+}
+
+render(html`<${App} />`, document.getElementById("app"));
