@@ -48,6 +48,7 @@ type config struct {
 	hostPassword      string
 	logFormat         string
 	broadcastInterval time.Duration
+	retention         time.Duration
 	shutdownTimeout   time.Duration
 }
 
@@ -66,12 +67,20 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return cfg, err
 	}
 	fs.DurationVar(&cfg.broadcastInterval, "broadcast-interval", interval, "at most one live-results update per session per interval (QUORUM_BROADCAST_INTERVAL)")
+	retention, err := envDuration("QUORUM_RETENTION", 90*24*time.Hour)
+	if err != nil {
+		return cfg, err
+	}
+	fs.DurationVar(&cfg.retention, "retention", retention, "delete sessions this long after they end; 0 keeps them (QUORUM_RETENTION)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long a graceful shutdown may take")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if cfg.logFormat != "text" && cfg.logFormat != "json" {
 		return cfg, fmt.Errorf("--log-format is text or json, not %q", cfg.logFormat)
+	}
+	if cfg.retention < 0 {
+		return cfg, fmt.Errorf("--retention cannot be negative")
 	}
 	if cfg.broadcastInterval < 10*time.Millisecond {
 		return cfg, fmt.Errorf("--broadcast-interval must be at least 10ms")
@@ -137,6 +146,23 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		HostPassword:   cfg.hostPassword,
 		Logger:         log,
 	})
+
+	if cfg.retention > 0 {
+		p := &purger{
+			list: db.EndedBefore,
+			delete: func(ctx context.Context, id string) error {
+				return hub.Purge(ctx, id, func(ctx context.Context) error {
+					_, err := db.DeleteSession(ctx, id)
+					return err
+				})
+			},
+			keep: cfg.retention,
+			log:  log,
+		}
+		purgeCtx, stopPurge := context.WithCancel(ctx)
+		defer stopPurge()
+		go p.run(purgeCtx, retentionInterval)
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

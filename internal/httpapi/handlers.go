@@ -220,6 +220,31 @@ func (s *Server) action(c *fiber.Ctx) error {
 	return c.JSON(state)
 }
 
+type deleteResponse struct {
+	Deleted quorum.Deleted `json:"deleted"`
+}
+
+// deleteSession removes a session and all its data for its host; its room
+// closes every connection with 4404.
+func (s *Server) deleteSession(c *fiber.Ctx) error {
+	key, err := hostKey(c)
+	if err != nil {
+		return err
+	}
+	id := c.Params("id")
+	var deleted quorum.Deleted
+	err = s.hub.Delete(c.UserContext(), id, key, func(ctx context.Context) error {
+		var err error
+		deleted, err = s.store.DeleteSession(ctx, id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("session deleted", "session", id, "participants", deleted.Participants, "votes", deleted.Votes)
+	return c.JSON(deleteResponse{Deleted: deleted})
+}
+
 func (s *Server) qrCode(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
 	defer cancel()

@@ -26,6 +26,8 @@ import (
 type Store interface {
 	CreateSession(ctx context.Context, s *quorum.Session) error
 	FindSessionByCode(ctx context.Context, code string) (string, error)
+	LoadForExport(ctx context.Context, id string) (*quorum.Session, []quorum.Event, error)
+	DeleteSession(ctx context.Context, id string) (quorum.Deleted, error)
 	Ping(ctx context.Context) error
 }
 
@@ -105,6 +107,7 @@ func (s *Server) routes() {
 	api.Get("/codes/:code", s.codeInfo)
 	api.Get("/sessions/:id", s.sessionState)
 	api.Post("/sessions/:id/actions", s.action)
+	api.Delete("/sessions/:id", s.deleteSession)
 	api.Get("/sessions/:id/qr.svg", s.qrCode)
 
 	app.Get("/ws", s.checkOrigin, websocket.New(func(c *websocket.Conn) { s.hub.ServeWS(c.Conn) }, websocket.Config{

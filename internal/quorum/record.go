@@ -61,3 +61,11 @@ func (s *Session) Record(change *StateChange) StateRecord {
 	}
 	return rec
 }
+
+// Deleted says what deleting a session removed.
+type Deleted struct {
+	Session      string `json:"session"`
+	Participants int    `json:"participants"`
+	Votes        int    `json:"votes"`
+	Events       int    `json:"events"`
+}

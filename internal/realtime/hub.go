@@ -210,6 +210,45 @@ func (h *Hub) HostState(ctx context.Context, sessionID, hostKey string) (*StateM
 	})
 }
 
+// Delete removes a session for its host: del deletes the data; then every
+// connection is closed with CloseNotFound and the room stops, so the session
+// answers "not found" everywhere.
+func (h *Hub) Delete(ctx context.Context, sessionID, hostKey string, del func(ctx context.Context) error) error {
+	return h.remove(ctx, sessionID, func(s *quorum.Session) error {
+		if !quorum.SecretMatches(hostKey, s.HostKeyHash) {
+			return errHostKey
+		}
+		return nil
+	}, del)
+}
+
+// Purge removes a session without a key: for the retention job.
+func (h *Hub) Purge(ctx context.Context, sessionID string, del func(ctx context.Context) error) error {
+	return h.remove(ctx, sessionID, func(*quorum.Session) error { return nil }, del)
+}
+
+func (h *Hub) remove(ctx context.Context, sessionID string, allowed func(*quorum.Session) error, del func(ctx context.Context) error) error {
+	_, err := withRoom(ctx, h, sessionID, func(r *Room) (struct{}, error) {
+		return call(ctx, r, func(b *batch, reply func(struct{}, error)) {
+			if err := allowed(r.session); err != nil {
+				reply(struct{}{}, err)
+				return
+			}
+			// The room waits for the delete, so that no commit of its own
+			// can land after it.
+			if err := del(ctx); err != nil {
+				reply(struct{}{}, err)
+				return
+			}
+			r.deleted = true
+			h.evict(r)
+			r.eachConn(func(c *conn) { c.kick(CloseNotFound, "this session was deleted") })
+			reply(struct{}{}, nil)
+		})
+	})
+	return err
+}
+
 var errHostKey = quorum.Errorf(quorum.EUNAUTHORIZED, "the host key is missing or wrong")
 
 // ServeWS runs one WebSocket connection until it ends. It blocks for the

@@ -14,6 +14,9 @@ import (
 // votes still gets acknowledged in steady slices.
 const maxBatchRecords = 4096
 
+// errDeleted answers work that reaches a room after its session was deleted.
+var errDeleted = quorum.Errorf(quorum.ESESSIONNOTFOUND, "this session was deleted")
+
 // errRoomGone tells a caller that the room stopped before taking its job; it
 // retries on a fresh room.
 var errRoomGone = errors.New("room stopped")
@@ -55,6 +58,7 @@ type Room struct {
 	deadline     *time.Timer
 	deadlineSet  bool
 	idleSince    time.Time
+	deleted      bool // the session's data is gone: nothing more to commit
 }
 
 func newRoom(h *Hub, s *quorum.Session) *Room {
@@ -153,6 +157,10 @@ func (r *Room) run() {
 			r.drain()
 			return
 		}
+		if r.deleted {
+			r.drain()
+			return
+		}
 	}
 }
 
@@ -184,7 +192,10 @@ func (r *Room) process(first job) {
 		break
 	}
 	var err error
-	if len(b.records) > 0 {
+	switch {
+	case r.deleted:
+		err = errDeleted
+	case len(b.records) > 0:
 		if err = r.hub.store.Commit(context.Background(), b.records); err != nil {
 			r.hub.log.Error("commit failed; reloading the session from the store", "session", r.id, "records", len(b.records), "err", err)
 			r.reload()
@@ -193,6 +204,9 @@ func (r *Room) process(first job) {
 	}
 	for _, f := range b.after {
 		f(err)
+	}
+	if r.deleted {
+		return
 	}
 	switch {
 	case b.stateChanged:
