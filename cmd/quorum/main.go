@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
+	"github.com/quorum-workshop/quorum/internal/metrics"
 	"github.com/quorum-workshop/quorum/internal/realtime"
 	"github.com/quorum-workshop/quorum/internal/sqlite"
 )
@@ -50,6 +51,8 @@ type config struct {
 	broadcastInterval time.Duration
 	retention         time.Duration
 	shutdownTimeout   time.Duration
+	debugAddr         string
+	metrics           string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -72,12 +75,20 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return cfg, err
 	}
 	fs.DurationVar(&cfg.retention, "retention", retention, "delete sessions this long after they end; 0 keeps them (QUORUM_RETENTION)")
+	fs.StringVar(&cfg.debugAddr, "debug-addr", env("QUORUM_DEBUG_ADDR", ""), "loopback address for /debug/pprof and /metrics, e.g. 127.0.0.1:6060 (QUORUM_DEBUG_ADDR)")
+	fs.StringVar(&cfg.metrics, "metrics", env("QUORUM_METRICS", "off"), "off, or public to serve /metrics on the main listener too (QUORUM_METRICS)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long a graceful shutdown may take")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if cfg.logFormat != "text" && cfg.logFormat != "json" {
 		return cfg, fmt.Errorf("--log-format is text or json, not %q", cfg.logFormat)
+	}
+	if cfg.metrics != "off" && cfg.metrics != "public" {
+		return cfg, fmt.Errorf("--metrics is off or public, not %q", cfg.metrics)
+	}
+	if cfg.debugAddr != "" && !loopback(cfg.debugAddr) {
+		return cfg, fmt.Errorf("--debug-addr must be a loopback address (127.0.0.1:6060, [::1]:6060), not %q: profiles are not for the network", cfg.debugAddr)
 	}
 	if cfg.retention < 0 {
 		return cfg, fmt.Errorf("--retention cannot be negative")
@@ -135,17 +146,30 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer db.Close()
 
+	stats := metrics.New()
 	hub := realtime.NewHub(db, realtime.Config{
 		BroadcastInterval: cfg.broadcastInterval,
 		JoinURL:           func(code string) string { return cfg.publicURL + "/j/" + code },
 		Logger:            log,
+		Metrics:           stats,
 	})
-	server := httpapi.New(db, hub, httpapi.Config{
+	httpCfg := httpapi.Config{
 		PublicURL:      cfg.publicURL,
 		AllowedOrigins: splitList(cfg.allowedOrigins),
 		HostPassword:   cfg.hostPassword,
 		Logger:         log,
-	})
+	}
+	if cfg.metrics == "public" {
+		httpCfg.Metrics = stats.Handler()
+	}
+	server := httpapi.New(db, hub, httpCfg)
+	if cfg.debugAddr != "" {
+		stopDebug, err := serveDebug(cfg.debugAddr, stats.Handler(), log)
+		if err != nil {
+			return err
+		}
+		defer stopDebug()
+	}
 
 	if cfg.retention > 0 {
 		p := &purger{

@@ -26,6 +26,10 @@ func TestBadFlagsAreRefused(t *testing.T) {
 		"broadcast interval": {"--broadcast-interval", "1ms"},
 		"public URL":         {"--public-url", "quorum.example.org"},
 		"unknown flag":       {"--colour", "blue"},
+		"metrics":            {"--metrics", "loud"},
+		"debug on the LAN":   {"--debug-addr", "0.0.0.0:6060"},
+		"debug on all":       {"--debug-addr", ":6060"},
+		"negative retention": {"--retention", "-1h"},
 	}
 	for name, args := range tests {
 		t.Run(name, func(t *testing.T) {

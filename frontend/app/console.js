@@ -3,10 +3,11 @@
 // state frames; nothing here changes before the server says so.
 import { render } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { html, formatCode, joinUrl, ConnectionBadge, ConnectionBanner, Countdown } from "./ui.js";
+import { html, api, formatCode, joinUrl, ConnectionBadge, ConnectionBanner, Countdown } from "./ui.js";
 import { useLive } from "./live.js";
 import { loadJSON, saveJSON } from "./ws.js";
 import { ResultsChart } from "./charts.js";
+import { EXPORTS, downloadExport, forgetHosted, reportLink } from "./hosted.js";
 
 const WARNING_KEY = "quorum:host-warning-dismissed";
 const VOTING_KINDS = new Set(["choice", "scale", "text"]);
@@ -138,6 +139,7 @@ const SHORTCUTS = [
   [["Space"], "Open or close voting"],
   [["R"], "Reveal or hide results"],
   [["T"], "Timer menu"],
+  [["E"], "Export menu: downloads, report, delete"],
   [["?"], "Show or hide this help"],
   [["Esc"], "Close menus and overlays"],
 ];
@@ -199,6 +201,59 @@ function TimerMenu({ running, onPick, onClose }) {
       ${error && html`<div id="timer-error" class="field-error" role="alert">${error}</div>`}
     </form>
     ${running && html`<button type="button" class="danger cancel-timer" onClick=${() => onPick(0)}>Cancel timer</button>`}
+  </div>`;
+}
+
+/** Keys that move between the items of a small menu. */
+function menuKeys(e, container) {
+  const items = [...container.querySelectorAll("[data-menu-item]")].filter((el) => !el.disabled);
+  const i = items.indexOf(document.activeElement);
+  let next = null;
+  if (e.key === "ArrowDown") next = items[(i + 1) % items.length];
+  else if (e.key === "ArrowUp") next = items[(i - 1 + items.length) % items.length];
+  else if (e.key === "Home") next = items[0];
+  else if (e.key === "End") next = items[items.length - 1];
+  if (next) {
+    e.preventDefault();
+    next.focus();
+  }
+}
+
+const DOWNLOADS = ["csv", "summary", "xlsx", "json"];
+
+/** The export menu: downloads, the printable report, and deleting the session. */
+function ExportMenu({ id, live, anonymous, setAnonymous, busy, onDownload, onDelete, onClose }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    ref.current?.querySelector("button[data-menu-item]")?.focus();
+    const outside = (e) => {
+      if (ref.current && !ref.current.contains(e.target) && !e.target.closest?.(".export-toggle")) onClose(false);
+    };
+    document.addEventListener("pointerdown", outside);
+    return () => document.removeEventListener("pointerdown", outside);
+  }, []);
+  return html`<div class="export-menu" id="export-menu" ref=${ref} role="group" aria-labelledby="export-menu-title"
+    onKeyDown=${(e) => menuKeys(e, ref.current)}>
+    <h2 id="export-menu-title" class="export-menu-title">Export</h2>
+    <p class="export-menu-hint">${live ? "Everything so far; export again at the end for the final results." : "Every vote of the session."}</p>
+    <label class="export-anon">
+      <input type="checkbox" data-menu-item checked=${anonymous} onChange=${(e) => setAnonymous(e.target.checked)} />
+      <span>Leave out names (anonymous)</span>
+    </label>
+    <ul class="export-items" aria-busy=${busy ? "true" : "false"}>
+      ${DOWNLOADS.map(
+        (f) => html`<li key=${f}>
+          <button type="button" data-menu-item disabled=${busy === f} onClick=${() => onDownload(f)}>${EXPORTS[f].label}</button>
+        </li>`,
+      )}
+      <li>
+        <a class="button" data-menu-item href=${reportLink(id, anonymous)} target="_blank" rel="noopener" onClick=${() => onClose(false)}>Printable report</a>
+      </li>
+    </ul>
+    ${busy && html`<p class="export-busy" role="status">Preparing the ${EXPORTS[busy].what}…</p>`}
+    <div class="export-danger">
+      <button type="button" class="danger" data-menu-item onClick=${onDelete}>Delete session…</button>
+    </div>
   </div>`;
 }
 
@@ -318,9 +373,40 @@ function Notice({ title, children }) {
   </main>`;
 }
 
+function countLabel(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** What is left after the facilitator deleted the session. */
+function Deleted({ title, deleted }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    document.title = "Session deleted · Quorum";
+    ref.current?.focus();
+  }, []);
+  return html`<main class="console-notice deleted">
+    <div class="card">
+      <h1 tabindex="-1" ref=${ref}>Session deleted</h1>
+      ${deleted
+        ? html`<p>“${title}” was deleted from the server with everything it held:</p>
+            <ul class="deleted-counts">
+              <li>${countLabel(deleted.participants || 0, "participant", "participants")}</li>
+              <li>${countLabel(deleted.votes || 0, "vote", "votes")}</li>
+              <li>${countLabel(deleted.events || 0, "event", "events")} of the session's log</li>
+            </ul>`
+        : html`<p>“${title}” no longer exists on the server: it had already been deleted.</p>`}
+      <p class="muted">This browser has forgotten its keys. Phones and the shared screen were disconnected.</p>
+      <p class="deleted-links">
+        <a class="button primary" href="/host">Host a workshop</a>
+        <a class="button" href="/host/sessions">My sessions</a>
+      </p>
+    </div>
+  </main>`;
+}
+
 // ---------------------------------------------------------------- console
 
-function Console({ id, hostKey, screenKey }) {
+function Console({ id, hostKey, screenKey, onDeleted }) {
   const [live, conn] = useLive({ role: "host", session: id, secret: hostKey });
   const [warning, setWarning] = useState(() => {
     try {
@@ -333,7 +419,11 @@ function Console({ id, hostKey, screenKey }) {
   const [help, setHelp] = useState(false);
   const [timerOpen, setTimerOpen] = useState(false);
   const [confirm, setConfirm] = useState(null);
+  const [exportOpen, setExportOpen] = useState(false);
+  const [anonymous, setAnonymous] = useState(false);
+  const [exporting, setExporting] = useState("");
   const timerButton = useRef(null);
+  const exportButton = useRef(null);
   const stageRef = useRef(null);
   const state = live.state;
   const currentStep = state ? state.session.currentStep : -1;
@@ -372,6 +462,45 @@ function Console({ id, hostKey, screenKey }) {
   const closeTimer = (refocus = true) => {
     setTimerOpen(false);
     if (refocus) timerButton.current?.focus();
+  };
+  const closeExport = (refocus = true) => {
+    setExportOpen(false);
+    if (refocus) exportButton.current?.focus();
+  };
+  const download = async (format) => {
+    setExporting(format);
+    try {
+      const { filename } = await downloadExport({ id, hostKey, format, anonymous, title: state.session.title });
+      toast(`Downloaded ${filename}`, "info");
+    } catch (err) {
+      toast(err.message || "The export failed.");
+    } finally {
+      setExporting("");
+    }
+  };
+  const deleteSession = async () => {
+    const title = state.session.title;
+    try {
+      const res = await api("DELETE", `/api/sessions/${encodeURIComponent(id)}`, undefined, hostKey);
+      forgetHosted(id);
+      onDeleted({ title, deleted: res.deleted || {} });
+    } catch (err) {
+      if (err.code === "session_not_found") {
+        forgetHosted(id);
+        onDeleted({ title, deleted: null });
+        return;
+      }
+      toast(err.message || "The session could not be deleted.");
+    }
+  };
+  const askDelete = () => {
+    closeExport(false);
+    setConfirm({
+      title: `Delete “${state.session.title}”?`,
+      text: "Delete this session and all its votes? This cannot be undone. Phones and the shared screen are disconnected; export the results first if you need them.",
+      confirmLabel: "Delete session",
+      run: deleteSession,
+    });
   };
   const pickTimer = (seconds) => {
     closeTimer();
@@ -412,9 +541,15 @@ function Console({ id, hostKey, screenKey }) {
         e.preventDefault();
         closeTimer();
       }
+      if (exportOpen) {
+        e.preventDefault();
+        closeExport();
+      }
       return; // dialogs close themselves on Escape
     }
     if (typing) return;
+    // In a menu, Space and Enter press the focused item.
+    if ((e.key === " " || e.key === "Enter") && target instanceof Element && target.closest(".export-menu, .timer-menu")) return;
     if (confirm) return;
     if (e.key === "?") {
       e.preventDefault();
@@ -450,6 +585,15 @@ function Console({ id, hostKey, screenKey }) {
         else if (timerOpen) closeTimer();
         else setTimerOpen(true);
         break;
+      case "e":
+      case "E":
+        e.preventDefault();
+        if (exportOpen) closeExport();
+        else {
+          setTimerOpen(false);
+          setExportOpen(true);
+        }
+        break;
       default:
     }
   };
@@ -458,7 +602,7 @@ function Console({ id, hostKey, screenKey }) {
     // A focused button would also "click" on the Space keyup: keep Space for voting.
     const up = (e) => {
       const t = e.target;
-      if (e.key === " " && t instanceof HTMLElement && t.tagName === "BUTTON" && !t.closest("dialog, .timer-menu")) e.preventDefault();
+      if (e.key === " " && t instanceof HTMLElement && t.tagName === "BUTTON" && !t.closest("dialog, .timer-menu, .export-menu")) e.preventDefault();
     };
     document.addEventListener("keydown", down);
     document.addEventListener("keyup", up);
@@ -504,10 +648,18 @@ function Console({ id, hostKey, screenKey }) {
         <${ConnectionBadge} live=${live} />
       </div>
       <div class="topbar-actions">
+        <a class="topbar-link" href="/host/sessions">My sessions</a>
         <button type="button" onClick=${openScreen} disabled=${!screenKey} aria-describedby=${screenKey ? undefined : "screen-why"}>
           Open shared screen
         </button>
         ${!screenKey && html`<span id="screen-why" class="screen-why">Screen key unknown: open the full host link.</span>`}
+        <span class="export-wrap">
+          <button type="button" class="export-toggle" ref=${exportButton} aria-expanded=${exportOpen ? "true" : "false"}
+            aria-controls="export-menu" aria-keyshortcuts="E" onClick=${() => (exportOpen ? closeExport() : (setTimerOpen(false), setExportOpen(true)))}>Export</button>
+          ${exportOpen &&
+          html`<${ExportMenu} id=${id} live=${session.status !== "ended"} anonymous=${anonymous} setAnonymous=${setAnonymous}
+            busy=${exporting} onDownload=${(f) => { closeExport(); download(f); }} onDelete=${askDelete} onClose=${closeExport} />`}
+        </span>
         <button type="button" class="help-button" aria-label="Keyboard shortcuts" aria-keyshortcuts="?" onClick=${() => setHelp(true)}>?</button>
       </div>
     </header>
@@ -584,6 +736,8 @@ function Console({ id, hostKey, screenKey }) {
 
 function App() {
   const [keys] = useState(readKeys);
+  const [deleted, setDeleted] = useState(null);
+  if (deleted) return html`<${Deleted} ...${deleted} />`;
   if (!keys.id) {
     return html`<${Notice} title="No session here"><p>This address does not name a session.</p><//>`;
   }
@@ -593,7 +747,7 @@ function App() {
       <p class="muted">Open the host link you got when you created the session (it ends with #key=…), or create a new session.</p>
     <//>`;
   }
-  return html`<${Console} ...${keys} />`;
+  return html`<${Console} ...${keys} onDeleted=${setDeleted} />`;
 }
 
 render(html`<${App} />`, document.getElementById("app"));

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"mime"
 	"net"
+	"net/http"
 	"net/url"
 	"path"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/websocket/v2"
 	"github.com/quorum-workshop/quorum/frontend"
 	"github.com/quorum-workshop/quorum/internal/quorum"
@@ -36,6 +38,7 @@ type Config struct {
 	PublicURL      string   // base of join links and QR codes behind a proxy; empty: the request's own
 	AllowedOrigins []string // origins besides the server's own that may open WebSockets
 	HostPassword   string   // if set, creating a session needs it
+	Metrics        http.Handler // if set, served at /metrics on the public listener
 	Logger         *slog.Logger
 }
 
@@ -98,6 +101,9 @@ func (s *Server) routes() {
 
 	app.Get("/livez", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", s.readyz)
+	if s.cfg.Metrics != nil {
+		app.Get("/metrics", adaptor.HTTPHandler(s.cfg.Metrics))
+	}
 
 	api := app.Group("/api")
 	api.Get("/agendas", s.listAgendas)

@@ -13,9 +13,10 @@ import (
 // conn is one WebSocket client. The Fiber handler goroutine reads; one writer
 // goroutine owns every write except the library's own control frames.
 type conn struct {
-	ws   *websocket.Conn
-	cfg  *Config
-	role Role
+	ws       *websocket.Conn
+	cfg      *Config
+	role     Role
+	attached bool // counted in the metrics; set and read by the room only
 
 	participantID string // participant connections only
 
@@ -53,6 +54,7 @@ func (c *conn) send(pm *websocket.PreparedMessage) {
 	select {
 	case c.outbox <- pm:
 	default:
+		c.cfg.Metrics.SlowClientDropped()
 		c.kick(CloseTooSlow, "connection too slow to keep up with messages")
 	}
 }

@@ -34,7 +34,27 @@ type Config struct {
 	OutboxSize        int           // queued messages per connection before it is too slow
 	JoinURL           func(code string) string
 	Logger            *slog.Logger
+	Metrics           Metrics
 }
+
+// Metrics receives the hub's figures (internal/metrics exports them).
+type Metrics interface {
+	Connected(role string, delta int)
+	Joined()
+	Voted(n int)
+	Committed(d time.Duration, records int)
+	Broadcast(d time.Duration)
+	SlowClientDropped()
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Connected(string, int)        {}
+func (noMetrics) Joined()                      {}
+func (noMetrics) Voted(int)                    {}
+func (noMetrics) Committed(time.Duration, int) {}
+func (noMetrics) Broadcast(time.Duration)      {}
+func (noMetrics) SlowClientDropped()           {}
 
 // Defaults for Config's zero fields.
 const (
@@ -68,6 +88,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Metrics == nil {
+		c.Metrics = noMetrics{}
 	}
 }
 
@@ -177,7 +200,12 @@ func (h *Hub) Join(ctx context.Context, sessionID, name, segment string) (JoinRe
 			}
 			b.records = append(b.records, quorum.JoinRecord{Participant: *p})
 			b.resultsChanged = true
-			b.then(func(err error) { reply(JoinResult{SessionID: sessionID, ParticipantID: p.ID, Token: token}, err) })
+			b.then(func(err error) {
+				if err == nil {
+					h.cfg.Metrics.Joined()
+				}
+				reply(JoinResult{SessionID: sessionID, ParticipantID: p.ID, Token: token}, err)
+			})
 		})
 	})
 }

@@ -196,7 +196,10 @@ func (r *Room) process(first job) {
 	case r.deleted:
 		err = errDeleted
 	case len(b.records) > 0:
-		if err = r.hub.store.Commit(context.Background(), b.records); err != nil {
+		start := time.Now()
+		err = r.hub.store.Commit(context.Background(), b.records)
+		r.hub.cfg.Metrics.Committed(time.Since(start), len(b.records))
+		if err != nil {
 			r.hub.log.Error("commit failed; reloading the session from the store", "session", r.id, "records", len(b.records), "err", err)
 			r.reload()
 			b.stateChanged = true
@@ -281,6 +284,9 @@ func (r *Room) vote(b *batch, c *conn, in *Inbound) {
 				b.resultsChanged = true
 			}
 			b.then(func(err error) {
+				if err == nil && changed {
+					r.hub.cfg.Metrics.Voted(1)
+				}
 				if err != nil {
 					c.send(r.prepare(errorMsg(in.ID, err)))
 					return
@@ -337,6 +343,8 @@ func (r *Room) attach(b *batch, c *conn, in *Inbound, reply func(struct{}, error
 		}
 		c.send(r.prepare(r.welcome(c)))
 		c.send(r.prepare(r.stateFor(c.role, time.Now())))
+		c.attached = true
+		r.hub.cfg.Metrics.Connected(string(c.role), 1)
 		reply(struct{}{}, nil)
 	})
 }
@@ -358,6 +366,10 @@ func (r *Room) welcome(c *conn) WelcomeMsg {
 }
 
 func (r *Room) detach(b *batch, c *conn) {
+	if c.attached {
+		c.attached = false
+		r.hub.cfg.Metrics.Connected(string(c.role), -1)
+	}
 	delete(r.hosts, c)
 	delete(r.screens, c)
 	if _, ok := r.participants[c]; ok {
@@ -398,6 +410,7 @@ func (r *Room) eachConn(f func(c *conn)) {
 // role's message encoded once. Pending results updates are dropped: the state
 // carries newer numbers.
 func (r *Room) broadcastState(now time.Time) {
+	defer r.observeBroadcast(time.Now())
 	for _, group := range []struct {
 		role  Role
 		conns map[*conn]struct{}
@@ -440,6 +453,7 @@ func (r *Room) flushResults(now time.Time) {
 	}
 	r.resultsDirty = false
 	r.lastFlush = now
+	defer r.observeBroadcast(time.Now())
 	s := r.session
 	counts := r.counts()
 	for _, group := range []struct {
@@ -462,5 +476,7 @@ func (r *Room) flushResults(now time.Time) {
 		}
 	}
 }
+
+func (r *Room) observeBroadcast(start time.Time) { r.hub.cfg.Metrics.Broadcast(time.Since(start)) }
 
 func (r *Room) prepare(v any) *websocket.PreparedMessage { return prepare(r.hub.log, v) }

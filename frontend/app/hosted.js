@@ -1,0 +1,160 @@
+// The sessions this browser hosts, and their exports. Shared by the console,
+// the report page and "My sessions".
+//
+// The host key never goes in a URL path or query (server logs keep those): an
+// export is fetched with the key in the Authorization header, and the answer
+// is handed to the browser as a download from a Blob.
+import { loadJSON, saveJSON } from "./ws.js";
+
+export const HOSTED_KEY = "quorum:hosted";
+
+/** The sessions this browser hosted, newest first. */
+export function loadHosted() {
+  const list = loadJSON(HOSTED_KEY, []);
+  return Array.isArray(list) ? list.filter((s) => s && typeof s.id === "string" && s.id) : [];
+}
+
+/** The keys this browser holds for a session: {hostKey, screenKey}, maybe empty. */
+export function storedKeys(id) {
+  const stored = loadJSON(`quorum:host:${id}`, {}) || {};
+  const listed = loadHosted().find((s) => s.id === id) || {};
+  return { hostKey: stored.hostKey || listed.hostKey || "", screenKey: stored.screenKey || listed.screenKey || "" };
+}
+
+/** Keeps a session's keys, as the console does when it opens. */
+export function storeKeys(id, hostKey, screenKey) {
+  const stored = loadJSON(`quorum:host:${id}`, {}) || {};
+  const next = { hostKey, screenKey: screenKey || stored.screenKey || "" };
+  saveJSON(`quorum:host:${id}`, next.screenKey ? next : { hostKey });
+}
+
+/** Removes a session and its keys from this browser (not from the server). */
+export function forgetHosted(id) {
+  saveJSON(HOSTED_KEY, loadHosted().filter((s) => s.id !== id));
+  try {
+    localStorage.removeItem(`quorum:host:${id}`);
+  } catch {
+    // Private mode: nothing was stored.
+  }
+}
+
+/** The console's link, keys in the fragment (never sent to the server). */
+export function consoleLink(s) {
+  let link = `/host/${encodeURIComponent(s.id)}`;
+  if (s.hostKey) link += `#key=${s.hostKey}${s.screenKey ? `&screen=${s.screenKey}` : ""}`;
+  return link;
+}
+
+export function reportLink(id, anonymous) {
+  return `/host/${encodeURIComponent(id)}/report${anonymous ? "?anonymous=1" : ""}`;
+}
+
+/** What each export is: its address, the query it needs and how to name it. */
+export const EXPORTS = {
+  csv: { label: "Results (CSV)", file: "export.csv", ext: "csv", what: "results" },
+  summary: { label: "Summary (CSV)", file: "export.csv", ext: "csv", what: "summary", summary: true, suffix: "-summary" },
+  xlsx: { label: "Excel workbook", file: "export.xlsx", ext: "xlsx", what: "Excel workbook" },
+  json: { label: "JSON (for scripts)", file: "export.json", ext: "json", what: "JSON" },
+};
+
+export function exportPath(id, format, anonymous) {
+  const spec = EXPORTS[format];
+  const q = new URLSearchParams();
+  if (spec.summary) q.set("summary", "1");
+  if (anonymous) q.set("anonymous", "1");
+  const query = q.toString();
+  return `/api/sessions/${encodeURIComponent(id)}/${spec.file}${query ? `?${query}` : ""}`;
+}
+
+/** "Leadership offsite!" -> "leadership-offsite" */
+export function slug(title) {
+  return (
+    String(title || "")
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 60)
+      .replace(/-+$/, "") || "quorum-session"
+  );
+}
+
+/** A name that is safe as a file name on every system. */
+function cleanName(name) {
+  const base = String(name || "")
+    .split(/[\\/]/)
+    .pop()
+    .replace(/[\u0000-\u001f\u007f<>:"|?*]+/g, "")
+    .trim();
+  return base && !/^\.+$/.test(base) ? base : "";
+}
+
+/** The file name a Content-Disposition header gives, or "". */
+export function filenameFrom(disposition) {
+  if (!disposition) return "";
+  const star = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(disposition);
+  if (star) {
+    try {
+      const name = cleanName(decodeURIComponent(star[2].trim().replace(/^"|"$/g, "")));
+      if (name) return name;
+    } catch {
+      // A malformed encoding: fall back on the plain parameter.
+    }
+  }
+  const plain = /(?:^|;)\s*filename\s*=\s*(?:"((?:\\.|[^"\\])*)"|([^;]*))/i.exec(disposition);
+  if (!plain) return "";
+  return cleanName(plain[1] !== undefined ? plain[1].replace(/\\(.)/g, "$1") : plain[2].trim());
+}
+
+function today() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+/** Reads an error answer of the API as an Error with the server's message and code. */
+export async function apiError(res, fallback) {
+  const data = await res.json().catch(() => ({}));
+  const err = (data && data.error) || {};
+  let message = err.message || fallback || `The server answered ${res.status}.`;
+  if (err.code === "session_not_found") message = "This session no longer exists: it was deleted.";
+  else if (res.status === 401) message = "The host key kept in this browser is not valid for this session.";
+  return Object.assign(new Error(message), { code: err.code || `http_${res.status}`, status: res.status });
+}
+
+/**
+ * Downloads one export of a session and saves it as a file.
+ * Resolves to {filename, size}; throws an Error whose message can be shown.
+ */
+export async function downloadExport({ id, hostKey, format, anonymous = false, title = "" }) {
+  const spec = EXPORTS[format];
+  if (!spec) throw new Error(`Unknown export: ${format}`);
+  let res;
+  try {
+    res = await fetch(exportPath(id, format, anonymous), { headers: { Authorization: `Bearer ${hostKey}` }, cache: "no-store" });
+  } catch {
+    throw Object.assign(new Error("Cannot reach the server. Check the network and try again."), { code: "network" });
+  }
+  if (!res.ok) throw await apiError(res, `The ${spec.what} could not be exported (the server answered ${res.status}).`);
+  const blob = await res.blob();
+  const filename =
+    filenameFrom(res.headers.get("Content-Disposition")) ||
+    `${slug(title)}-${today()}${spec.suffix || ""}${anonymous ? "-anonymous" : ""}.${spec.ext}`;
+  saveBlob(blob, filename);
+  return { filename, size: blob.size };
+}
+
+/** Hands a Blob to the browser as a download named filename. */
+export function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  a.rel = "noopener";
+  a.hidden = true;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // Revoking at once can cancel the download in some browsers.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
