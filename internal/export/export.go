@@ -1,0 +1,690 @@
+// Package export turns a session into the files a facilitator takes home: a
+// CSV of every response, a summary CSV, an Excel workbook, a JSON document of
+// the whole session and a print-ready HTML report. docs/export.md describes
+// every format.
+//
+// Build takes a snapshot: the Export it returns shares nothing with the
+// session, so the caller may build it where the session lives (the room's
+// goroutine, or a session freshly loaded from the store) and write the files
+// anywhere else. The writers use only the exported fields of Export, so an
+// Export decoded from its own JSON writes the same files again.
+package export
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/quorum-workshop/quorum/internal/quorum"
+)
+
+// Format is the schema version of the JSON document. A change that breaks
+// scripts written for it gets a new version.
+const Format = "quorum-export/1"
+
+// Options says how to export.
+type Options struct {
+	// Anonymous leaves participants' names out of every format. Pseudonyms
+	// (P001, …) and segments stay.
+	Anonymous bool
+	// Now is the time of the export, shown as "exported at"; zero means time.Now().
+	Now time.Time
+	// Location is the time zone of the times people read: the report, the
+	// workbook and the date in the file name. Nil means UTC. The CSV and JSON
+	// formats always give RFC 3339 times in UTC.
+	Location *time.Location
+}
+
+// Export is the exported session. It is also the JSON document itself: its
+// json tags are the documented format ("format": "quorum-export/1").
+type Export struct {
+	Format       string                `json:"format"`
+	ExportedAt   time.Time             `json:"exportedAt"`
+	Anonymous    bool                  `json:"anonymous"`
+	Session      Session               `json:"session"`
+	Agenda       *quorum.Agenda        `json:"agenda"`
+	Participants []Participant         `json:"participants"`
+	Steps        []Step                `json:"steps"`
+	Votes        []Vote                `json:"votes"`
+	Profile      []quorum.ProfileEntry `json:"profile"`
+	History      []Event               `json:"history"`
+
+	loc *time.Location // for people's times; nil is UTC
+}
+
+// Session is the session's identity and life.
+type Session struct {
+	ID          string        `json:"id"`
+	Title       string        `json:"title"`
+	Status      quorum.Status `json:"status"`
+	CurrentStep int           `json:"currentStep"`
+	CreatedAt   time.Time     `json:"createdAt"`
+	StartedAt   *time.Time    `json:"startedAt"` // null while in the lobby
+	EndedAt     *time.Time    `json:"endedAt"`   // null until it ends
+}
+
+// Participant is one participant under a pseudonym. The server's own
+// participant ids and tokens are never exported.
+type Participant struct {
+	ID       string    `json:"id"`                // P001, P002, … in join order
+	Name     string    `json:"name,omitempty"`    // absent if none was given, or anonymous
+	Segment  string    `json:"segment,omitempty"` // absent if none was chosen
+	JoinedAt time.Time `json:"joinedAt"`
+}
+
+// Step is one agenda step's state and results. Its definition (options,
+// poles, notes) is Agenda.Steps[Index].
+type Step struct {
+	Index    int             `json:"index"` // from 0, as in the protocol
+	Kind     quorum.StepKind `json:"kind"`
+	Title    string          `json:"title"`
+	Voting   quorum.Voting   `json:"voting"`
+	Revealed bool            `json:"revealed"`
+	Results  *Results        `json:"results,omitempty"` // choice, scale and text steps
+}
+
+// Results is a step's tally, in the shape of the protocol's results.
+type Results struct {
+	N       int                `json:"n"`
+	Counts  []int              `json:"counts,omitempty"`  // choice: per option; scale: per point, counts[0] is point 1
+	Correct *int               `json:"correct,omitempty"` // choice: the correct option's index, if any
+	Mean    *float64           `json:"mean,omitempty"`    // scale: mean point, 0 without votes
+	StdDev  *float64           `json:"stdDev,omitempty"`  // scale: population standard deviation
+	Words   []quorum.WordCount `json:"words,omitempty"`   // text: every distinct answer, most given first
+}
+
+// Vote is one participant's current answer to one step.
+type Vote struct {
+	Step        int       `json:"step"`        // step index from 0
+	Participant string    `json:"participant"` // pseudonym
+	Value       Value     `json:"value"`
+	Label       string    `json:"label"`
+	At          time.Time `json:"at"`
+}
+
+// Event is one entry of the state history: a facilitator command (or a
+// countdown running out) and the step it applied to.
+type Event struct {
+	At     time.Time     `json:"at"`
+	Action quorum.Action `json:"action"`
+	Step   int           `json:"step"`
+}
+
+// Build turns a session (as loaded from the store, tallies included) and its
+// state history into the export model.
+func Build(s *quorum.Session, events []quorum.Event, opts Options) *Export {
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	e := &Export{
+		Format:     Format,
+		ExportedAt: now.UTC(),
+		Anonymous:  opts.Anonymous,
+		Session: Session{
+			ID:          s.ID,
+			Title:       s.Title,
+			Status:      s.Status,
+			CurrentStep: s.CurrentStep,
+			CreatedAt:   s.CreatedAt.UTC(),
+			StartedAt:   optTime(s.StartedAt),
+			EndedAt:     optTime(s.EndedAt),
+		},
+		Agenda:       cloneAgenda(s.Agenda),
+		Participants: []Participant{},
+		Steps:        make([]Step, len(s.Agenda.Steps)),
+		Votes:        []Vote{},
+		Profile:      s.Profile(),
+		History:      make([]Event, 0, len(events)),
+		loc:          opts.Location,
+	}
+	people := s.Participants()
+	pseudonyms := make(map[string]string, len(people))
+	for i, p := range people {
+		id := Pseudonym(i)
+		pseudonyms[p.ID] = id
+		out := Participant{ID: id, Segment: p.Segment, JoinedAt: p.JoinedAt.UTC()}
+		if !opts.Anonymous {
+			out.Name = p.Name
+		}
+		e.Participants = append(e.Participants, out)
+	}
+	for i := range s.Agenda.Steps {
+		def := &s.Agenda.Steps[i]
+		st := Step{Index: i, Kind: def.Kind, Title: def.Title}
+		if i < len(s.Steps) {
+			st.Voting, st.Revealed = s.Steps[i].Voting, s.Steps[i].Revealed
+		}
+		if def.Kind.Votable() {
+			st.Results = results(def, s.Tally(i))
+			groups := map[string]string{}
+			for _, w := range st.Results.Words {
+				groups[quorum.NormalizeText(w.Text)] = w.Text
+			}
+			for _, p := range people {
+				v, ok := s.VoteOf(i, p.ID)
+				if !ok {
+					continue
+				}
+				e.Votes = append(e.Votes, Vote{
+					Step:        i,
+					Participant: pseudonyms[p.ID],
+					Value:       valueOf(def.Kind, v.Value),
+					Label:       valueLabel(def, v.Value, groups),
+					At:          v.At.UTC(),
+				})
+			}
+		}
+		e.Steps[i] = st
+	}
+	for _, ev := range events {
+		e.History = append(e.History, Event{At: ev.At.UTC(), Action: ev.Action, Step: ev.Step})
+	}
+	return e
+}
+
+// Pseudonym is the name of the i-th participant to join (from 0): P001, P002, …
+// (P1000 and on past 999).
+func Pseudonym(i int) string { return fmt.Sprintf("P%03d", i+1) }
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func cloneAgenda(a *quorum.Agenda) *quorum.Agenda {
+	c := *a
+	c.Segments = append([]string(nil), a.Segments...)
+	c.Steps = make([]quorum.Step, len(a.Steps))
+	for i, s := range a.Steps {
+		s.Options = append([]string(nil), s.Options...)
+		if s.Correct != nil {
+			correct := *s.Correct
+			s.Correct = &correct
+		}
+		c.Steps[i] = s
+	}
+	return &c
+}
+
+func results(def *quorum.Step, t *quorum.Tally) *Results {
+	r := &Results{N: t.N}
+	switch def.Kind {
+	case quorum.KindChoice:
+		r.Counts = append([]int(nil), t.Counts...)
+		if def.Correct != nil {
+			c := *def.Correct
+			r.Correct = &c
+		}
+	case quorum.KindScale:
+		r.Counts = append([]int(nil), t.Counts...)
+		mean, sd := t.Mean(), t.StdDev()
+		r.Mean, r.StdDev = &mean, &sd
+	case quorum.KindText:
+		r.Words = t.Words(0)
+	}
+	return r
+}
+
+func valueOf(kind quorum.StepKind, v quorum.Value) Value {
+	if kind == quorum.KindText {
+		return Value{Text: v.Text, IsText: true}
+	}
+	return Value{Number: v.Number}
+}
+
+// valueLabel is a vote's value in words: the option, the point with its
+// poles, or the answer as the word list shows it (its group's spelling).
+func valueLabel(def *quorum.Step, v quorum.Value, groups map[string]string) string {
+	switch def.Kind {
+	case quorum.KindChoice:
+		if v.Number >= 0 && v.Number < len(def.Options) {
+			return def.Options[v.Number]
+		}
+	case quorum.KindScale:
+		return scaleLabel(def, v.Number)
+	case quorum.KindText:
+		if g, ok := groups[quorum.NormalizeText(v.Text)]; ok {
+			return g
+		}
+		return v.Text
+	}
+	return ""
+}
+
+// scaleLabel is "3 of 7 (Vision ↔ Execution)".
+func scaleLabel(def *quorum.Step, point int) string {
+	return fmt.Sprintf("%d of %d (%s ↔ %s)", point, def.Points, def.Left, def.Right)
+}
+
+// ------------------------------------------------------------ helpers for the writers
+
+// def returns the agenda definition of step i.
+func (e *Export) def(i int) *quorum.Step { return &e.Agenda.Steps[i] }
+
+func (e *Export) location() *time.Location {
+	if e.loc == nil {
+		return time.UTC
+	}
+	return e.loc
+}
+
+// local is t in the time zone people read.
+func (e *Export) local(t time.Time) time.Time { return t.In(e.location()) }
+
+// participantsByID indexes the participants by pseudonym.
+func (e *Export) participantsByID() map[string]*Participant {
+	out := make(map[string]*Participant, len(e.Participants))
+	for i := range e.Participants {
+		out[e.Participants[i].ID] = &e.Participants[i]
+	}
+	return out
+}
+
+// date is the session's day: its start, or its creation before it starts.
+func (e *Export) date() time.Time {
+	if e.Session.StartedAt != nil {
+		return e.local(*e.Session.StartedAt)
+	}
+	return e.local(e.Session.CreatedAt)
+}
+
+// Filename is the file name for ext: the slug of the session title, the
+// session's date (its start, or its creation before it starts),
+// "-anonymous" for an anonymous export, then ext, after a dot unless it
+// starts with "." or "-": Filename("csv") and Filename(".csv") are
+// "leadership-offsite-2026-11-28.csv", Filename("-summary.csv") is
+// "leadership-offsite-2026-11-28-summary.csv". It is plain ASCII (ext
+// aside), safe for a Content-Disposition header.
+func (e *Export) Filename(ext string) string {
+	name := Slug(e.Session.Title) + "-" + e.date().Format("2006-01-02")
+	if e.Anonymous {
+		name += "-anonymous"
+	}
+	if ext != "" && !strings.HasPrefix(ext, ".") && !strings.HasPrefix(ext, "-") {
+		ext = "." + ext
+	}
+	return name + ext
+}
+
+const maxSlugLen = 60
+
+// Slug is s in lower-case ASCII letters and digits joined by single dashes:
+// accents are dropped ("Équipe" is "equipe"), other characters separate
+// words. An empty result is "quorum-session".
+func Slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range s {
+		r = unicode.ToLower(r)
+		var add string
+		switch {
+		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			add = string(r)
+		case folds[r] != "":
+			add = folds[r]
+		}
+		if add == "" {
+			dash = b.Len() > 0
+			continue
+		}
+		if dash {
+			b.WriteByte('-')
+			dash = false
+		}
+		b.WriteString(add)
+	}
+	out := b.String()
+	if len(out) > maxSlugLen {
+		out = out[:maxSlugLen]
+		if i := strings.LastIndexByte(out, '-'); i > maxSlugLen/2 {
+			out = out[:i]
+		}
+		out = strings.TrimRight(out, "-")
+	}
+	if out == "" {
+		return "quorum-session"
+	}
+	return out
+}
+
+// folds maps the lower-case accented Latin letters (Latin-1 Supplement and
+// Latin Extended-A) to ASCII.
+var folds = func() map[rune]string {
+	m := map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'þ': "th", 'ĳ': "ij"}
+	for ascii, letters := range map[string]string{
+		"a": "àáâãäåāăą", "c": "çćĉċč", "d": "ďđð", "e": "èéêëēĕėęě", "g": "ĝğġģ", "h": "ĥħ",
+		"i": "ìíîïĩīĭįı", "j": "ĵ", "k": "ķĸ", "l": "ĺļľŀł", "n": "ñńņňŉŋ", "o": "òóôõöøōŏő",
+		"r": "ŕŗř", "s": "śŝşšſ", "t": "ţťŧ", "u": "ùúûüũūŭůűų", "w": "ŵ", "y": "ýÿŷ", "z": "źżž",
+	} {
+		for _, r := range letters {
+			m[r] = ascii
+		}
+	}
+	return m
+}()
+
+// ------------------------------------------------------------ numbers and words
+
+func pct(count, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(count) / float64(n) * 100
+}
+
+// fmtFixed formats x with d decimals, without a negative zero.
+func fmtFixed(x float64, d int) string {
+	s := strconv.FormatFloat(x, 'f', d, 64)
+	if strings.Trim(s, "-0.") == "" {
+		return strings.TrimPrefix(s, "-")
+	}
+	return s
+}
+
+// fmtSigned formats a profile position for people: "−0.33", "+0.50", "0.00".
+func fmtSigned(x float64) string {
+	s := fmtFixed(x, 2)
+	switch {
+	case strings.HasPrefix(s, "-"):
+		return "−" + s[1:]
+	case s == "0.00":
+		return s
+	default:
+		return "+" + s
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// kindName is a step kind for people.
+func kindName(k quorum.StepKind) string {
+	switch k {
+	case quorum.KindInfo:
+		return "Information"
+	case quorum.KindChoice:
+		return "Single choice"
+	case quorum.KindScale:
+		return "Scale"
+	case quorum.KindText:
+		return "Open text"
+	case quorum.KindProfile:
+		return "Profile"
+	}
+	return string(k)
+}
+
+// Headline is a step's result in one line, for the summary sheet and the
+// report's contents: "Yes — 7 of 12 (58%), correct", "mean 4.3 of 7 …".
+func (e *Export) Headline(i int) string {
+	st, def := &e.Steps[i], e.def(i)
+	if def.Kind == quorum.KindProfile {
+		return e.profileHeadline()
+	}
+	r := st.Results
+	if r == nil {
+		return ""
+	}
+	if r.N == 0 {
+		return "no votes"
+	}
+	switch def.Kind {
+	case quorum.KindChoice:
+		best := 0
+		for _, c := range r.Counts {
+			best = max(best, c)
+		}
+		var top []string
+		topCorrect := false
+		for j, c := range r.Counts {
+			if c == best && j < len(def.Options) {
+				top = append(top, def.Options[j])
+				topCorrect = topCorrect || (r.Correct != nil && *r.Correct == j)
+			}
+		}
+		each := ""
+		if len(top) > 1 {
+			each = " each"
+		}
+		out := fmt.Sprintf("%s — %d%s of %d (%s%%)", strings.Join(top, " / "), best, each, r.N, fmtFixed(pct(best, r.N), 0))
+		if r.Correct != nil && *r.Correct < len(r.Counts) {
+			if topCorrect && len(top) == 1 {
+				out += ", the correct answer"
+			} else {
+				c := *r.Correct
+				out += fmt.Sprintf("; correct: %s, %d (%s%%)", def.Options[c], r.Counts[c], fmtFixed(pct(r.Counts[c], r.N), 0))
+			}
+		}
+		return out
+	case quorum.KindScale:
+		return fmt.Sprintf("mean %s of %d (%s ↔ %s), spread ± %s, n = %d", fmtFixed(deref(r.Mean), 1), def.Points, def.Left, def.Right, fmtFixed(deref(r.StdDev), 1), r.N)
+	case quorum.KindText:
+		words := r.Words
+		var parts []string
+		for j, w := range words {
+			if j == 3 {
+				break
+			}
+			parts = append(parts, fmt.Sprintf("%s (%d)", w.Text, w.Count))
+		}
+		out := strings.Join(parts, ", ")
+		if more := len(words) - len(parts); more > 0 {
+			out += fmt.Sprintf(" and %d more", more)
+		}
+		return out
+	}
+	return ""
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// profileHeadline names the dimension with the largest gap between the
+// today and target series, or counts the lines.
+func (e *Export) profileHeadline() string {
+	rows := profileRows(e.Profile)
+	if len(rows) == 0 {
+		return ""
+	}
+	var best *profileRow
+	bestGap := -1.0
+	for _, r := range rows {
+		today, target := r.series["today"], r.series["target"]
+		if today == nil || target == nil || today.N == 0 || target.N == 0 {
+			continue
+		}
+		if gap := math.Abs(target.Mean - today.Mean); gap > bestGap {
+			best, bestGap = r, gap
+		}
+	}
+	if best == nil {
+		return plural(len(rows), "dimension", "dimensions")
+	}
+	gap := best.series["target"].Mean - best.series["today"].Mean
+	return fmt.Sprintf("%s; largest gap today → target: %s ↔ %s (%s)", plural(len(rows), "dimension", "dimensions"), best.left, best.right, fmtSigned(gap))
+}
+
+// profileRow is one dimension of the profile with its series.
+type profileRow struct {
+	dimension, left, right string
+	series                 map[string]*quorum.ProfileEntry
+	order                  []string
+}
+
+// profileRows groups profile entries by dimension, in order of appearance.
+func profileRows(entries []quorum.ProfileEntry) []*profileRow {
+	var rows []*profileRow
+	byDim := map[string]*profileRow{}
+	for i := range entries {
+		en := &entries[i]
+		r := byDim[en.Dimension]
+		if r == nil {
+			r = &profileRow{dimension: en.Dimension, left: en.Left, right: en.Right, series: map[string]*quorum.ProfileEntry{}}
+			byDim[en.Dimension] = r
+			rows = append(rows, r)
+		}
+		s := seriesName(en.Series)
+		if r.series[s] == nil {
+			r.order = append(r.order, s)
+		}
+		r.series[s] = en
+	}
+	return rows
+}
+
+// seriesName is a profile entry's series; an entry without one is "today", as on screen.
+func seriesName(s string) string {
+	if s == "" {
+		return "today"
+	}
+	return s
+}
+
+// profileSeries lists the series present: today and target first, as on screen, then the others in order of appearance.
+func profileSeries(entries []quorum.ProfileEntry) []string {
+	seen := map[string]bool{}
+	var others []string
+	for _, en := range entries {
+		s := seriesName(en.Series)
+		if !seen[s] {
+			seen[s] = true
+			if s != "today" && s != "target" {
+				others = append(others, s)
+			}
+		}
+	}
+	var out []string
+	for _, s := range []string{"today", "target"} {
+		if seen[s] {
+			out = append(out, s)
+		}
+	}
+	return append(out, others...)
+}
+
+// segments lists the groups to break results down by: the agenda's, in its
+// order, then "" if some participant chose none. Nil when nobody chose a group.
+func (e *Export) segments() []string {
+	used := map[string]bool{}
+	grouped := false
+	for _, p := range e.Participants {
+		used[p.Segment] = true
+		grouped = grouped || p.Segment != ""
+	}
+	if !grouped {
+		return nil
+	}
+	out := append([]string(nil), e.Agenda.Segments...)
+	// A segment that is no longer in the agenda still gets its column.
+	var extra []string
+	for s := range used {
+		if s != "" && !contains(e.Agenda.Segments, s) {
+			extra = append(extra, s)
+		}
+	}
+	sort.Strings(extra)
+	out = append(out, extra...)
+	if used[""] {
+		out = append(out, "")
+	}
+	return out
+}
+
+func segmentName(s string) string {
+	if s == "" {
+		return "(no group)"
+	}
+	return s
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// votesOf returns the votes of step i.
+func (e *Export) votesOf(i int) []Vote {
+	var out []Vote
+	for _, v := range e.Votes {
+		if v.Step == i {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// duration is how long the session ran, for people: "1 h 25 min".
+func duration(d time.Duration) string {
+	m := int(d.Round(time.Minute) / time.Minute)
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case m < 60:
+		return fmt.Sprintf("%d min", m)
+	case m%60 == 0:
+		return fmt.Sprintf("%d h", m/60)
+	default:
+		return fmt.Sprintf("%d h %d min", m/60, m%60)
+	}
+}
+
+// timeSpan describes when the session ran: "09:30–11:42 CET (2 h 12 min)",
+// "started 09:30 UTC, still live", "not started".
+func (e *Export) timeSpan() string {
+	s := e.Session
+	if s.StartedAt == nil {
+		return "not started"
+	}
+	start := e.local(*s.StartedAt)
+	if s.EndedAt == nil {
+		return fmt.Sprintf("started %s %s, still live", start.Format("15:04"), start.Format("MST"))
+	}
+	end := e.local(*s.EndedAt)
+	endFmt := "15:04"
+	if end.Format("2006-01-02") != start.Format("2006-01-02") {
+		endFmt = "2 January 15:04"
+	}
+	return fmt.Sprintf("%s–%s %s (%s)", start.Format("15:04"), end.Format(endFmt), end.Format("MST"), duration(s.EndedAt.Sub(*s.StartedAt)))
+}
+
+// clockSpan is timeSpan without the duration: "09:30–11:42 CET".
+func (e *Export) clockSpan() string {
+	s := e.timeSpan()
+	if i := strings.LastIndex(s, " ("); i >= 0 && e.Session.EndedAt != nil {
+		return s[:i]
+	}
+	return s
+}
+
+// durationText is the duration alone, or "still live" / "not started".
+func (e *Export) durationText() string {
+	s := e.Session
+	switch {
+	case s.StartedAt == nil:
+		return "not started"
+	case s.EndedAt == nil:
+		return "still live"
+	default:
+		return duration(s.EndedAt.Sub(*s.StartedAt))
+	}
+}
