@@ -211,13 +211,16 @@ func (r *Room) process(first job) {
 	if r.deleted {
 		return
 	}
+	// The commit took time: measure the broadcast interval from now, so that a
+	// screen hears of a batch as soon as it is committed.
+	now := time.Now()
 	switch {
 	case b.stateChanged:
-		r.broadcastState(b.now)
+		r.broadcastState(now)
 	case b.resultsChanged:
-		r.markResultsDirty(b.now)
+		r.markResultsDirty(now)
 	}
-	r.armDeadline(b.now)
+	r.armDeadline(now)
 }
 
 // reload replaces the in-memory session with the committed one after a failed

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/quorum-workshop/quorum/internal/httpapi"
+	"github.com/quorum-workshop/quorum/internal/testserver"
+)
+
+// TestMain lets the test binary be its own worker process: run re-executes
+// os.Executable(), which under go test is this binary.
+func TestMain(m *testing.M) {
+	if len(os.Args) == 2 && os.Args[1] == workerFlag {
+		os.Exit(workerMain())
+	}
+	os.Exit(m.Run())
+}
+
+func TestLoadInOneProcess(t *testing.T) { testLoad(t, 1) }
+
+func TestLoadWithTwoWorkerProcesses(t *testing.T) { testLoad(t, 2) }
+
+// testLoad runs the whole generator against a real server with 200
+// participants and checks that it counted exactly and measured everything.
+// Speed is not checked: the machine running the tests is not a benchmark.
+func testLoad(t *testing.T, workers int) {
+	const n, share = 200, 0.2
+	dbPath := testserver.TempDB(t)
+	srv := testserver.Start(t, dbPath, httpapi.Config{})
+	u, err := loopbackURL(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config{
+		url: u, n: n, workers: workers, changeShare: share, joinConcurrency: 32,
+		timeout: 15 * time.Second, db: dbPath, serverPID: os.Getpid(),
+	}
+	if err := cfg.complete(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := run(ctx, cfg, t.Output())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failures) > 0 {
+		t.Errorf("failures: %q", res.Failures)
+	}
+
+	changes := int(n * share)
+	if res.Join.Joined != n || res.Join.Failed != 0 {
+		t.Errorf("joined %d, failed %d; want %d, 0", res.Join.Joined, res.Join.Failed, n)
+	}
+	if res.Votes.Acked != n || res.Votes.Failed != 0 {
+		t.Errorf("votes: acked %d, failed %d; want %d, 0", res.Votes.Acked, res.Votes.Failed, n)
+	}
+	if res.Changes.Acked != changes || res.Changes.Failed != 0 {
+		t.Errorf("changes: acked %d, failed %d; want %d, 0", res.Changes.Acked, res.Changes.Failed, changes)
+	}
+
+	stored, err := srv.DB.CountVotes(ctx, res.Session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := res.Exact
+	if !e.OK || e.Acked != n || e.Screen.N != n || e.Host.N != n || e.Store == nil || e.Store.N != n || stored != n {
+		t.Errorf("not exact: acked %d, screen %d, host %d, store %+v, CountVotes %d; want %d", e.Acked, e.Screen.N, e.Host.N, e.Store, stored, n)
+	}
+	if last := e.Expected[len(e.Expected)-1]; last != changes {
+		t.Errorf("the changed-to value has %d votes, want %d", last, changes)
+	}
+
+	positive := map[string]Dist{
+		"join latency":           res.Join.LatencyMs,
+		"vote ack":               res.Votes.AckMs,
+		"vote to screen":         res.Votes.ToScreenMs,
+		"changed vote to screen": res.Changes.ToScreenMs,
+		"reveal to participants": res.Reveal.ParticipantsMs,
+		"step change fan-out":    res.StepChange.Ms,
+	}
+	for name, d := range positive {
+		if d.Count == 0 || d.P50 <= 0 || d.P99 < d.P50 || d.Max < d.P99 {
+			t.Errorf("%s: %+v, want a positive, ordered distribution", name, d)
+		}
+	}
+	if res.Votes.ToScreenMs.Count != n || res.Changes.ToScreenMs.Count != changes {
+		t.Errorf("measured %d votes and %d changes on screen, want %d and %d", res.Votes.ToScreenMs.Count, res.Changes.ToScreenMs.Count, n, changes)
+	}
+	if res.StepChange.Received != n || res.Reveal.Received != n {
+		t.Errorf("step change reached %d, reveal %d; want %d", res.StepChange.Received, res.Reveal.Received, n)
+	}
+	if res.Join.PerSecond <= 0 || res.Votes.AckedPerSecond <= 0 || res.Reveal.ScreenMs <= 0 {
+		t.Errorf("rates: join %.0f/s, votes %.0f/s, reveal on screen %.1f ms; want positive", res.Join.PerSecond, res.Votes.AckedPerSecond, res.Reveal.ScreenMs)
+	}
+	if m := res.Memory; m == nil || m.BeforeKiB <= 0 || m.AfterKiB <= 0 {
+		t.Errorf("memory: %+v", m)
+	}
+}

@@ -1,0 +1,244 @@
+// Command quorum-load drives a running Quorum server over its real HTTP and
+// WebSocket protocol, as a keynote's worth of phones would: a screen and a
+// host, then N participants who all join within seconds, all vote, see a
+// reveal, partly change their minds and follow the host to the next step. It
+// measures join rate, vote throughput, vote-to-screen latency, state fan-out,
+// server memory and whether every acknowledged vote was counted exactly.
+//
+// It only ever targets loopback addresses: it is a benchmark for one machine,
+// not a tool to flood someone else's server.
+//
+// Usage, against a server started for the purpose:
+//
+//	go build -o /tmp/quorum ./cmd/quorum
+//	/tmp/quorum --addr 127.0.0.1:18200 --data /tmp/qload &
+//	go run ./cmd/quorum-load --url http://127.0.0.1:18200 -n 10000 \
+//	    --server-pid $! --db /tmp/qload/quorum.db
+//
+// Past 8,000 participants it re-executes itself as worker processes, each
+// holding a slice of the connections; connections come from 127.0.0.2,
+// 127.0.0.3, … so that no source address runs out of ephemeral ports. It
+// prints a table (or, with --json, one JSON object) and exits with status 1
+// if anything failed or any count of the votes differs from the
+// acknowledged ones.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// workerFlag, as the only argument, makes the binary a worker process that
+// takes commands on stdin (see pool.go). It is not in the usage on purpose:
+// people never pass it.
+const workerFlag = "--quorum-load-worker"
+
+// Sizing limits.
+const (
+	// participantsPerWorker is the default slice of one worker process: well
+	// under the 20,000 open files a process may hold here, with room for the
+	// join burst's HTTP connections.
+	participantsPerWorker = 8000
+	// maxFilesPerWorker keeps a worker clear of that limit.
+	maxFilesPerWorker = 18_000
+	// connsPerSource is the default load of one source address. Linux gives
+	// each address about 28,000 ephemeral ports (32768–60999).
+	connsPerSource    = 20_000
+	maxConnsPerSource = 25_000
+)
+
+func main() {
+	if len(os.Args) == 2 && os.Args[1] == workerFlag {
+		os.Exit(workerMain())
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "quorum-load:", err)
+		os.Exit(2)
+	}
+	// Workers inherit the limit, so one check here covers them.
+	limit, err := raiseFileLimit()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "quorum-load:", err)
+	} else if need := cfg.filesPerProcess(); uint64(need) > limit {
+		fmt.Fprintf(os.Stderr, "quorum-load: each process needs about %d open files, over its limit of %d: raise --workers or the limit (ulimit -n)\n", need, limit)
+		os.Exit(2)
+	}
+	res, err := run(ctx, cfg, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "quorum-load:", err)
+		os.Exit(1)
+	}
+	if cfg.json {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(res)
+	} else {
+		res.print(os.Stdout)
+	}
+	if len(res.Failures) > 0 {
+		fmt.Fprintf(os.Stderr, "quorum-load: FAILED: %s\n", strings.Join(res.Failures, "; "))
+		os.Exit(1)
+	}
+}
+
+// config is every setting of a run.
+type config struct {
+	url             *url.URL // http://loopback:port, localhost already resolved
+	n               int
+	workers         int
+	sources         int
+	session         string
+	hostKey         string
+	screenKey       string
+	changeShare     float64
+	voteWindow      time.Duration
+	joinConcurrency int
+	serverPID       int
+	db              string
+	json            bool
+	timeout         time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var cfg config
+	var rawURL string
+	fs := flag.NewFlagSet("quorum-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&rawURL, "url", "http://127.0.0.1:8080", "the Quorum server; loopback addresses only")
+	fs.IntVar(&cfg.n, "n", 1000, "participants")
+	fs.IntVar(&cfg.workers, "workers", 0, fmt.Sprintf("processes that hold the participants; 1 is this process (default: one per %d participants)", participantsPerWorker))
+	fs.IntVar(&cfg.sources, "sources", 0, fmt.Sprintf("source addresses 127.0.0.2, 127.0.0.3, … to spread connections over (default: one per %d participants, plus one)", connsPerSource))
+	fs.StringVar(&cfg.session, "session", "", "use this existing session instead of creating one (needs --host-key and --screen-key)")
+	fs.StringVar(&cfg.hostKey, "host-key", "", "the host key of --session")
+	fs.StringVar(&cfg.screenKey, "screen-key", "", "the screen key of --session")
+	fs.Float64Var(&cfg.changeShare, "change-share", 0.2, "fraction of participants who change their vote after the reveal")
+	fs.DurationVar(&cfg.voteWindow, "vote-window", 0, "spread each vote wave evenly over this long; 0 sends every vote at once")
+	fs.IntVar(&cfg.joinConcurrency, "join-concurrency", 256, "joins in flight at once, over all workers")
+	fs.IntVar(&cfg.serverPID, "server-pid", 0, "the server's process id, to read its memory from /proc/<pid>/status")
+	fs.StringVar(&cfg.db, "db", "", "the server's SQLite file, to count the stored votes (opened read-only)")
+	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object")
+	fs.DurationVar(&cfg.timeout, "timeout", time.Minute, "give up on a phase that takes longer than this")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	u, err := loopbackURL(rawURL)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.url = u
+	return cfg, cfg.complete()
+}
+
+// complete checks the settings and fills in the defaults that depend on n.
+func (cfg *config) complete() error {
+	switch {
+	case cfg.n < 1:
+		return fmt.Errorf("-n must be at least 1")
+	case cfg.changeShare < 0 || cfg.changeShare > 1:
+		return fmt.Errorf("--change-share is a fraction from 0 to 1")
+	case cfg.voteWindow < 0:
+		return fmt.Errorf("--vote-window cannot be negative")
+	case cfg.joinConcurrency < 1:
+		return fmt.Errorf("--join-concurrency must be at least 1")
+	case cfg.timeout <= 0:
+		return fmt.Errorf("--timeout must be positive")
+	case cfg.workers < 0 || cfg.sources < 0:
+		return fmt.Errorf("--workers and --sources cannot be negative")
+	case cfg.session != "" && (cfg.hostKey == "" || cfg.screenKey == ""):
+		return fmt.Errorf("--session needs --host-key and --screen-key")
+	case cfg.session == "" && (cfg.hostKey != "" || cfg.screenKey != ""):
+		return fmt.Errorf("--host-key and --screen-key go with --session")
+	}
+	if cfg.workers == 0 {
+		cfg.workers = ceilDiv(cfg.n, participantsPerWorker)
+	}
+	if cfg.sources == 0 {
+		cfg.sources = ceilDiv(cfg.n, connsPerSource) + 1
+	}
+	if cfg.sources > 250 {
+		return fmt.Errorf("--sources can be at most 250 (127.0.0.2 to 127.0.0.251)")
+	}
+	cfg.workers = min(cfg.workers, cfg.n)
+	if files := cfg.filesPerProcess(); files > maxFilesPerWorker {
+		return fmt.Errorf("%d participants per worker need about %d open files, over the %d a worker may use: raise --workers", ceilDiv(cfg.n, cfg.workers), files, maxFilesPerWorker)
+	}
+	if cfg.url.Hostname() == "::1" {
+		// There is one IPv6 loopback address: no spreading over sources.
+		cfg.sources = 1
+	}
+	if perSource := ceilDiv(cfg.n, cfg.sources); perSource > maxConnsPerSource {
+		return fmt.Errorf("%d connections per source address would run out of ephemeral ports: raise --sources", perSource)
+	}
+	return nil
+}
+
+// filesPerProcess is about how many files the busiest process holds: its
+// participants' WebSockets, the join burst's HTTP connections and a margin
+// for the screen, the host and the runtime.
+func (cfg *config) filesPerProcess() int {
+	return ceilDiv(cfg.n, cfg.workers) + ceilDiv(cfg.joinConcurrency, cfg.workers) + 64
+}
+
+// loopbackURL parses the server's URL and refuses any host that is not a
+// loopback address. localhost becomes 127.0.0.1, so that every connection,
+// including those bound to a 127.0.0.x source, goes the same way.
+func loopbackURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("--url: %w", err)
+	}
+	if u.Scheme != "http" || u.Host == "" {
+		return nil, fmt.Errorf("--url must look like http://127.0.0.1:8080, not %q", raw)
+	}
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("--url is the server's base address, with no path, query or user: %q", raw)
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		host = "127.0.0.1"
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("--url host %q is not a loopback address: quorum-load only targets 127.0.0.0/8, ::1 or localhost", u.Hostname())
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+	}
+	return &url.URL{Scheme: "http", Host: net.JoinHostPort(ip.String(), port)}, nil
+}
+
+// sourceIPs are the addresses participants connect from: 127.0.0.2 and on
+// for an IPv4 server, the one IPv6 loopback address otherwise.
+func (cfg *config) sourceIPs() []string {
+	if cfg.url.Hostname() == "::1" {
+		return []string{"::1"}
+	}
+	ips := make([]string, cfg.sources)
+	for i := range ips {
+		ips[i] = fmt.Sprintf("127.0.0.%d", i+2)
+	}
+	return ips
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }

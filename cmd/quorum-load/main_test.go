@@ -1,0 +1,95 @@
+package main
+
+import (
+	"io"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestLoopbackURL(t *testing.T) {
+	for raw, want := range map[string]string{
+		"http://127.0.0.1:8080":   "http://127.0.0.1:8080",
+		"http://127.0.0.1:8080/":  "http://127.0.0.1:8080",
+		"http://127.3.4.5:9000":   "http://127.3.4.5:9000",
+		"http://localhost:8080":   "http://127.0.0.1:8080",
+		"http://LOCALHOST:8080":   "http://127.0.0.1:8080",
+		"http://[::1]:8080":       "http://[::1]:8080",
+		"http://127.0.0.1":        "http://127.0.0.1:80",
+		"http://0x7f.0.0.1:8080/": "",
+	} {
+		u, err := loopbackURL(raw)
+		switch {
+		case want == "" && err == nil:
+			t.Errorf("loopbackURL(%q) = %s, want an error", raw, u)
+		case want != "" && err != nil:
+			t.Errorf("loopbackURL(%q): %v", raw, err)
+		case want != "" && u.String() != want:
+			t.Errorf("loopbackURL(%q) = %s, want %s", raw, u, want)
+		}
+	}
+	for _, raw := range []string{
+		"http://192.168.1.20:8080",
+		"http://10.0.0.1:8080",
+		"http://0.0.0.0:8080",
+		"http://[::]:8080",
+		"http://[::ffff:8.8.8.8]:8080",
+		"http://example.org:8080",
+		"http://localhost.example.org:8080",
+		"http://127.0.0.1.nip.io:8080",
+		"https://127.0.0.1:8443",
+		"ws://127.0.0.1:8080",
+		"127.0.0.1:8080",
+		"http://127.0.0.1:8080/api",
+		"http://user@127.0.0.1:8080",
+	} {
+		if u, err := loopbackURL(raw); err == nil {
+			t.Errorf("loopbackURL(%q) = %s, want an error", raw, u)
+		}
+	}
+	_, err := loopbackURL("http://192.168.1.20:8080")
+	if err == nil || !strings.Contains(err.Error(), "not a loopback address") {
+		t.Errorf("error for a LAN address: %v", err)
+	}
+}
+
+func TestFlagDefaults(t *testing.T) {
+	for _, c := range []struct {
+		args             []string
+		workers, sources int
+	}{
+		{[]string{"-n", "200"}, 1, 2},
+		{[]string{"-n", "8000"}, 1, 2},
+		{[]string{"-n", "8001"}, 2, 2},
+		{[]string{"-n", "10000"}, 2, 2},
+		{[]string{"-n", "50000"}, 7, 4},
+		{[]string{"-n", "5", "--workers", "9"}, 5, 2},
+		{[]string{"-n", "100", "--url", "http://[::1]:8080"}, 1, 1},
+	} {
+		cfg, err := parseFlags(c.args, io.Discard)
+		if err != nil {
+			t.Errorf("%v: %v", c.args, err)
+			continue
+		}
+		if cfg.workers != c.workers || cfg.sources != c.sources {
+			t.Errorf("%v: %d workers, %d sources; want %d, %d", c.args, cfg.workers, cfg.sources, c.workers, c.sources)
+		}
+	}
+	cfg, _ := parseFlags([]string{"-n", "30000", "--sources", "3"}, io.Discard)
+	if ips := cfg.sourceIPs(); !slices.Equal(ips, []string{"127.0.0.2", "127.0.0.3", "127.0.0.4"}) {
+		t.Errorf("source addresses %v", ips)
+	}
+	for _, args := range [][]string{
+		{"--url", "http://10.1.2.3:8080"},
+		{"-n", "0"},
+		{"-n", "20000", "--workers", "1"},
+		{"-n", "60000", "--workers", "8", "--sources", "2"},
+		{"--change-share", "1.5"},
+		{"--session", "abc"},
+		{"--host-key", "k"},
+	} {
+		if _, err := parseFlags(args, io.Discard); err == nil {
+			t.Errorf("%v: want an error", args)
+		}
+	}
+}

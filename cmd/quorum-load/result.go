@@ -1,0 +1,190 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// Result is every figure of a run; --json prints it as is.
+type Result struct {
+	URL             string   `json:"url"`
+	Session         string   `json:"session"`
+	Participants    int      `json:"participants"`
+	Workers         int      `json:"workers"`
+	Sources         []string `json:"sources"`
+	JoinConcurrency int      `json:"joinConcurrency"`
+	VoteWindowMs    float64  `json:"voteWindowMs"`
+	ChangeShare     float64  `json:"changeShare"`
+	VotingStep      int      `json:"votingStep"`
+
+	Join       JoinResult    `json:"join"`
+	Votes      WaveResult    `json:"votes"`   // first votes, results hidden
+	Reveal     RevealResult  `json:"reveal"`  // the host reveals the step
+	Changes    WaveResult    `json:"changes"` // changed votes, results shown
+	StepChange FanoutResult  `json:"stepChange"`
+	Memory     *MemoryResult `json:"memory,omitempty"`
+	Exact      Exactness     `json:"exact"`
+
+	Failures []string `json:"failures"` // anything wrong; the exit status is then 1
+	Notes    []string `json:"notes"`    // how the figures are defined
+}
+
+type JoinResult struct {
+	Participants int      `json:"participants"`
+	Joined       int      `json:"joined"`
+	Failed       int      `json:"failed"`
+	Seconds      float64  `json:"seconds"` // first join request to last participant's first state
+	PerSecond    float64  `json:"perSecond"`
+	LatencyMs    Dist     `json:"latencyMs"` // one participant's join request to its first state
+	RequestMs    Dist     `json:"requestMs"` // of which the join request
+	ConnectMs    Dist     `json:"connectMs"` // of which the WebSocket, from dialing to the first state
+	Errors       []string `json:"errors,omitempty"`
+}
+
+type WaveResult struct {
+	Sent           int      `json:"sent"`
+	Acked          int      `json:"acked"`
+	Failed         int      `json:"failed"`
+	SendSeconds    float64  `json:"sendSeconds"` // first vote sent to last vote sent: the offered load
+	Seconds        float64  `json:"seconds"`     // first vote sent to last ack received
+	AckedPerSecond float64  `json:"ackedPerSecond"`
+	AckMs          Dist     `json:"ackMs"`
+	ToScreenMs     Dist     `json:"toScreenMs"`
+	NotOnScreen    int      `json:"notOnScreen"` // acknowledged votes no screen frame ever counted
+	Errors         []string `json:"errors,omitempty"`
+}
+
+type RevealResult struct {
+	ScreenMs       float64 `json:"screenMs"` // 0: the screen never showed the results
+	Received       int     `json:"received"`
+	Missing        int     `json:"missing"`
+	ParticipantsMs Dist    `json:"participantsMs"`
+	AllMs          float64 `json:"allMs"` // until the screen and every participant had them
+}
+
+type FanoutResult struct {
+	Action   string `json:"action"`
+	From     int    `json:"from"`
+	To       int    `json:"to"`
+	Received int    `json:"received"`
+	Missing  int    `json:"missing"`
+	Ms       Dist   `json:"ms"`
+}
+
+type MemoryResult struct {
+	PID               int     `json:"pid"`
+	BeforeKiB         int64   `json:"beforeKiB"` // screen and host connected, no participant yet
+	AfterKiB          int64   `json:"afterKiB"`  // every participant joined and connected
+	EndKiB            int64   `json:"endKiB"`    // after the last phase
+	PerParticipantKiB float64 `json:"perParticipantKiB"`
+}
+
+// Exactness compares the acknowledged votes with every count of them.
+type Exactness struct {
+	Acked    int    `json:"acked"`    // participants with an acknowledged vote
+	Expected []int  `json:"expected"` // per option or point, from each one's last acknowledged value
+	Screen   Tally  `json:"screen"`   // the screen's last frame
+	Host     Tally  `json:"host"`     // GET /api/sessions/{id}
+	Store    *Tally `json:"store,omitempty"`
+	OK       bool   `json:"ok"`
+}
+
+// Tally is one view of the voting step's votes.
+type Tally struct {
+	N      int   `json:"n"`
+	Counts []int `json:"counts"`
+}
+
+func (r *Result) fail(format string, args ...any) {
+	r.Failures = append(r.Failures, fmt.Sprintf(format, args...))
+}
+
+// print writes the human report: figures, the issue's targets at 10,000
+// participants for comparison, then the definitions and any failure.
+func (r *Result) print(out io.Writer) {
+	fmt.Fprintf(out, "quorum-load: %d participants in %d process(es), from %s, against %s (session %s, voting on step %d)\n\n",
+		r.Participants, r.Workers, strings.Join(r.Sources, ", "), r.URL, r.Session, r.VotingStep)
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	row := func(phase, figure, value, target string) {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", phase, figure, value, target)
+	}
+	row("phase", "figure", "measured", "target at 10,000")
+	j := r.Join
+	row("join burst", "joined", fmt.Sprintf("%d of %d, %d failed", j.Joined, j.Participants, j.Failed), "0 failed")
+	row("", "time", fmt.Sprintf("%.2f s (%.0f /s)", j.Seconds, j.PerSecond), "≤ 3 s")
+	row("", "join→first state p50/p99/max", fmtDist(j.LatencyMs, false), "")
+	row("", "  POST /api/join p50/p99/max", fmtDist(j.RequestMs, false), "")
+	row("", "  WebSocket→state p50/p99/max", fmtDist(j.ConnectMs, false), "")
+	for _, e := range j.Errors {
+		row("", "error", e, "")
+	}
+	r.printWave(row, "vote wave", "vote→screen (voted count)", r.Votes)
+	v := r.Reveal
+	row("reveal", "screen", fmtMs(v.ScreenMs), "")
+	row("", "participants p50/p99/max", fmt.Sprintf("%s (%d of %d)", fmtDist(v.ParticipantsMs, false), v.Received, v.Received+v.Missing), "")
+	row("", "everyone", fmtMs(v.AllMs), "")
+	r.printWave(row, "change wave", "vote→screen (tally)", r.Changes)
+	s := r.StepChange
+	row("step change", s.Action, fmt.Sprintf("step %d → %d, %d of %d received", s.From, s.To, s.Received, s.Received+s.Missing), "")
+	row("", "fan-out p50/p99/max", fmtDist(s.Ms, false), "p99 ≤ 100 ms")
+	if m := r.Memory; m != nil {
+		row("server memory", "before → after → end", fmt.Sprintf("%.1f → %.1f → %.1f MiB", float64(m.BeforeKiB)/1024, float64(m.AfterKiB)/1024, float64(m.EndKiB)/1024), "")
+		row("", "per participant", fmt.Sprintf("%.1f KiB", m.PerParticipantKiB), "≤ 20 KiB")
+	}
+	e := r.Exact
+	store := "-"
+	if e.Store != nil {
+		store = fmt.Sprint(e.Store.N)
+	}
+	verdict := "exact"
+	if !e.OK {
+		verdict = "NOT EXACT"
+	}
+	row("exactness", "acked / screen / host / store", fmt.Sprintf("%d / %d / %d / %s: %s", e.Acked, e.Screen.N, e.Host.N, store, verdict), "exact")
+	row("", "per value: expected / screen", fmt.Sprintf("%v / %v", e.Expected, e.Screen.Counts), "")
+	w.Flush()
+
+	fmt.Fprintln(out)
+	for _, n := range r.Notes {
+		fmt.Fprintf(out, "- %s\n", n)
+	}
+	for _, f := range r.Failures {
+		fmt.Fprintf(out, "FAILURE: %s\n", f)
+	}
+}
+
+func (r *Result) printWave(row func(phase, figure, value, target string), phase, screenFigure string, v WaveResult) {
+	row(phase, "acknowledged", fmt.Sprintf("%d of %d sent over %.2f s, %d failed", v.Acked, v.Sent, v.SendSeconds, v.Failed), "0 failed")
+	target := ""
+	if phase == "vote wave" {
+		target = "≥ 20,000 /s"
+	}
+	row("", "rate", fmt.Sprintf("%.0f /s over %.2f s", v.AckedPerSecond, v.Seconds), target)
+	row("", "send→ack p50/p99/max", fmtDist(v.AckMs, false), "")
+	row("", screenFigure+" p50/p95/p99/max", fmtDist(v.ToScreenMs, true), "p99 ≤ 150 ms")
+	if v.NotOnScreen > 0 {
+		row("", "never on screen", fmt.Sprint(v.NotOnScreen), "0")
+	}
+	for _, e := range v.Errors {
+		row("", "error", e, "")
+	}
+}
+
+func fmtDist(d Dist, p95 bool) string {
+	if d.Count == 0 {
+		return "-"
+	}
+	if p95 {
+		return fmt.Sprintf("%.1f / %.1f / %.1f / %.1f ms", d.P50, d.P95, d.P99, d.Max)
+	}
+	return fmt.Sprintf("%.1f / %.1f / %.1f ms", d.P50, d.P99, d.Max)
+}
+
+func fmtMs(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f ms", v)
+}

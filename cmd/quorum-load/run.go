@@ -1,0 +1,391 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// settleTime is how long the screen may take to show the final numbers once
+// the last ack is in: many broadcast intervals (100 ms by default).
+const settleTime = 5 * time.Second
+
+// run drives one load test. Its phases:
+//
+//  1. join burst: every participant joins and connects, in the lobby;
+//  2. vote wave: the host opens voting; every participant votes once, on a
+//     step whose results are hidden, so the screen shows only how many voted;
+//  3. reveal: the host reveals the step to the screen and the phones;
+//  4. change wave: a share of the participants change their vote, now on a
+//     revealed step, so the screen's tally shows each change;
+//  5. exactness: the tally on the screen, in the host state and in the
+//     store against the acknowledged votes;
+//  6. step change: the host moves on and every phone gets the new step.
+//
+// Changes come after the reveal because a changed vote leaves the screen's
+// voted count as it is: only a revealed tally shows it.
+func run(ctx context.Context, cfg config, progress io.Writer) (*Result, error) {
+	base := cfg.url.String()
+	r := &runner{
+		cfg:      cfg,
+		progress: progress,
+		api:      newAPI(base, nil, 4, cfg.timeout),
+		res: &Result{
+			URL: base, Participants: cfg.n, Workers: cfg.workers, Sources: cfg.sourceIPs(),
+			JoinConcurrency: cfg.joinConcurrency, VoteWindowMs: ms(int64(cfg.voteWindow)), ChangeShare: cfg.changeShare,
+			Failures: []string{},
+		},
+	}
+	defer r.api.closeIdle()
+
+	r.sess = created{ID: cfg.session, HostKey: cfg.hostKey, ScreenKey: cfg.screenKey}
+	if r.sess.ID == "" {
+		c, err := r.api.createSession(ctx, fmt.Sprintf("quorum-load, %d participants", cfg.n))
+		if err != nil {
+			return nil, fmt.Errorf("create a session: %w", err)
+		}
+		r.sess = c
+		defer r.endSession()
+	}
+	st, err := r.api.hostState(ctx, r.sess.ID, r.sess.HostKey)
+	if err != nil {
+		return nil, fmt.Errorf("read the session: %w", err)
+	}
+	if st.Session.Status == "ended" {
+		return nil, fmt.Errorf("session %s has ended", r.sess.ID)
+	}
+	r.sess.Code = st.Session.Code
+	if r.step, r.to, r.move, err = pickSteps(st); err != nil {
+		return nil, err
+	}
+	r.res.Session, r.res.VotingStep = r.sess.ID, r.step
+
+	if r.screen, err = openScreen(ctx, base, r.sess.ID, r.sess.ScreenKey, cfg.timeout); err != nil {
+		return nil, err
+	}
+	defer r.screen.close()
+	if r.host, err = openHost(ctx, base, r.sess.ID, r.sess.HostKey, cfg.timeout); err != nil {
+		return nil, err
+	}
+	defer r.host.close()
+	r.logf("starting %d worker(s) for %d participants", cfg.workers, cfg.n)
+	if r.pool, err = startPool(ctx, cfg.workers, cfg.workers == 1, cfg.split(r.sess.Code), cfg.timeout+30*time.Second); err != nil {
+		return nil, err
+	}
+	defer r.pool.stop()
+
+	for _, phase := range []func(context.Context) error{r.joinBurst, r.voteWave, r.reveal, r.changeWave, r.checkExact, r.stepChange} {
+		if err := phase(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if m := r.res.Memory; m != nil {
+		if m.EndKiB, err = readRSS(cfg.serverPID); err != nil {
+			return nil, err
+		}
+	}
+	r.res.Notes = notes(cfg)
+	return r.res, nil
+}
+
+// runner is one run's connections and what its phases pass on.
+type runner struct {
+	cfg      config
+	progress io.Writer
+	api      *api
+	sess     created
+	step, to int    // the voting step and the step to move to after it
+	move     string // the command that moves there
+	screen   *screen
+	host     *host
+	pool     *pool
+	res      *Result
+
+	ballot ballot
+	firsts []voteTiming // the vote wave
+	last   screenFrame  // the screen once the change wave has settled
+}
+
+func (r *runner) logf(format string, args ...any) {
+	fmt.Fprintf(r.progress, "quorum-load: "+format+"\n", args...)
+}
+
+// endSession ends a session the run created, which frees its join code; its
+// votes stay for a look.
+func (r *runner) endSession() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := r.api.act(ctx, r.sess.ID, r.sess.HostKey, map[string]any{"action": "end"}); err != nil {
+		r.logf("end the session: %v", err)
+	}
+}
+
+// joinBurst joins and connects every participant, measuring the server's
+// memory before and after.
+func (r *runner) joinBurst(ctx context.Context) error {
+	res, pid := r.res, r.cfg.serverPID
+	var err error
+	if pid != 0 {
+		res.Memory = &MemoryResult{PID: pid}
+		if res.Memory.BeforeKiB, err = readRSS(pid); err != nil {
+			return err
+		}
+	}
+	r.logf("join burst: %d participants", r.cfg.n)
+	reps, err := r.pool.all(ctx, command{Cmd: "join"})
+	if err != nil {
+		return err
+	}
+	res.Join = summarizeJoin(reps, r.cfg.n)
+	if res.Join.Failed > 0 {
+		res.fail("%d of %d participants could not join", res.Join.Failed, r.cfg.n)
+	}
+	if res.Join.Joined == 0 {
+		return fmt.Errorf("no participant could join: %s", strings.Join(res.Join.Errors, "; "))
+	}
+	if m := res.Memory; m != nil {
+		if m.AfterKiB, err = readRSS(pid); err != nil {
+			return err
+		}
+		m.PerParticipantKiB = float64(m.AfterKiB-m.BeforeKiB) / float64(res.Join.Joined)
+	}
+	return nil
+}
+
+// voteWave opens voting on the step, results hidden, and has everyone vote.
+func (r *runner) voteWave(ctx context.Context) error {
+	view, err := openVoting(ctx, r.api, r.sess, r.step)
+	if err != nil {
+		return err
+	}
+	if r.ballot, err = ballotOf(view); err != nil {
+		return err
+	}
+	reps, err := r.pool.all(ctx, command{Cmd: "await", Await: &stateMatch{Step: r.step, Voting: "open"}})
+	if err != nil {
+		return err
+	}
+	if _, missing := arrivals(reps, 0); missing > 0 {
+		r.res.fail("%d participants never saw voting open", missing)
+	}
+	r.logf("vote wave: %d votes", r.res.Join.Joined)
+	if r.firsts, err = r.wave(ctx, voteOrder{Step: r.step, Values: r.ballot.firstValues(), Window: r.cfg.voteWindow}); err != nil {
+		return err
+	}
+	acked, _ := r.ballot.expected(r.firsts)
+	step := r.step
+	r.screen.await(settleTime, func(f screenFrame) bool { return f.Step == step && f.Voted >= acked })
+	r.res.Votes = summarizeWave(r.firsts, r.screen.snapshot(), func(f screenFrame) (int, bool) { return f.Voted, f.Step == step })
+	r.checkWave("vote", r.res.Votes)
+	return nil
+}
+
+// reveal shows the step's results and times their way to the screen and
+// every phone.
+func (r *runner) reveal(ctx context.Context) error {
+	r.logf("reveal")
+	step := r.step
+	sent, err := r.host.act("reveal", r.cfg.timeout)
+	if err != nil {
+		return err
+	}
+	reps, err := r.pool.all(ctx, command{Cmd: "await", Await: &stateMatch{After: sent, Step: step, Revealed: true}})
+	if err != nil {
+		return err
+	}
+	screenAt := r.screen.firstAfter(sent, r.cfg.timeout, func(f screenFrame) bool { return f.Step == step && f.Revealed && f.Results != nil })
+	lat, missing := arrivals(reps, sent)
+	rv := RevealResult{Received: len(lat), Missing: missing, ParticipantsMs: distOf(lat)}
+	rv.AllMs = rv.ParticipantsMs.Max
+	if screenAt != 0 {
+		rv.ScreenMs = ms(screenAt - sent)
+		rv.AllMs = max(rv.AllMs, rv.ScreenMs)
+	} else {
+		r.res.fail("the screen never showed the revealed results")
+	}
+	if missing > 0 {
+		r.res.fail("%d participants never got the revealed results", missing)
+	}
+	r.res.Reveal = rv
+	return nil
+}
+
+// changeWave has a share of the participants change their vote, on the
+// revealed step, and waits for the screen to show the final tally.
+func (r *runner) changeWave(ctx context.Context) error {
+	r.logf("change wave: %.0f%% change their vote", r.cfg.changeShare*100)
+	b, step := r.ballot, r.step
+	changed, err := r.wave(ctx, voteOrder{Step: step, Change: true, Target: b.changeValue(), Share: r.cfg.changeShare, Window: r.cfg.voteWindow})
+	if err != nil {
+		return err
+	}
+	n, expected := b.expected(r.firsts, changed)
+	r.res.Exact = Exactness{Acked: n, Expected: expected}
+	r.last, _ = r.screen.await(settleTime, func(f screenFrame) bool {
+		return f.Step == step && f.Results != nil && f.Results.N == n && slices.Equal(f.Results.Counts, expected)
+	})
+	slot := b.changeValue() - b.base
+	r.res.Changes = summarizeWave(changed, r.screen.snapshot(), func(f screenFrame) (int, bool) {
+		if f.Step != step || f.Results == nil || len(f.Results.Counts) <= slot {
+			return 0, false
+		}
+		return f.Results.Counts[slot], true
+	})
+	r.checkWave("changed vote", r.res.Changes)
+	return nil
+}
+
+func (r *runner) checkWave(name string, w WaveResult) {
+	if w.Failed > 0 {
+		r.res.fail("%d %ss were not acknowledged", w.Failed, name)
+	}
+	if w.NotOnScreen > 0 {
+		r.res.fail("%d acknowledged %ss never showed on the screen", w.NotOnScreen, name)
+	}
+}
+
+// checkExact compares the screen's final tally, the host state's and the
+// store's with the acknowledged votes.
+func (r *runner) checkExact(ctx context.Context) error {
+	e, step := &r.res.Exact, r.step
+	if r.last.Results != nil {
+		e.Screen = Tally{N: r.last.Results.N, Counts: r.last.Results.Counts}
+	}
+	hs, err := r.api.hostState(ctx, r.sess.ID, r.sess.HostKey)
+	switch {
+	case err != nil:
+		r.res.fail("read the host state: %v", err)
+	case hs.Results != nil && step < len(hs.Steps):
+		e.Host = Tally{N: hs.Steps[step].Votes, Counts: hs.Results.Counts}
+		if hs.Results.N != hs.Steps[step].Votes {
+			r.res.fail("the host state counts %d votes in the results but %d in the agenda", hs.Results.N, hs.Steps[step].Votes)
+		}
+	}
+	if r.cfg.db != "" {
+		if e.Store, err = storeTally(ctx, r.cfg.db, r.sess.ID, step, r.ballot); err != nil {
+			r.res.fail("%v", err)
+		}
+	}
+	e.check(r.res)
+	return nil
+}
+
+// stepChange moves the session on and times the new step's way to every
+// phone.
+func (r *runner) stepChange(ctx context.Context) error {
+	r.logf("step change: %s", r.move)
+	sent, err := r.host.act(r.move, r.cfg.timeout)
+	if err != nil {
+		return err
+	}
+	reps, err := r.pool.all(ctx, command{Cmd: "await", Await: &stateMatch{After: sent, Step: r.to}})
+	if err != nil {
+		return err
+	}
+	lat, missing := arrivals(reps, sent)
+	r.res.StepChange = FanoutResult{Action: r.move, From: r.step, To: r.to, Received: len(lat), Missing: missing, Ms: distOf(lat)}
+	if missing > 0 {
+		r.res.fail("%d participants never got the new step", missing)
+	}
+	return nil
+}
+
+// wave runs a vote wave on every worker and gathers its timings.
+func (r *runner) wave(ctx context.Context, o voteOrder) ([]voteTiming, error) {
+	reps, err := r.pool.all(ctx, command{Cmd: "vote", Vote: &o})
+	if err != nil {
+		return nil, err
+	}
+	var votes []voteTiming
+	for _, rep := range reps {
+		votes = append(votes, rep.Votes...)
+	}
+	return votes, nil
+}
+
+// pickSteps chooses the step to vote on, the first choice or scale step with
+// no votes yet, and the step to move to afterwards, with the command that
+// gets there.
+func pickSteps(st *hostState) (step, to int, move string, err error) {
+	step = -1
+	for i, s := range st.Steps {
+		if (s.Kind == "choice" || s.Kind == "scale") && s.Votes == 0 {
+			step = i
+			break
+		}
+	}
+	switch {
+	case step < 0:
+		return 0, 0, "", errors.New("the session has no choice or scale step without votes")
+	case step+1 < len(st.Steps):
+		return step, step + 1, "next", nil
+	case step > 0:
+		return step, step - 1, "prev", nil
+	}
+	return 0, 0, "", errors.New("the session needs a second step to move to")
+}
+
+// openVoting brings the session to the voting step with its results hidden
+// and voting open, over HTTP: setting up is not what is measured.
+func openVoting(ctx context.Context, a *api, sess created, step int) (*stepView, error) {
+	st, err := a.act(ctx, sess.ID, sess.HostKey, map[string]any{"action": "goto", "step": step})
+	if err != nil {
+		return nil, err
+	}
+	if st.Step != nil && st.Step.Revealed {
+		if st, err = a.act(ctx, sess.ID, sess.HostKey, map[string]any{"action": "hide"}); err != nil {
+			return nil, err
+		}
+	}
+	if st.Step != nil && st.Step.Voting != "open" {
+		if st, err = a.act(ctx, sess.ID, sess.HostKey, map[string]any{"action": "open"}); err != nil {
+			return nil, err
+		}
+	}
+	if st.Step == nil {
+		return nil, errors.New("the host state has no current step")
+	}
+	return st.Step, nil
+}
+
+// split gives each worker its share of the participants.
+func (cfg *config) split(code string) []workerSetup {
+	setups := make([]workerSetup, cfg.workers)
+	first := 0
+	for i := range setups {
+		count := cfg.n / cfg.workers
+		if i < cfg.n%cfg.workers {
+			count++
+		}
+		setups[i] = workerSetup{
+			URL: cfg.url.String(), Code: code, First: first, Count: count, Sources: cfg.sourceIPs(),
+			Concurrency: ceilDiv(cfg.joinConcurrency, cfg.workers), Timeout: cfg.timeout,
+		}
+		first += count
+	}
+	return setups
+}
+
+// notes say how to read the figures.
+func notes(cfg config) []string {
+	window := "every vote of a wave is sent at once (--vote-window 0)"
+	if cfg.voteWindow > 0 {
+		window = fmt.Sprintf("the votes of a wave are spread evenly over %s (--vote-window)", cfg.voteWindow)
+	}
+	n := []string{
+		window + "; votes acknowledged per second = acks / (last ack − first vote sent).",
+		"vote→screen: acknowledged votes are ranked by the arrival of their acks; the i-th is on screen at the first screen frame that arrived after it was sent and counts at least i (counts.voted before the reveal; after it, the tally of the value every changed vote went to); latency = that frame's arrival − the vote's send time.",
+		"fan-out: from the host sending its command to each participant receiving the state that shows it.",
+		"times come from each process's realtime clock: one machine, one clock, unless it is stepped during the run.",
+		fmt.Sprintf("the generator and the server share this machine's %d cores.", runtime.NumCPU()),
+	}
+	if cfg.serverPID != 0 {
+		n = append(n, "server memory per participant = (RSS after the join burst − RSS before) / participants joined; the server cannot be asked to collect garbage from outside, so RSS includes garbage not yet collected.")
+	}
+	return n
+}

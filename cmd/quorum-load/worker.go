@@ -1,0 +1,432 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fasthttp/websocket"
+)
+
+// workerMain runs this process as a worker: commands on stdin, reports on
+// stdout, complaints on stderr.
+func workerMain() int {
+	if _, err := raiseFileLimit(); err != nil {
+		fmt.Fprintln(os.Stderr, "quorum-load worker:", err)
+	}
+	if err := serveWorker(os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "quorum-load worker:", err)
+		return 1
+	}
+	return 0
+}
+
+// serveWorker answers commands until its input ends, then closes every
+// connection it holds.
+func serveWorker(in io.Reader, out io.Writer) error {
+	dec := json.NewDecoder(in)
+	enc := json.NewEncoder(out)
+	var w *worker
+	defer func() {
+		if w != nil {
+			w.close()
+		}
+	}()
+	for {
+		var cmd command
+		if err := dec.Decode(&cmd); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("read a command: %w", err)
+		}
+		var rep report
+		switch {
+		case cmd.Cmd == "setup" && cmd.Setup != nil && w == nil:
+			w = newWorker(*cmd.Setup)
+		case w == nil:
+			rep.Err = "the first command must be setup"
+		case cmd.Cmd == "join":
+			rep.Join = w.join()
+		case cmd.Cmd == "await" && cmd.Await != nil:
+			rep.Seen = w.await(*cmd.Await)
+		case cmd.Cmd == "vote" && cmd.Vote != nil:
+			rep.Votes = w.vote(*cmd.Vote)
+		default:
+			rep.Err = fmt.Sprintf("unknown command %q", cmd.Cmd)
+		}
+		if err := enc.Encode(rep); err != nil {
+			return fmt.Errorf("write a report: %w", err)
+		}
+	}
+}
+
+// worker holds a slice of the participants.
+type worker struct {
+	setup   workerSetup
+	api     *api
+	dialers []*websocket.Dialer // one per source address
+	wsURL   string
+	ps      []*participant // the connected ones, by index
+}
+
+func newWorker(s workerSetup) *worker {
+	w := &worker{
+		setup: s,
+		api:   newAPI(s.URL, s.Sources, s.Concurrency, s.Timeout),
+		wsURL: wsURL(s.URL),
+	}
+	for _, src := range s.Sources {
+		w.dialers = append(w.dialers, newWSDialer(src, s.Timeout))
+	}
+	if len(w.dialers) == 0 {
+		w.dialers = []*websocket.Dialer{newWSDialer("", s.Timeout)}
+	}
+	return w
+}
+
+// join joins and connects every participant of the worker, Concurrency at
+// a time, as phones do: POST /api/join, open the WebSocket, say hello,
+// wait for the state.
+func (w *worker) join() *joinReport {
+	ctx, cancel := context.WithTimeout(context.Background(), w.setup.Timeout)
+	defer cancel()
+	n := w.setup.Count
+	ps := make([]*participant, n)
+	lat := make([]int64, n)
+	req := make([]int64, n)
+	errs := make([]error, n)
+	rep := &joinReport{Start: time.Now().UnixNano()}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(w.setup.Concurrency, n) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				start := time.Now()
+				ps[i], req[i], errs[i] = w.joinOne(ctx, w.setup.First+i)
+				lat[i] = int64(time.Since(start))
+			}
+		})
+	}
+	wg.Wait()
+	// Phones move on from their join request; idle keep-alive connections
+	// would only blur the server's memory per participant.
+	w.api.closeIdle()
+
+	var errMsgs []string
+	for i, p := range ps {
+		if p == nil {
+			rep.Failed++
+			errMsgs = append(errMsgs, errs[i].Error())
+			continue
+		}
+		rep.OK++
+		rep.LatencyNs = append(rep.LatencyNs, lat[i])
+		rep.RequestNs = append(rep.RequestNs, req[i])
+		rep.End = max(rep.End, p.connectedAt)
+		w.ps = append(w.ps, p)
+	}
+	rep.Errors = errorKinds(errMsgs)
+	return rep
+}
+
+// joinOne joins and connects one participant; it also returns how long the
+// join request took.
+func (w *worker) joinOne(ctx context.Context, index int) (*participant, int64, error) {
+	start := time.Now()
+	j, err := w.api.join(ctx, w.setup.Code, fmt.Sprintf("load %d", index))
+	if err != nil {
+		return nil, 0, err
+	}
+	requested := int64(time.Since(start))
+	h := hello{Type: "hello", Role: "participant", Session: j.SessionID, Token: j.Token}
+	ws, state, at, err := connect(ctx, w.dialers[index%len(w.dialers)], w.wsURL, h, w.setup.Timeout)
+	if err != nil {
+		return nil, 0, err
+	}
+	p := &participant{index: index, ws: ws, connectedAt: at}
+	p.record(state, at)
+	go p.read()
+	return p, requested, nil
+}
+
+// awaitPoll is how often await looks at the participants. Their readers
+// stamp each frame as it arrives, so looking less often costs no precision,
+// only a little delay before the report.
+const awaitPoll = 10 * time.Millisecond
+
+// await waits until every connected participant has received a state frame
+// that matches m, or the timeout, and returns each one's arrival (0: none).
+func (w *worker) await(m stateMatch) []int64 {
+	seen := make([]int64, len(w.ps))
+	pending := make([]int, len(w.ps))
+	for i := range pending {
+		pending[i] = i
+	}
+	deadline := time.NewTimer(w.setup.Timeout)
+	defer deadline.Stop()
+	poll := time.NewTicker(awaitPoll)
+	defer poll.Stop()
+	for {
+		left := pending[:0]
+		for _, i := range pending {
+			at, gone := w.ps[i].firstState(&m)
+			switch {
+			case at != 0:
+				seen[i] = at
+			case !gone:
+				left = append(left, i)
+			}
+		}
+		pending = left
+		if len(pending) == 0 {
+			return seen
+		}
+		select {
+		case <-poll.C:
+		case <-deadline.C:
+			return seen
+		}
+	}
+}
+
+// vote runs one vote wave over the worker's participants: every one for
+// first votes, the chosen share of those whose first vote was acknowledged
+// for changes. Votes go out spread evenly over the window; the wave ends when
+// every vote is answered or the timeout passes.
+func (w *worker) vote(o voteOrder) []voteTiming {
+	var sel []*participant
+	for _, p := range w.ps {
+		if !o.Change || p.hasVoted() && changes(p.index, o.Share) {
+			sel = append(sel, p)
+		}
+	}
+	if len(sel) == 0 {
+		return nil
+	}
+	timings := make([]voteTiming, len(sel))
+	wv := &voteWave{done: make(chan struct{})}
+	wv.left.Store(int64(len(sel)))
+	start := time.Now()
+	for k, p := range sel {
+		v := vote{Type: "vote", Step: o.Step}
+		if o.Change {
+			v.Value, v.ID = o.Target, fmt.Sprintf("c%d-%d", o.Step, p.index)
+		} else {
+			v.Value, v.ID = o.Values[p.index%len(o.Values)], fmt.Sprintf("v%d-%d", o.Step, p.index)
+		}
+		timings[k] = voteTiming{P: p.index, Value: v.Value}
+		at := start.Add(time.Duration(int64(o.Window) * int64(k) / int64(len(sel))))
+		go p.send(wv, &timings[k], v, at, w.setup.Timeout)
+	}
+	select {
+	case <-wv.done:
+	case <-time.After(w.setup.Timeout):
+	}
+	wv.over.Store(true)
+	out := make([]voteTiming, len(sel))
+	for k, p := range sel {
+		out[k] = p.settle(&timings[k])
+	}
+	return out
+}
+
+func (w *worker) close() {
+	for _, p := range w.ps {
+		p.close()
+	}
+}
+
+// vote is the participant's vote frame.
+type vote struct {
+	Type  string `json:"type"`
+	ID    string `json:"id"`
+	Step  int    `json:"step"`
+	Value int    `json:"value"`
+}
+
+// voteWave counts the votes of a wave still waiting for an answer.
+type voteWave struct {
+	left atomic.Int64
+	done chan struct{} // closed when none is left
+	over atomic.Bool   // the wave timed out: send nothing more
+}
+
+func (w *voteWave) finish() {
+	if w.left.Add(-1) == 0 {
+		close(w.done)
+	}
+}
+
+// seenState is one state frame a participant received.
+type seenState struct {
+	at       int64
+	step     int
+	voting   string
+	revealed bool
+}
+
+// participant is one phone: its connection, every state it saw and the vote
+// it has in flight. Its reader goroutine and the worker share it under mu.
+type participant struct {
+	index       int
+	ws          *websocket.Conn
+	connectedAt int64
+	wmu         sync.Mutex // one writer at a time
+
+	mu       sync.Mutex
+	states   []seenState
+	inflight *inflight // the vote waiting for its answer
+	acked    bool      // a vote of this participant was acknowledged
+	gone     bool      // the connection dropped
+}
+
+type inflight struct {
+	id     string
+	timing *voteTiming
+	wave   *voteWave
+}
+
+func (p *participant) read() {
+	for {
+		_, data, err := p.ws.ReadMessage()
+		at := time.Now().UnixNano()
+		if err != nil {
+			p.drop(err)
+			return
+		}
+		if bytes.HasPrefix(data, resultsPrefix) {
+			continue // live results after a reveal: the state already told the phone
+		}
+		switch typ := frameType(data); typ {
+		case "state":
+			if v, err := decodeView(typ, data); err == nil {
+				p.record(v, at)
+			}
+		case "ack", "error":
+			var f replyFrame
+			if json.Unmarshal(data, &f) == nil {
+				p.answer(typ, &f, at)
+			}
+		}
+	}
+}
+
+func (p *participant) record(v view, at int64) {
+	p.mu.Lock()
+	p.states = append(p.states, seenState{at: at, step: v.Step, voting: v.Voting, revealed: v.Revealed})
+	p.mu.Unlock()
+}
+
+// firstState returns the arrival of the first state that matches m, and
+// whether the connection is gone (so that waiting for one is pointless).
+func (p *participant) firstState(m *stateMatch) (int64, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.states {
+		if m.matches(s) {
+			return s.at, p.gone
+		}
+	}
+	return 0, p.gone
+}
+
+func (p *participant) hasVoted() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.acked
+}
+
+// send sends a vote at the given time unless the wave is already over.
+func (p *participant) send(wv *voteWave, t *voteTiming, v vote, at time.Time, timeout time.Duration) {
+	time.Sleep(time.Until(at))
+	p.mu.Lock()
+	if wv.over.Load() {
+		p.mu.Unlock()
+		return
+	}
+	if p.gone {
+		t.Err = "connection closed before the vote"
+		p.mu.Unlock()
+		wv.finish()
+		return
+	}
+	p.inflight = &inflight{id: v.ID, timing: t, wave: wv}
+	t.Sent = time.Now().UnixNano()
+	p.mu.Unlock()
+
+	p.wmu.Lock()
+	_ = p.ws.SetWriteDeadline(time.Now().Add(timeout))
+	err := p.ws.WriteJSON(v)
+	p.wmu.Unlock()
+	if err != nil {
+		p.resolve(v.ID, func(t *voteTiming) { t.Err = "send: " + err.Error() })
+	}
+}
+
+// answer takes the server's ack or error of the vote in flight.
+func (p *participant) answer(typ string, f *replyFrame, at int64) {
+	if typ == "ack" {
+		p.resolve(f.ID, func(t *voteTiming) { t.Ack = at })
+		return
+	}
+	p.resolve(f.ID, func(t *voteTiming) { t.Err = f.Code + ": " + f.Message })
+}
+
+// resolve ends the vote in flight if its id is id.
+func (p *participant) resolve(id string, set func(t *voteTiming)) {
+	p.mu.Lock()
+	in := p.inflight
+	if in == nil || in.id != id {
+		p.mu.Unlock()
+		return
+	}
+	set(in.timing)
+	if in.timing.Ack != 0 {
+		p.acked = true
+	}
+	p.inflight = nil
+	p.mu.Unlock()
+	in.wave.finish()
+}
+
+func (p *participant) drop(err error) {
+	p.mu.Lock()
+	p.gone = true
+	in := p.inflight
+	p.inflight = nil
+	if in != nil {
+		in.timing.Err = "connection closed: " + err.Error()
+	}
+	p.mu.Unlock()
+	if in != nil {
+		in.wave.finish()
+	}
+}
+
+// settle returns a vote's timing once its wave is over; a vote still in
+// flight, or never sent, failed.
+func (p *participant) settle(t *voteTiming) voteTiming {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.inflight != nil && p.inflight.timing == t {
+		p.inflight = nil
+		t.Err = "no answer in time"
+	}
+	if t.Sent == 0 && t.Err == "" {
+		t.Err = "not sent in time"
+	}
+	return *t
+}
+
+func (p *participant) close() {
+	_ = p.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+	p.ws.Close()
+}
