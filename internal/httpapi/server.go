@@ -35,9 +35,9 @@ type Store interface {
 
 // Config is the HTTP side of the server's settings.
 type Config struct {
-	PublicURL      string   // base of join links and QR codes behind a proxy; empty: the request's own
-	AllowedOrigins []string // origins besides the server's own that may open WebSockets
-	HostPassword   string   // if set, creating a session needs it
+	PublicURL      string       // base of join links and QR codes behind a proxy; empty: the request's own
+	AllowedOrigins []string     // origins besides the server's own that may open WebSockets
+	HostPassword   string       // if set, creating a session needs it
 	Metrics        http.Handler // if set, served at /metrics on the public listener
 	Logger         *slog.Logger
 }
@@ -54,9 +54,9 @@ type Server struct {
 
 // Request limits.
 const (
-	maxBodyBytes    = quorum.MaxAgendaBytes + 16<<10
-	requestTimeout  = 10 * time.Second
-	wsBufferBytes   = 1024
+	maxBodyBytes   = quorum.MaxAgendaBytes + 16<<10
+	requestTimeout = 10 * time.Second
+	wsBufferBytes  = 1024
 	// fasthttp keeps a connection's read buffer for as long as its handler
 	// runs, which for a WebSocket is its whole life: 4 KiB holds a phone's
 	// request line and headers with room to spare and costs 4 KiB less per
