@@ -2,7 +2,7 @@
 // every command is a big button and a key. The screen follows the server's
 // state frames; nothing here changes before the server says so.
 import { render } from "preact";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { html, api, formatCode, joinUrl, ConnectionBadge, ConnectionBanner, Countdown } from "./ui.js";
 import { useLive } from "./live.js";
 import { loadJSON, saveJSON } from "./ws.js";
@@ -224,7 +224,7 @@ const DOWNLOADS = ["csv", "summary", "xlsx", "json"];
 /** The export menu: downloads, the printable report, and deleting the session. */
 function ExportMenu({ id, live, anonymous, setAnonymous, busy, onDownload, onDelete, onClose }) {
   const ref = useRef(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     ref.current?.querySelector("button[data-menu-item]")?.focus();
     const outside = (e) => {
       if (ref.current && !ref.current.contains(e.target) && !e.target.closest?.(".export-toggle")) onClose(false);
@@ -500,6 +500,7 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
       text: "Delete this session and all its votes? This cannot be undone. Phones and the shared screen are disconnected; export the results first if you need them.",
       confirmLabel: "Delete session",
       run: deleteSession,
+      returnFocus: exportButton,
     });
   };
   const pickTimer = (seconds) => {
@@ -553,6 +554,7 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
     if (confirm) return;
     if (e.key === "?") {
       e.preventDefault();
+      setExportOpen(false);
       setHelp((h) => !h);
       return;
     }
@@ -635,10 +637,16 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
   // the controls with the same text ("Reset this step", "End session").
   return html`<div class=${`console status-${session.status}`}>
     ${help && html`<${HelpDialog} onClose=${() => setHelp(false)} />`}
-    ${confirm && html`<${ConfirmDialog} confirm=${confirm} onCancel=${() => setConfirm(null)} />`}
+    ${confirm && html`<${ConfirmDialog} confirm=${confirm} onCancel=${() => {
+      setConfirm(null);
+      if (confirm.returnFocus) setTimeout(() => confirm.returnFocus.current?.focus(), 0);
+    }} />`}
     <header class="topbar">
       <div class="topbar-title">
-        <h1 title=${session.title}>${session.title}</h1>
+        <div class="topbar-name">
+          <a class="topbar-link" href="/host/sessions">My sessions</a>
+          <h1 title=${session.title}>${session.title}</h1>
+        </div>
         <span class=${`status-pill status-pill-${session.status}`}>${STATUS_LABEL[session.status] || session.status}</span>
       </div>
       <div class="topbar-info">
@@ -648,7 +656,6 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
         <${ConnectionBadge} live=${live} />
       </div>
       <div class="topbar-actions">
-        <a class="topbar-link" href="/host/sessions">My sessions</a>
         <button type="button" onClick=${openScreen} disabled=${!screenKey} aria-describedby=${screenKey ? undefined : "screen-why"}>
           Open shared screen
         </button>

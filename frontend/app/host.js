@@ -4,16 +4,10 @@
 import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { html, formatCode, api } from "./ui.js";
-import { loadJSON, saveJSON } from "./ws.js";
+import { saveJSON } from "./ws.js";
+import { HOSTED_KEY, consoleLink, loadHosted } from "./hosted.js";
 
-const HOSTED_KEY = "quorum:hosted";
 const HOSTED_MAX = 200;
-
-/** The sessions this browser created, newest first. */
-function loadHosted() {
-  const list = loadJSON(HOSTED_KEY, []);
-  return Array.isArray(list) ? list.filter((s) => s && typeof s.id === "string") : [];
-}
 
 function rememberSession(created, title) {
   const entry = {
@@ -27,12 +21,6 @@ function rememberSession(created, title) {
   const list = [entry, ...loadHosted().filter((s) => s.id !== created.id)].slice(0, HOSTED_MAX);
   saveJSON(HOSTED_KEY, list);
   saveJSON(`quorum:host:${created.id}`, { hostKey: created.hostKey, screenKey: created.screenKey });
-}
-
-export function hostLink(s) {
-  let link = `/host/${encodeURIComponent(s.id)}`;
-  if (s.hostKey) link += `#key=${s.hostKey}${s.screenKey ? `&screen=${s.screenKey}` : ""}`;
-  return link;
 }
 
 function stepsLabel(n) {
@@ -152,7 +140,7 @@ function Host() {
       const agendaTitle =
         choice === "file" ? String(file.agenda.title || file.name) : (agendas || []).find((a) => a.id === choice)?.title || choice;
       rememberSession(created, t || agendaTitle);
-      location.assign(created.urls && created.urls.host ? created.urls.host : hostLink(created));
+      location.assign(created.urls && created.urls.host ? created.urls.host : consoleLink(created));
     } catch (err) {
       setBusy(false);
       if (err.code === "unauthorized") {
@@ -251,10 +239,11 @@ function Host() {
     ${hosted.length > 0 &&
     html`<section class="recent" aria-labelledby="recent-title">
       <h2 id="recent-title">Your recent sessions</h2>
+      <p><a href="/host/sessions">My sessions: status, reports and downloads</a></p>
       <ul>
         ${hosted.slice(0, 8).map(
           (s) => html`<li key=${s.id}>
-            <a href=${hostLink(s)}>${s.title || "Untitled session"}</a>
+            <a href=${consoleLink(s)}>${s.title || "Untitled session"}</a>
             <span class="muted"> · ${formatCode(s.code)}${s.createdAt ? ` · ${formatDate(s.createdAt)}` : ""}</span>
           </li>`,
         )}

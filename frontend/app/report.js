@@ -1,0 +1,179 @@
+// /host/{id}/report: the session's printable report. The server renders it
+// (export.html, escaped, no scripts); this page fetches it with the host key
+// from local storage, puts its body in the page and adds a small toolbar that
+// does not print.
+import { render } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { html } from "./ui.js";
+import { apiError, reportLink, storeKeys, storedKeys } from "./hosted.js";
+
+/** The session id, its host key (a #key= fragment is stored, then removed) and the mode. */
+function readPage() {
+  const parts = location.pathname.split("/").filter(Boolean);
+  const id = parts[0] === "host" && parts[2] === "report" && parts[1] ? decodeURIComponent(parts[1]) : "";
+  const params = new URLSearchParams(location.hash.slice(1));
+  const fromHash = params.get("key") || "";
+  if (id && fromHash) {
+    storeKeys(id, fromHash, params.get("screen") || "");
+    // Keep the key out of the address bar, once it is safe in storage.
+    if (storedKeys(id).hostKey === fromHash) history.replaceState(null, "", location.pathname + location.search);
+  }
+  const anonymous = new URLSearchParams(location.search).get("anonymous") === "1";
+  return { id, hostKey: fromHash || (id ? storedKeys(id).hostKey : ""), anonymous };
+}
+
+const DROP = "script, iframe, frame, object, embed, base, meta, noscript, template";
+
+/**
+ * Parses the report. A document that DOMParser makes inherits this page's
+ * CSP, which refuses inline styles, so style attributes and <style> blocks are
+ * set aside before parsing and applied afterwards through the CSSOM (allowed).
+ * The server's report should need neither; this keeps it faithful if it does.
+ */
+function parseReport(text) {
+  const sheets = [];
+  const source = text
+    .replace(/<style\b[^>]*>([\s\S]*?)<\/style\s*>/gi, (_, css) => {
+      sheets.push(css);
+      return "";
+    })
+    .replace(/(<[a-zA-Z][^<>]*?\s)style(\s*=)/g, "$1data-q-style$2");
+  return { doc: new DOMParser().parseFromString(source, "text/html"), css: sheets.join("\n") };
+}
+
+/**
+ * Moves the report's content into this page. The server escapes everything
+ * it puts in the report; anything active is dropped all the same.
+ */
+function mountReport({ doc, css }) {
+  doc.querySelectorAll(`body ${DROP.split(", ").join(", body ")}`).forEach((el) => el.remove());
+  for (const el of doc.body.querySelectorAll("*")) {
+    for (const attr of [...el.attributes]) {
+      const name = attr.name.toLowerCase();
+      if (name.startsWith("on")) el.removeAttribute(attr.name);
+      else if ((name === "href" || name === "src" || name === "xlink:href") && /^\s*javascript:/i.test(attr.value)) el.removeAttribute(attr.name);
+    }
+  }
+
+  // Stylesheets the report's head asks for, besides report.css (linked here).
+  const have = new Set([...document.querySelectorAll('link[rel~="stylesheet"]')].map((l) => l.href));
+  for (const link of doc.head.querySelectorAll('link[rel~="stylesheet"]')) {
+    const href = new URL(link.getAttribute("href") || "", location.href);
+    if (href.origin !== location.origin || have.has(href.href)) continue;
+    const el = document.createElement("link");
+    el.rel = "stylesheet";
+    el.href = href.href;
+    if (link.media) el.media = link.media;
+    document.head.appendChild(el);
+  }
+  if (css.trim() && "adoptedStyleSheets" in document) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+  }
+
+  if (doc.documentElement.lang) document.documentElement.lang = doc.documentElement.lang;
+  for (const c of doc.documentElement.classList) document.documentElement.classList.add(c);
+  for (const c of doc.body.classList) document.body.classList.add(c);
+
+  const fragment = document.createDocumentFragment();
+  for (const node of [...doc.body.childNodes]) fragment.appendChild(document.adoptNode(node));
+  document.body.appendChild(fragment);
+  for (const el of document.body.querySelectorAll("[data-q-style]")) {
+    el.style.cssText = el.getAttribute("data-q-style");
+    el.removeAttribute("data-q-style");
+  }
+
+  const title = (doc.title || "").trim();
+  if (title) document.title = title;
+}
+
+function Toolbar({ id, anonymous, status }) {
+  const shown = status === "ready" || status === "loading";
+  return html`<nav class="report-toolbar" aria-label="Report">
+    <span class="rt-brand">Quorum · Report</span>
+    ${shown &&
+    html`<button type="button" class="rt-button rt-primary" disabled=${status !== "ready"} onClick=${() => window.print()}>Print or save as PDF</button>
+      <span class="rt-toggle" role="group" aria-label="Participants' names">
+        <a class="rt-button" href=${reportLink(id, false)} aria-current=${anonymous ? undefined : "page"}>With names</a>
+        <a class="rt-button" href=${reportLink(id, true)} aria-current=${anonymous ? "page" : undefined}>Anonymous</a>
+      </span>`}
+    <a class="rt-button rt-back" href=${`/host/${encodeURIComponent(id)}`}>Back to the console</a>
+  </nav>`;
+}
+
+function Message({ title, children }) {
+  const ref = useRef(null);
+  useEffect(() => ref.current?.focus(), []);
+  return html`<main class="report-message" role="alert">
+    <h1 tabindex="-1" ref=${ref}>${title}</h1>
+    ${children}
+  </main>`;
+}
+
+function Report() {
+  const [page] = useState(readPage);
+  const [status, setStatus] = useState(page.id && page.hostKey ? "loading" : "nokey");
+  const [error, setError] = useState(null);
+  const { id, hostKey, anonymous } = page;
+
+  const load = async () => {
+    setStatus("loading");
+    setError(null);
+    try {
+      let res;
+      try {
+        res = await fetch(`/api/sessions/${encodeURIComponent(id)}/export.html${anonymous ? "?anonymous=1" : ""}`, {
+          headers: { Authorization: `Bearer ${hostKey}` },
+          cache: "no-store",
+        });
+      } catch {
+        throw Object.assign(new Error("Cannot reach the server. Check the network and try again."), { code: "network" });
+      }
+      if (!res.ok) throw await apiError(res, `The report could not be made (the server answered ${res.status}).`);
+      mountReport(parseReport(await res.text()));
+      setStatus("ready");
+    } catch (err) {
+      setError(err);
+      setStatus("error");
+    }
+  };
+  useEffect(() => {
+    if (status === "loading") load();
+  }, []);
+
+  if (!id) {
+    return html`<${Message} title="No session here">
+      <p>This address does not name a session.</p>
+      <p><a href="/host/sessions">My sessions</a></p>
+    <//>`;
+  }
+
+  let body = null;
+  if (status === "nokey") {
+    body = html`<${Message} title="This report needs the session's host key">
+      <p>This browser does not hold the key of this session. Open the session's console first, with the host link
+        you got when you created it (it ends with #key=…), then open the report from the console's Export menu.</p>
+      <p><a href="/host/sessions">My sessions</a> · <a href="/host">Host a workshop</a></p>
+    <//>`;
+  } else if (status === "loading") {
+    body = html`<p class="report-loading" role="status">Preparing the report…</p>`;
+  } else if (status === "error") {
+    const gone = error.code === "session_not_found";
+    body = gone
+      ? html`<${Message} title="This session no longer exists">
+          <p>It was deleted, with all its votes, so there is nothing left to report.</p>
+          <p><a href="/host/sessions">My sessions</a> · <a href="/host">Host a workshop</a></p>
+        <//>`
+      : html`<${Message} title="The report could not be loaded">
+          <p>${error.message}</p>
+          ${error.status === 401
+            ? html`<p>Open the session's console with its host link, then open the report again.</p>`
+            : html`<p><button type="button" class="rt-button" onClick=${load}>Try again</button></p>`}
+        <//>`;
+  }
+
+  return html`<${Toolbar} id=${id} anonymous=${anonymous} status=${status} />${body}`;
+}
+
+render(html`<${Report} />`, document.getElementById("app"));
