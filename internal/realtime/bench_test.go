@@ -1,0 +1,84 @@
+package realtime
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/quorum-workshop/quorum/internal/quorum"
+)
+
+// benchRoom is a room with a live session of n participants, without a
+// store: the benchmarks below never commit.
+func benchRoom(b *testing.B, n int) *Room {
+	b.Helper()
+	agenda, err := quorum.BuiltinAgenda("leadership-vs-management")
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	s, _, err := quorum.NewSession(agenda, "", now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	step := 1
+	for _, cmd := range []quorum.Command{{Action: quorum.ActionGoto, Step: &step}, {Action: quorum.ActionOpen}, {Action: quorum.ActionReveal}} {
+		if _, err := s.Do(cmd, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cfg := Config{OutboxSize: 4}
+	h := NewHub(nil, cfg)
+	r := newRoom(h, s)
+	for i := 0; i < n; i++ {
+		p, _, err := s.Join("", "", now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := s.Cast(p.ID, step, quorum.Value{Number: 1 + i%7}, fmt.Sprint(i), now); err != nil {
+			b.Fatal(err)
+		}
+		c := newConn(nil, &h.cfg)
+		c.role, c.participantID = RoleParticipant, p.ID
+		r.participants[c] = struct{}{}
+		r.byParticipant[p.ID] = append(r.byParticipant[p.ID], c)
+	}
+	return r
+}
+
+// BenchmarkEncodeState encodes the participants' state once, as every
+// broadcast does per role.
+func BenchmarkEncodeState(b *testing.B) {
+	r := benchRoom(b, 100)
+	now := time.Now()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if pm := r.prepare(r.stateFor(RoleParticipant, now)); pm == nil {
+			b.Fatal("no message")
+		}
+	}
+}
+
+// BenchmarkFanOut queues one prepared message to many in-memory
+// connections: the room's share of a broadcast (the writers do the rest).
+func BenchmarkFanOut(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			r := benchRoom(b, n)
+			pm, err := websocket.NewPreparedMessage(websocket.TextMessage, []byte(`{"type":"results"}`))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for c := range r.participants {
+					c.setResults(pm)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/conn")
+		})
+	}
+}
