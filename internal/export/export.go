@@ -134,7 +134,7 @@ func Build(s *quorum.Session, events []quorum.Event, opts Options) *Export {
 			StartedAt:   optTime(s.StartedAt),
 			EndedAt:     optTime(s.EndedAt),
 		},
-		Agenda:       cloneAgenda(s.Agenda),
+		Agenda:       s.Agenda.Clone(),
 		Participants: []Participant{},
 		Steps:        make([]Step, len(s.Agenda.Steps)),
 		Votes:        []Vote{},
@@ -197,21 +197,6 @@ func optTime(t time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
-}
-
-func cloneAgenda(a *quorum.Agenda) *quorum.Agenda {
-	c := *a
-	c.Segments = append([]string(nil), a.Segments...)
-	c.Steps = make([]quorum.Step, len(a.Steps))
-	for i, s := range a.Steps {
-		s.Options = append([]string(nil), s.Options...)
-		if s.Correct != nil {
-			correct := *s.Correct
-			s.Correct = &correct
-		}
-		c.Steps[i] = s
-	}
-	return &c
 }
 
 func results(def *quorum.Step, t *quorum.Tally) *Results {

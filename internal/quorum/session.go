@@ -139,7 +139,7 @@ func NewSession(agenda *Agenda, title string, now time.Time) (*Session, Credenti
 		ID:            uuid.NewString(),
 		Code:          NewJoinCode(),
 		Title:         title,
-		Agenda:        agenda.clone(),
+		Agenda:        agenda.Clone(),
 		Status:        StatusLobby,
 		Steps:         make([]StepState, len(agenda.Steps)),
 		HostKeyHash:   HashSecret(creds.HostKey),
@@ -153,9 +153,9 @@ func NewSession(agenda *Agenda, title string, now time.Time) (*Session, Credenti
 	return s, creds, nil
 }
 
-// clone deep-copies an agenda so that a session's snapshot never changes with
-// the built-in it was taken from.
-func (a *Agenda) clone() *Agenda {
+// Clone deep-copies an agenda, so that a session's snapshot never changes
+// with the built-in it was taken from, nor an export with its session.
+func (a *Agenda) Clone() *Agenda {
 	c := *a
 	c.Segments = append([]string(nil), a.Segments...)
 	c.Steps = make([]Step, len(a.Steps))
