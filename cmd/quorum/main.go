@@ -53,6 +53,7 @@ type config struct {
 	shutdownTimeout   time.Duration
 	debugAddr         string
 	metrics           string
+	trustedProxies    string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -76,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	fs.DurationVar(&cfg.retention, "retention", retention, "delete sessions this long after they end; 0 keeps them (QUORUM_RETENTION)")
 	fs.StringVar(&cfg.debugAddr, "debug-addr", env("QUORUM_DEBUG_ADDR", ""), "loopback address for /debug/pprof and /metrics, e.g. 127.0.0.1:6060 (QUORUM_DEBUG_ADDR)")
+	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", env("QUORUM_TRUSTED_PROXIES", ""), "comma-separated proxy addresses or CIDRs whose X-Forwarded-For gives the client's address (QUORUM_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.metrics, "metrics", env("QUORUM_METRICS", "off"), "off, or public to serve /metrics on the main listener too (QUORUM_METRICS)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long a graceful shutdown may take")
 	if err := fs.Parse(args); err != nil {
@@ -157,6 +159,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		PublicURL:      cfg.publicURL,
 		AllowedOrigins: splitList(cfg.allowedOrigins),
 		HostPassword:   cfg.hostPassword,
+		TrustedProxies: splitList(cfg.trustedProxies),
 		Logger:         log,
 	}
 	if cfg.metrics == "public" {

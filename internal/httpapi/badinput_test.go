@@ -199,3 +199,24 @@ func TestCodeInfo(t *testing.T) {
 		t.Errorf("ended session: %d %q", status, e.Error.Code)
 	}
 }
+
+// A client that floods frames is closed with 1008; the server keeps serving
+// the others.
+func TestFloodingClientIsClosed(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{})
+	s := ts.create("leadership-vs-management")
+	flood := ts.connect("flood", "participant", s.ID, ts.join(s.Code, "", "").Token)
+	flood.awaitType("state")
+	calm := ts.connect("calm", "participant", s.ID, ts.join(s.Code, "", "").Token)
+	calm.awaitType("state")
+	for i := 0; i < 200; i++ {
+		if err := flood.ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping"}`)); err != nil {
+			break // closed under us: expected once over the limit
+		}
+	}
+	if code := flood.awaitClose(); code != websocket.ClosePolicyViolation {
+		t.Errorf("flooding client closed with %d, want 1008", code)
+	}
+	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"start"}`, nil)
+	calm.await("the start", func(f frame) bool { return f.Type == "state" && f.state().Session.Status == "live" })
+}

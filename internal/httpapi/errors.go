@@ -26,6 +26,7 @@ var statusOf = map[string]int{
 	quorum.EUNAUTHORIZED:    fiber.StatusUnauthorized,
 	quorum.EFORBIDDEN:       fiber.StatusForbidden,
 	quorum.ETOOLARGE:        fiber.StatusRequestEntityTooLarge,
+	quorum.ETOOMANY:         fiber.StatusTooManyRequests,
 	quorum.EUNAVAILABLE:     fiber.StatusServiceUnavailable,
 	quorum.EINTERNAL:        fiber.StatusInternalServerError,
 }

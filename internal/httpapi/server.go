@@ -39,17 +39,21 @@ type Config struct {
 	AllowedOrigins []string     // origins besides the server's own that may open WebSockets
 	HostPassword   string       // if set, creating a session needs it
 	Metrics        http.Handler // if set, served at /metrics on the public listener
+	TrustedProxies []string     // addresses whose X-Forwarded-For is believed; nobody else's is
+	FailedJoins    int          // wrong join codes per address per minute before 429; 0: the default
 	Logger         *slog.Logger
 }
 
 // Server is the Fiber application and what it serves.
 type Server struct {
-	app      *fiber.App
-	store    Store
-	hub      *realtime.Hub
-	cfg      Config
-	log      *slog.Logger
-	draining atomic.Bool
+	app   *fiber.App
+	store Store
+	hub   *realtime.Hub
+	cfg   Config
+	// joinLimiter slows down anyone guessing join codes.
+	joinLimiter *failureLimiter
+	log         *slog.Logger
+	draining    atomic.Bool
 }
 
 // Request limits.
@@ -70,16 +74,28 @@ func New(store Store, hub *realtime.Hub, cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{store: store, hub: hub, cfg: cfg, log: cfg.Logger}
+	if cfg.FailedJoins <= 0 {
+		cfg.FailedJoins = DefaultFailedJoinsPerWindow
+	}
+	s := &Server{store: store, hub: hub, cfg: cfg, log: cfg.Logger, joinLimiter: newFailureLimiter(cfg.FailedJoins, failedJoinWindow)}
+	proxyHeader := ""
+	if len(cfg.TrustedProxies) > 0 {
+		proxyHeader = fiber.HeaderXForwardedFor
+	}
 	s.app = fiber.New(fiber.Config{
-		AppName:               "Quorum",
-		BodyLimit:             maxBodyBytes,
-		ReadBufferSize:        readBufferBytes,
-		ReadTimeout:           requestTimeout,
-		WriteTimeout:          requestTimeout,
-		IdleTimeout:           2 * time.Minute,
-		DisableStartupMessage: true,
-		ErrorHandler:          s.errorHandler,
+		// X-Forwarded-For counts only from a trusted proxy; from anyone else
+		// it is ignored and the connection's own address is the client's.
+		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader,
+		AppName:                 "Quorum",
+		BodyLimit:               maxBodyBytes,
+		ReadBufferSize:          readBufferBytes,
+		ReadTimeout:             requestTimeout,
+		WriteTimeout:            requestTimeout,
+		IdleTimeout:             2 * time.Minute,
+		DisableStartupMessage:   true,
+		ErrorHandler:            s.errorHandler,
 	})
 	s.routes()
 	return s
@@ -113,8 +129,8 @@ func (s *Server) routes() {
 	api.Get("/agendas", s.listAgendas)
 	api.Get("/agendas/:id", s.getAgenda)
 	api.Post("/sessions", s.createSession)
-	api.Post("/join", s.join)
-	api.Get("/codes/:code", s.codeInfo)
+	api.Post("/join", s.guardCodeLookup, s.join)
+	api.Get("/codes/:code", s.guardCodeLookup, s.codeInfo)
 	api.Get("/sessions/:id", s.sessionState)
 	api.Post("/sessions/:id/actions", s.action)
 	api.Delete("/sessions/:id", s.deleteSession)

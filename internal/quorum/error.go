@@ -24,6 +24,7 @@ const (
 	EFORBIDDEN       = "forbidden"         // authenticated, but this role may not do that
 	ETOOLARGE        = "too_large"         // a body or frame is over the size limit
 	EUNKNOWNMESSAGE  = "unknown_message"   // a WebSocket frame of a type the server does not know
+	ETOOMANY         = "too_many_requests" // a client went over a rate limit; wait and retry
 	EUNAVAILABLE     = "unavailable"       // the server is shutting down
 	EINTERNAL        = "internal"          // anything else; details are logged, never sent
 )

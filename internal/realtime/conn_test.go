@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"testing"
+	"time"
 
 	"github.com/fasthttp/websocket"
 	"go.uber.org/goleak"
@@ -62,5 +63,24 @@ func TestResultsReplaceUnsentResults(t *testing.T) {
 	case <-c.closing:
 		t.Error("results updates closed the connection")
 	default:
+	}
+}
+
+func TestTokenBucket(t *testing.T) {
+	b := newTokenBucket(10, 20)
+	now := time.Unix(1000, 0)
+	for i := 0; i < 20; i++ {
+		if !b.take(now) {
+			t.Fatalf("burst refused at %d", i)
+		}
+	}
+	if b.take(now) {
+		t.Fatal("a 21st frame at once passed")
+	}
+	if !b.take(now.Add(100 * time.Millisecond)) {
+		t.Fatal("a frame after a tenth of a second (rate 10/s) was refused")
+	}
+	if b.take(now.Add(100 * time.Millisecond)) {
+		t.Fatal("two frames passed on one token")
 	}
 }

@@ -31,6 +31,7 @@ type Config struct {
 	HelloTimeout      time.Duration // time to send the hello after connecting
 	IdleRoomTimeout   time.Duration // a room with no connections is unloaded after this
 	MaxMessageBytes   int64         // the largest frame a client may send
+	MessagesPerSecond float64       // sustained frames a client may send; bursts of twice that pass
 	OutboxSize        int           // queued messages per connection before it is too slow
 	JoinURL           func(code string) string
 	Logger            *slog.Logger
@@ -66,6 +67,7 @@ const (
 	DefaultIdleRoomTimeout   = 10 * time.Minute
 	DefaultMaxMessageBytes   = 4096
 	DefaultOutboxSize        = 64
+	DefaultMessagesPerSecond = 20
 )
 
 func (c *Config) setDefaults() {
@@ -82,6 +84,9 @@ func (c *Config) setDefaults() {
 	set(&c.IdleRoomTimeout, DefaultIdleRoomTimeout)
 	if c.MaxMessageBytes <= 0 {
 		c.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if c.MessagesPerSecond <= 0 {
+		c.MessagesPerSecond = DefaultMessagesPerSecond
 	}
 	if c.OutboxSize <= 0 {
 		c.OutboxSize = DefaultOutboxSize
@@ -355,12 +360,17 @@ func (h *Hub) readLoop(c *conn, room *Room, hello *Inbound) {
 	alive()
 	ws.SetPongHandler(func(string) error { alive(); return nil })
 	ctx := context.Background()
+	budget := newTokenBucket(h.cfg.MessagesPerSecond, 2*h.cfg.MessagesPerSecond)
 	for {
 		mt, data, err := ws.ReadMessage()
 		if err != nil {
 			return
 		}
 		alive()
+		if !budget.take(time.Now()) {
+			c.kick(websocket.ClosePolicyViolation, "too many messages; slow down and reconnect")
+			return
+		}
 		if mt != websocket.TextMessage {
 			c.send(room.prepare(errorMsg("", quorum.Errorf(quorum.EINVALIDJSON, "send JSON in text frames"))))
 			continue

@@ -1,0 +1,53 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/quorum-workshop/quorum/internal/httpapi"
+	"github.com/quorum-workshop/quorum/internal/quorum"
+)
+
+// Guessing join codes is cut off after the limit with 429 and Retry-After;
+// a forged X-Forwarded-For does not get around it.
+func TestWrongJoinCodesAreLimited(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{FailedJoins: 5})
+	s := ts.create("leadership-vs-management")
+	join := func(code, forwardedFor string) (int, http.Header) {
+		req, err := http.NewRequest("POST", ts.url+"/api/join", strings.NewReader(`{"code":"`+code+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if forwardedFor != "" {
+			req.Header.Set("X-Forwarded-For", forwardedFor)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header
+	}
+	for i := 0; i < 5; i++ {
+		if status, _ := join(fmt.Sprintf("0000%04d", i), ""); status != http.StatusNotFound {
+			t.Fatalf("wrong code %d: %d", i, status)
+		}
+	}
+	for _, xff := range []string{"", "203.0.113.9"} {
+		status, h := join("00009999", xff)
+		if status != http.StatusTooManyRequests {
+			t.Errorf("over the limit (X-Forwarded-For %q): %d, want 429", xff, status)
+		}
+		if secs, err := strconv.Atoi(h.Get("Retry-After")); err != nil || secs < 1 || secs > 61 {
+			t.Errorf("Retry-After %q", h.Get("Retry-After"))
+		}
+	}
+	var e apiError
+	if status := ts.call("GET", "/api/codes/"+s.Code, "", nil, &e); status != http.StatusTooManyRequests || e.Error.Code != quorum.ETOOMANY {
+		t.Errorf("code lookup while blocked: %d %q", status, e.Error.Code)
+	}
+}
