@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	_ "modernc.org/sqlite"
+)
+
+// TestKillAndRestartLosesNoVote runs the real binary, has phones vote
+// steadily, kills the server with SIGKILL mid-stream, restarts it on the same
+// data and checks that every acknowledged vote is in the store, re-sent
+// votes count once, and the database is intact. Several rounds.
+func TestKillAndRestartLosesNoVote(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the real binary; not in -short")
+	}
+	bin := filepath.Join(t.TempDir(), "quorum")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	data := t.TempDir()
+	addr := freeAddr(t)
+	srv := startBinary(t, bin, addr, data)
+
+	var created struct{ ID, Code, HostKey string }
+	post(t, "http://"+addr+"/api/sessions", "", `{"agenda":{"title":"Crash","steps":[{"kind":"scale","title":"Q","left":"L","right":"R","points":7}]}}`, &created)
+	post(t, "http://"+addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"start"}`, nil)
+	post(t, "http://"+addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"open"}`, nil)
+
+	const phones = 12
+	tokens := make([]string, phones)
+	for i := range tokens {
+		var j struct{ Token string }
+		post(t, "http://"+addr+"/api/join", "", `{"code":"`+created.Code+`"}`, &j)
+		tokens[i] = j.Token
+	}
+
+	for round := 0; round < 3; round++ {
+		// Every phone votes in a loop; seq is the number in its message id.
+		lastAcked := make([]int, phones)
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for i := range tokens {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				lastAcked[i] = voteUntilCut(addr, created.ID, tokens[i], round, stop)
+			}(i)
+		}
+		time.Sleep(300 * time.Millisecond) // let votes flow: the kill must land mid-stream
+		if err := srv.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = srv.Wait()
+		close(stop)
+		wg.Wait()
+
+		srv = startBinary(t, bin, addr, data)
+		acked := 0
+		for i, token := range tokens {
+			if lastAcked[i] < 0 {
+				continue
+			}
+			acked++
+			stored := storedSeq(t, addr, created.ID, token, round)
+			if stored < lastAcked[i] {
+				t.Errorf("round %d, phone %d: vote %d was acknowledged but the store has %d", round, i, lastAcked[i], stored)
+			}
+		}
+		if acked == 0 {
+			t.Fatalf("round %d: no vote was acknowledged before the kill", round)
+		}
+		t.Logf("round %d: %d phones had acknowledged votes (last acknowledged seqs %v) when the server was killed", round, acked, lastAcked)
+		var state struct {
+			Results struct{ N int } `json:"results"`
+		}
+		getJSON(t, "http://"+addr+"/api/sessions/"+created.ID, created.HostKey, &state)
+		if state.Results.N < acked || state.Results.N > phones {
+			t.Errorf("round %d: %d votes counted, %d phones had acks, %d phones", round, state.Results.N, acked, phones)
+		}
+	}
+	_ = srv.Process.Signal(os.Interrupt)
+	_ = srv.Wait()
+
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "quorum.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var check string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Errorf("integrity_check = %q, %v", check, err)
+	}
+}
+
+// voteUntilCut votes 1, 2, 3, … with ids "r<round>-<seq>" until the
+// connection dies, and returns the last seq acknowledged (-1 for none).
+func voteUntilCut(addr, session, token string, round int, stop <-chan struct{}) int {
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
+	if err != nil {
+		return -1
+	}
+	defer ws.Close()
+	if ws.WriteJSON(map[string]any{"type": "hello", "role": "participant", "session": session, "token": token}) != nil {
+		return -1
+	}
+	last := -1
+	for seq := 0; ; seq++ {
+		select {
+		case <-stop:
+			return last
+		default:
+		}
+		id := fmt.Sprintf("r%d-%d", round, seq)
+		if ws.WriteJSON(map[string]any{"type": "vote", "id": id, "step": 0, "value": 1 + seq%7}) != nil {
+			return last
+		}
+		for { // until this vote's ack
+			var f struct{ Type, ID string }
+			_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if ws.ReadJSON(&f) != nil {
+				return last
+			}
+			if f.Type == "ack" && f.ID == id {
+				last = seq
+				break
+			}
+		}
+	}
+}
+
+// storedSeq reconnects as a phone and reads the seq of its stored vote from
+// the welcome (-1 if it has none from this round).
+func storedSeq(t *testing.T, addr, session, token string, round int) int {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if err := ws.WriteJSON(map[string]any{"type": "hello", "role": "participant", "session": session, "token": token}); err != nil {
+		t.Fatal(err)
+	}
+	var welcome struct {
+		Type  string
+		Votes map[string]struct{ ID string }
+	}
+	_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := ws.ReadJSON(&welcome); err != nil || welcome.Type != "welcome" {
+		t.Fatalf("welcome: %v %+v", err, welcome)
+	}
+	var r, seq int
+	if _, err := fmt.Sscanf(welcome.Votes["0"].ID, "r%d-%d", &r, &seq); err != nil || r != round {
+		return -1
+	}
+	return seq
+}
+
+func startBinary(t *testing.T, bin, addr, data string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, "--addr", addr, "--data", data, "--log-format", "json")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return cmd
+			}
+		}
+	}
+	t.Fatalf("the server did not come up on %s", addr)
+	return nil
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return "127.0.0.1:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+func post(t *testing.T, url, bearer, body string, out any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, bytes.NewBufferString(body))
+	req.Header.Set("Content-Type", "application/json")
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	do(t, req, out)
+}
+
+func getJSON(t *testing.T, url, bearer string, out any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	do(t, req, out)
+}
+
+func do(t *testing.T, req *http.Request, out any) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: %s", req.Method, req.URL.Path, resp.Status)
+	}
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
