@@ -143,14 +143,14 @@ func (s *Server) routes() {
 		WriteBufferSize:  wsBufferBytes,
 	}))
 
-	app.Get("/", s.page("index.html"))
-	app.Get("/join", s.page("join.html"))
-	app.Get("/j/:code", s.page("join.html"))
-	app.Get("/host", s.page("host.html"))
-	app.Get("/host/sessions", s.page("sessions.html"))
-	app.Get("/host/:id", s.page("console.html"))
-	app.Get("/host/:id/report", s.page("report.html"))
-	app.Get("/screen/:id", s.page("screen.html"))
+	app.Get("/", s.page("landing"))
+	app.Get("/join", s.page("participant"))
+	app.Get("/j/:code", s.page("participant"))
+	app.Get("/host", s.page("host"))
+	app.Get("/host/sessions", s.page("sessions"))
+	app.Get("/host/:id", s.page("console"))
+	app.Get("/host/:id/report", s.page("report"))
+	app.Get("/screen/:id", s.page("screen"))
 	app.Get("/static/*", s.static)
 }
 
