@@ -200,3 +200,37 @@ func TestWorkshopFlow(t *testing.T) {
 		t.Errorf("votes in the store = %d (%v), want 4", n, err)
 	}
 }
+
+// A phone whose connection drops right after it sent a vote, before the
+// ack, reconnects, sees what the server has and re-sends: one vote counts.
+func TestVoteResentAfterDropCountsOnce(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{})
+	s := ts.create(map[string]any{"title": "Drop", "steps": []map[string]any{
+		{"kind": "choice", "title": "Q", "options": []string{"A", "B"}},
+	}})
+	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"start"}`, nil)
+	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"open"}`, nil)
+	j := ts.join(s.Code, "", "")
+	for round := 0; round < 20; round++ {
+		p := ts.connect(fmt.Sprint("drop", round), "participant", s.ID, j.Token)
+		p.awaitType("state")
+		id := fmt.Sprint("v", round)
+		p.send(map[string]any{"type": "vote", "id": id, "step": 0, "value": round % 2})
+		p.ws.Close() // gone before the ack, or not: either way the client re-sends
+
+		again := ts.connect(fmt.Sprint("again", round), "participant", s.ID, j.Token)
+		again.awaitType("state")
+		// Re-send whether or not the server had it (its welcome would tell):
+		// either way it must count once.
+		again.send(map[string]any{"type": "vote", "id": id, "step": 0, "value": round % 2})
+		if f := again.await("ack", func(f frame) bool { return f.Type == "ack" || f.Type == "error" }); f.Type != "ack" || f.ID != id {
+			t.Fatalf("round %d: %s %s %s", round, f.Type, f.Code, f.Message)
+		}
+		again.ws.Close()
+		var st realtime.StateMsg
+		ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st)
+		if st.Results.N != 1 || st.Results.Counts[round%2] != 1 {
+			t.Fatalf("round %d: results %+v, want exactly one vote for option %d", round, st.Results, round%2)
+		}
+	}
+}
