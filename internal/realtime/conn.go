@@ -56,6 +56,11 @@ func (c *conn) send(pm *websocket.PreparedMessage) {
 	default:
 		c.cfg.Metrics.SlowClientDropped()
 		c.kick(CloseTooSlow, "connection too slow to keep up with messages")
+		if c.ws != nil {
+			// The writer is likely stuck in a write the client does not
+			// read: end that write now rather than at its deadline.
+			_ = c.ws.NetConn().SetWriteDeadline(time.Now())
+		}
 	}
 }
 
@@ -136,8 +141,13 @@ func (c *conn) fail() {
 
 func (c *conn) writeClose() {
 	if c.closeCode != websocket.CloseAbnormalClosure {
+		timeout := c.cfg.WriteTimeout
+		if c.closeCode == CloseTooSlow {
+			// Its buffers are full: the close frame gets a moment, not more.
+			timeout = min(timeout, time.Second)
+		}
 		msg := websocket.FormatCloseMessage(c.closeCode, c.closeText)
-		_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.cfg.WriteTimeout))
+		_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(timeout))
 	}
 	// Closing the socket ends the reader's ReadMessage at once; the client
 	// has the close frame, and lingering for its reply only holds resources.
