@@ -142,11 +142,7 @@ func (s *Server) join(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := s.store.FindSessionByCode(c.UserContext(), code)
-	if err != nil {
-		return err
-	}
-	res, err := s.hub.Join(c.UserContext(), id, req.Name, req.Segment)
+	res, err := s.joinByCode(c.UserContext(), code, req.Name, req.Segment)
 	if err != nil {
 		return err
 	}

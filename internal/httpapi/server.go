@@ -52,6 +52,7 @@ type Server struct {
 	cfg   Config
 	// joinLimiter slows down anyone guessing join codes.
 	joinLimiter *failureLimiter
+	codes       codeCache
 	log         *slog.Logger
 	draining    atomic.Bool
 }
