@@ -22,7 +22,7 @@ type conn struct {
 
 	// outbox holds state messages, acks and errors in order. It is bounded: a
 	// client that lets it fill is closed with CloseTooSlow, never waited for.
-	outbox chan *websocket.PreparedMessage
+	outbox chan outFrame
 	// results holds only the newest live-results update; a newer one replaces
 	// an unsent older one instead of queueing behind it.
 	results      atomic.Pointer[websocket.PreparedMessage]
@@ -39,20 +39,35 @@ func newConn(ws *websocket.Conn, cfg *Config) *conn {
 	return &conn{
 		ws:           ws,
 		cfg:          cfg,
-		outbox:       make(chan *websocket.PreparedMessage, cfg.OutboxSize),
+		outbox:       make(chan outFrame, cfg.OutboxSize),
 		resultsReady: make(chan struct{}, 1),
 		closing:      make(chan struct{}),
 		writerOut:    make(chan struct{}),
 	}
 }
 
-// send queues a message without ever blocking the caller (a room).
+// outFrame is one queued message: prepared once for many connections, or
+// plain bytes for this connection alone (an acknowledgement).
+type outFrame struct {
+	pm   *websocket.PreparedMessage
+	data []byte
+}
+
+// send queues a message prepared for many connections.
 func (c *conn) send(pm *websocket.PreparedMessage) {
-	if pm == nil {
-		return
+	if pm != nil {
+		c.queue(outFrame{pm: pm})
 	}
+}
+
+// sendBytes queues a text frame for this connection alone; data must not
+// change afterwards.
+func (c *conn) sendBytes(data []byte) { c.queue(outFrame{data: data}) }
+
+// queue adds a frame without ever blocking the caller (a room).
+func (c *conn) queue(f outFrame) {
 	select {
-	case c.outbox <- pm:
+	case c.outbox <- f:
 	default:
 		c.cfg.Metrics.SlowClientDropped()
 		c.kick(CloseTooSlow, "connection too slow to keep up with messages")
@@ -90,8 +105,8 @@ func (c *conn) writeLoop() {
 	defer ping.Stop()
 	for {
 		select {
-		case pm := <-c.outbox:
-			if !c.write(pm) {
+		case f := <-c.outbox:
+			if !c.writeFrame(f) {
 				return
 			}
 			continue
@@ -101,8 +116,8 @@ func (c *conn) writeLoop() {
 		default:
 		}
 		select {
-		case pm := <-c.outbox:
-			if !c.write(pm) {
+		case f := <-c.outbox:
+			if !c.writeFrame(f) {
 				return
 			}
 		case <-c.resultsReady:
@@ -119,6 +134,21 @@ func (c *conn) writeLoop() {
 			return
 		}
 	}
+}
+
+func (c *conn) writeFrame(f outFrame) bool {
+	if f.pm != nil {
+		return c.write(f.pm)
+	}
+	if err := c.ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
+		c.fail()
+		return false
+	}
+	if err := c.ws.WriteMessage(websocket.TextMessage, f.data); err != nil {
+		c.fail()
+		return false
+	}
+	return true
 }
 
 func (c *conn) write(pm *websocket.PreparedMessage) bool {

@@ -1,11 +1,14 @@
 package realtime
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/fasthttp/websocket"
 	"go.uber.org/goleak"
+
+	"github.com/quorum-workshop/quorum/internal/quorum"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -82,5 +85,31 @@ func TestTokenBucket(t *testing.T) {
 	}
 	if b.take(now.Add(100 * time.Millisecond)) {
 		t.Fatal("two frames passed on one token")
+	}
+}
+
+// The hand-made acknowledgement decodes to the same VoteAck that
+// encoding/json would make.
+func TestAppendAck(t *testing.T) {
+	for _, tt := range []struct {
+		vote quorum.Vote
+		text bool
+	}{
+		{quorum.Vote{MsgID: "v-1", Step: 3, Value: quorum.Value{Number: 2}}, false},
+		{quorum.Vote{MsgID: `odd "id" \ here`, Step: 0, Value: quorum.Value{Number: 7}}, false},
+		{quorum.Vote{MsgID: "ü-<&>", Step: 12, Value: quorum.Value{Text: "Listen \"more\" — <b>ä</b>\\"}}, true},
+	} {
+		var got VoteAck
+		data := appendAck(nil, tt.vote, tt.text)
+		if err := json.Unmarshal(data, &got); err != nil {
+			t.Fatalf("%s: %v", data, err)
+		}
+		want := VoteAck{Type: "ack", ID: tt.vote.MsgID, Step: tt.vote.Step, Value: float64(tt.vote.Value.Number)}
+		if tt.text {
+			want.Value = tt.vote.Value.Text
+		}
+		if got != want {
+			t.Errorf("%s decodes to %+v, want %+v", data, got, want)
+		}
 	}
 }

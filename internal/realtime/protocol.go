@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/quorum-workshop/quorum/internal/quorum"
 )
@@ -204,4 +205,39 @@ type ErrorMsg struct {
 
 func errorMsg(id string, err error) ErrorMsg {
 	return ErrorMsg{Type: "error", ID: id, Code: quorum.ErrorCode(err), Message: quorum.ErrorMessage(err), Details: quorum.ErrorProblems(err)}
+}
+
+// appendAck encodes a VoteAck by hand: one is sent per vote, so it skips
+// reflection and the prepared-message machinery meant for broadcasts.
+func appendAck(b []byte, v quorum.Vote, text bool) []byte {
+	b = append(b, `{"type":"ack","id":`...)
+	b = appendJSONString(b, v.MsgID)
+	b = append(b, `,"step":`...)
+	b = strconv.AppendInt(b, int64(v.Step), 10)
+	b = append(b, `,"value":`...)
+	if text {
+		b = appendJSONString(b, v.Value.Text)
+	} else {
+		b = strconv.AppendInt(b, int64(v.Value.Number), 10)
+	}
+	return append(b, '}')
+}
+
+// appendJSONString quotes s as a JSON string; anything beyond plain quotes
+// and backslashes goes through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '<' || c == '>' || c == '&' || c >= utf8.RuneSelf {
+			enc, _ := json.Marshal(s) // a string always marshals
+			return append(b, enc...)
+		}
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
 }

@@ -294,9 +294,9 @@ func (r *Room) vote(b *batch, c *conn, in *Inbound) {
 					c.send(r.prepare(errorMsg(in.ID, err)))
 					return
 				}
-				ack := r.prepare(VoteAck{Type: "ack", ID: v.MsgID, Step: v.Step, Value: valueJSON(&r.session.Agenda.Steps[v.Step], v.Value)})
+				ack := appendAck(nil, v, r.session.Agenda.Steps[v.Step].Kind == quorum.KindText)
 				for _, pc := range r.byParticipant[v.ParticipantID] {
-					pc.send(ack)
+					pc.sendBytes(ack)
 				}
 			})
 			return
