@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -231,5 +233,111 @@ func do(t *testing.T, req *http.Request, out any) {
 		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestGracefulRestartKeepsState: on SIGTERM every client is closed with
+// 1012; after the restart a client resumes with the same state and tally.
+func TestGracefulRestartKeepsState(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and restarts the real binary; not in -short")
+	}
+	bin := filepath.Join(t.TempDir(), "quorum")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	data, addr := t.TempDir(), freeAddr(t)
+	srv := startBinary(t, bin, addr, data)
+	var created struct{ ID, Code, HostKey string }
+	post(t, "http://"+addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &created)
+	post(t, "http://"+addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"goto","step":1}`, nil)
+	post(t, "http://"+addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"open"}`, nil)
+	var j struct{ Token string }
+	post(t, "http://"+addr+"/api/join", "", `{"code":"`+created.Code+`"}`, &j)
+
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	hello := map[string]any{"type": "hello", "role": "participant", "session": created.ID, "token": j.Token}
+	if err := ws.WriteJSON(hello); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.WriteJSON(map[string]any{"type": "vote", "id": "before", "step": 1, "value": 6}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		var f struct{ Type, ID string }
+		_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if err := ws.ReadJSON(&f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Type == "ack" && f.ID == "before" {
+			break
+		}
+	}
+
+	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var closeErr *websocket.CloseError
+	for {
+		_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, _, err := ws.ReadMessage(); err != nil {
+			if !errors.As(err, &closeErr) {
+				t.Fatalf("connection ended without a close frame: %v", err)
+			}
+			break
+		}
+	}
+	if closeErr.Code != 1012 && closeErr.Code != 1001 {
+		t.Errorf("closed with %d, want 1012 or 1001", closeErr.Code)
+	}
+	if err := srv.Wait(); err != nil {
+		t.Errorf("the server did not exit cleanly on SIGTERM: %v", err)
+	}
+
+	startBinary(t, bin, addr, data)
+	again, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if err := again.WriteJSON(hello); err != nil {
+		t.Fatal(err)
+	}
+	var welcome struct {
+		Votes map[string]struct {
+			ID    string
+			Value float64
+		}
+	}
+	var state struct {
+		Step struct {
+			Index  int
+			Voting string
+		}
+		Results *struct{ N int }
+	}
+	_ = again.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := again.ReadJSON(&welcome); err != nil {
+		t.Fatal(err)
+	}
+	if err := again.ReadJSON(&state); err != nil {
+		t.Fatal(err)
+	}
+	if v := welcome.Votes["1"]; v.ID != "before" || v.Value != 6 {
+		t.Errorf("after the restart the phone's vote is %+v, want before=6", v)
+	}
+	if state.Step.Index != 1 || state.Step.Voting != "open" || state.Results != nil {
+		t.Errorf("after the restart: %+v (voting must still be open, results still hidden)", state)
+	}
+	var host struct {
+		Results struct{ N int }
+	}
+	getJSON(t, "http://"+addr+"/api/sessions/"+created.ID, created.HostKey, &host)
+	if host.Results.N != 1 {
+		t.Errorf("the tally after the restart has %d votes, want 1", host.Results.N)
 	}
 }
