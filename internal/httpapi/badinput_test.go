@@ -1,9 +1,12 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/fasthttp/websocket"
 
@@ -219,4 +222,68 @@ func TestFloodingClientIsClosed(t *testing.T) {
 	}
 	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"start"}`, nil)
 	calm.await("the start", func(f frame) bool { return f.Type == "state" && f.state().Session.Status == "live" })
+}
+
+// Many connections send garbage at once: each gets its documented answer
+// (error frames, then 1008 for the flood, 1009 for the oversized), the server
+// stays up, and a well-behaved phone beside them votes without delay.
+func TestGarbageFromManyConnections(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{})
+	s := ts.create(map[string]any{"title": "Garbage", "steps": []map[string]any{
+		{"kind": "choice", "title": "Q", "options": []string{"A", "B"}},
+	}})
+	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"start"}`, nil)
+	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"open"}`, nil)
+	good := ts.connect("good", "participant", s.ID, ts.join(s.Code, "", "").Token)
+	good.awaitType("state")
+
+	garbage := []string{
+		`{"type":`, `[]`, `"vote"`, `{"type":"vote"}`, `{"type":"vote","id":"x","step":"0","value":1}`,
+		`{"type":"vote","id":"x","step":0,"value":{"a":1}}`, `{"type":"vote","id":"x","step":7,"value":1}`,
+		`{"type":"action","action":"end"}`, `{"type":"hello","role":"host"}`, `{"type":"` + strings.Repeat("z", 100) + `"}`,
+	}
+	const clients = 30
+	var wg sync.WaitGroup
+	codes := make([]int, clients)
+	for i := 0; i < clients; i++ {
+		c := ts.connect(fmt.Sprint("garbage", i), "participant", s.ID, ts.join(s.Code, "", "").Token)
+		c.awaitType("state")
+		wg.Add(1)
+		go func(i int, c *client) {
+			defer wg.Done()
+			for n := 0; n < 200; n++ {
+				msg := garbage[n%len(garbage)]
+				if i%10 == 0 && n == 5 {
+					msg = `{"type":"vote","id":"big","value":"` + strings.Repeat("x", 5000) + `"}`
+				}
+				if c.ws.WriteMessage(websocket.TextMessage, []byte(msg)) != nil {
+					break
+				}
+			}
+			codes[i] = c.awaitClose()
+		}(i, c)
+	}
+
+	start := time.Now()
+	good.send(map[string]any{"type": "vote", "id": "calm", "step": 0, "value": 1})
+	if f := good.await("ack", func(f frame) bool { return f.Type == "ack" || f.Type == "error" }); f.Type != "ack" {
+		t.Errorf("the calm phone's vote: %s %s", f.Code, f.Message)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the calm phone waited %s for its ack", d)
+	}
+	wg.Wait()
+	for i, code := range codes {
+		want := websocket.ClosePolicyViolation
+		if i%10 == 0 {
+			want = websocket.CloseMessageTooBig
+		}
+		if code != want {
+			t.Errorf("garbage client %d closed with %d, want %d", i, code, want)
+		}
+	}
+	var st realtime.StateMsg
+	if status := ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st); status != http.StatusOK || st.Results.N != 1 {
+		t.Errorf("after the garbage: %d, %d votes (want the calm one only)", status, st.Results.N)
+	}
 }
