@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
 	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/testserver"
 )
 
 func TestOriginCheck(t *testing.T) {
@@ -157,4 +159,71 @@ func TestShutdownClosesWith1012(t *testing.T) {
 		t.Errorf("%d votes acknowledged but only %d stored", acked, stored)
 	}
 	t.Logf("%d of %d votes acknowledged before the shutdown, %d stored", acked, n, stored)
+}
+
+// smallSendBuffers makes every accepted connection's kernel send buffer
+// tiny, so that a client that does not read backs the server up at once.
+type smallSendBuffers struct{ net.Listener }
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		_ = c.(*net.TCPConn).SetWriteBuffer(4096)
+	}
+	return c, err
+}
+
+// A phone that never reads is dropped once its outbox is full; the others
+// get every state change.
+func TestSlowConsumerIsDropped(t *testing.T) {
+	srv := testserver.Start(t, tempDB(t), httpapi.Config{}, testserver.WithListener(func(l net.Listener) net.Listener { return smallSendBuffers{l} }))
+	ts := &testServer{Server: srv, t: t, url: srv.URL, wsURL: srv.WSURL, db: srv.DB, logs: srv.Logs}
+	body := strings.Repeat("A long slide body. ", 100)
+	var steps []map[string]any
+	for i := 0; i < 3; i++ {
+		steps = append(steps, map[string]any{"kind": "info", "title": fmt.Sprint("Slide ", i), "body": body})
+	}
+	s := ts.create(map[string]any{"title": "Slow", "steps": steps})
+	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"start"}`, nil)
+
+	dialer := websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
+		c, err := net.Dial(network, addr)
+		if err == nil {
+			_ = c.(*net.TCPConn).SetReadBuffer(2048)
+		}
+		return c, err
+	}}
+	slow, _, err := dialer.Dial(ts.wsURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	if err := slow.WriteJSON(map[string]any{"type": "hello", "role": "participant", "session": s.ID, "token": ts.join(s.Code, "", "").Token}); err != nil {
+		t.Fatal(err)
+	}
+	calm := ts.connect("calm", "participant", s.ID, ts.join(s.Code, "", "").Token)
+	calm.awaitType("state")
+
+	changes := 0
+	for dropped := false; !dropped; changes++ {
+		if changes == 2000 {
+			t.Fatal("the phone that never reads was not dropped after 2,000 state changes")
+		}
+		ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, fmt.Sprintf(`{"action":"goto","step":%d}`, 1+changes%2), nil)
+		if changes%10 == 9 {
+			var st realtime.StateMsg
+			ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st)
+			dropped = st.Counts.Connected == 1
+		}
+	}
+	t.Logf("dropped after %d state changes", changes)
+	// The calm phone saw every change, in order, and is still served.
+	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"goto","step":0}`, nil)
+	seen := 0
+	calm.await("the last state", func(f frame) bool {
+		if f.Type == "state" {
+			seen++
+		}
+		return f.Type == "state" && f.state().Session.CurrentStep == 0 && seen > changes
+	})
 }

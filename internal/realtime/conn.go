@@ -163,10 +163,17 @@ func (c *conn) write(pm *websocket.PreparedMessage) bool {
 	return true
 }
 
-// fail ends a connection whose writes fail: closing the socket stops the reader too.
+// fail ends a connection whose writes fail.
 func (c *conn) fail() {
 	c.kick(websocket.CloseAbnormalClosure, "")
-	c.ws.Close()
+	c.stopReader()
+}
+
+// stopReader ends the reader's wait at once. Closing the socket would not:
+// fasthttp makes Close a no-op on a hijacked connection and closes it only
+// when the handler returns, and the handler waits for the reader.
+func (c *conn) stopReader() {
+	_ = c.ws.NetConn().SetReadDeadline(time.Now())
 }
 
 func (c *conn) writeClose() {
@@ -179,9 +186,9 @@ func (c *conn) writeClose() {
 		msg := websocket.FormatCloseMessage(c.closeCode, c.closeText)
 		_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(timeout))
 	}
-	// Closing the socket ends the reader's ReadMessage at once; the client
-	// has the close frame, and lingering for its reply only holds resources.
-	c.ws.Close()
+	// The client has the close frame; waiting for its reply only holds
+	// resources.
+	c.stopReader()
 }
 
 // prepare encodes a message once for any number of connections.

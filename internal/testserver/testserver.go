@@ -37,8 +37,21 @@ type Server struct {
 // TempDB returns a database path in the test's temporary folder.
 func TempDB(t testing.TB) string { return filepath.Join(t.TempDir(), "quorum.db") }
 
+// Option changes how Start runs the server.
+type Option func(*options)
+
+type options struct {
+	wrap func(net.Listener) net.Listener
+}
+
+// WithListener wraps the server's listener, for tests that shape its
+// connections (small socket buffers, say).
+func WithListener(wrap func(net.Listener) net.Listener) Option {
+	return func(o *options) { o.wrap = wrap }
+}
+
 // Start runs a server on dbPath until the test ends (or Stop).
-func Start(t testing.TB, dbPath string, cfg httpapi.Config) *Server {
+func Start(t testing.TB, dbPath string, cfg httpapi.Config, opts ...Option) *Server {
 	t.Helper()
 	db, err := sqlite.Open(dbPath)
 	if err != nil {
@@ -53,9 +66,16 @@ func Start(t testing.TB, dbPath string, cfg httpapi.Config) *Server {
 	hub := realtime.NewHub(db, realtime.Config{BroadcastInterval: 20 * time.Millisecond, Logger: log})
 	cfg.Logger = log
 	srv := httpapi.New(db, hub, cfg)
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.wrap != nil {
+		ln = o.wrap(ln)
 	}
 	s := &Server{
 		URL: "http://" + ln.Addr().String(), WSURL: "ws://" + ln.Addr().String() + "/ws",
