@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -306,7 +307,15 @@ func (h *Hub) ServeWS(ws *websocket.Conn) {
 	_ = room.submit(ctx, func(b *batch) { room.detach(b, c) })
 	c.kick(websocket.CloseNormalClosure, "")
 	<-c.writerOut
+	// Read what the client still sends, for a moment: closing with its
+	// frames unread would reset the connection, and the reset can destroy
+	// the close frame before the client reads it.
+	_ = ws.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
+	_, _ = io.Copy(io.Discard, ws.NetConn())
 }
+
+// closeGrace is how long a closing connection waits for its client to go.
+const closeGrace = time.Second
 
 // hello reads and checks the first frame, then attaches the connection to
 // its session's room.
