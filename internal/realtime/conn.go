@@ -121,7 +121,7 @@ func (c *conn) writeLoop() {
 				return
 			}
 		case <-c.resultsReady:
-			if pm := c.results.Swap(nil); pm != nil && !c.write(pm) {
+			if pm := c.results.Swap(nil); pm != nil && !c.writeFrame(outFrame{pm: pm}) {
 				return
 			}
 		case <-ping.C:
@@ -137,26 +137,15 @@ func (c *conn) writeLoop() {
 }
 
 func (c *conn) writeFrame(f outFrame) bool {
-	if f.pm != nil {
-		return c.write(f.pm)
+	err := c.ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
+	if err == nil {
+		if f.pm != nil {
+			err = c.ws.WritePreparedMessage(f.pm)
+		} else {
+			err = c.ws.WriteMessage(websocket.TextMessage, f.data)
+		}
 	}
-	if err := c.ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
-		c.fail()
-		return false
-	}
-	if err := c.ws.WriteMessage(websocket.TextMessage, f.data); err != nil {
-		c.fail()
-		return false
-	}
-	return true
-}
-
-func (c *conn) write(pm *websocket.PreparedMessage) bool {
-	if err := c.ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
-		c.fail()
-		return false
-	}
-	if err := c.ws.WritePreparedMessage(pm); err != nil {
+	if err != nil {
 		c.fail()
 		return false
 	}

@@ -402,11 +402,21 @@ func (r *Room) detach(b *batch, c *conn) {
 func (r *Room) connections() int { return len(r.hosts) + len(r.screens) + len(r.participants) }
 
 func (r *Room) eachConn(f func(c *conn)) {
-	for _, set := range []map[*conn]struct{}{r.hosts, r.screens, r.participants} {
-		for c := range set {
+	for _, g := range r.groups() {
+		for c := range g.conns {
 			f(c)
 		}
 	}
+}
+
+// roleGroup is the connections of one role, which all get the same message.
+type roleGroup struct {
+	role  Role
+	conns map[*conn]struct{}
+}
+
+func (r *Room) groups() [3]roleGroup {
+	return [3]roleGroup{{RoleHost, r.hosts}, {RoleScreen, r.screens}, {RoleParticipant, r.participants}}
 }
 
 // broadcastState sends every connection the full state for its role, each
@@ -414,10 +424,7 @@ func (r *Room) eachConn(f func(c *conn)) {
 // carries newer numbers.
 func (r *Room) broadcastState(now time.Time) {
 	defer r.observeBroadcast(time.Now())
-	for _, group := range []struct {
-		role  Role
-		conns map[*conn]struct{}
-	}{{RoleHost, r.hosts}, {RoleScreen, r.screens}, {RoleParticipant, r.participants}} {
+	for _, group := range r.groups() {
 		if len(group.conns) == 0 {
 			continue
 		}
@@ -459,16 +466,19 @@ func (r *Room) flushResults(now time.Time) {
 	defer r.observeBroadcast(time.Now())
 	s := r.session
 	counts := r.counts()
-	for _, group := range []struct {
-		role  Role
-		conns map[*conn]struct{}
-	}{{RoleHost, r.hosts}, {RoleScreen, r.screens}, {RoleParticipant, r.participants}} {
+	// The aggregate is computed once; who may see it is decided per role.
+	var results *ResultsView
+	if s.Status != quorum.StatusLobby {
+		results = resultsView(s, s.CurrentStep)
+	}
+	revealed := s.Steps[s.CurrentStep].Revealed
+	for _, group := range r.groups() {
 		if len(group.conns) == 0 {
 			continue
 		}
 		msg := ResultsMsg{Type: "results", Step: s.CurrentStep, Counts: counts}
-		if s.Status != quorum.StatusLobby {
-			msg.Results = r.resultsFor(group.role)
+		if group.role == RoleHost || revealed {
+			msg.Results = results
 		}
 		if group.role == RoleParticipant && msg.Results == nil {
 			continue // phones need no live counts; it keeps the fan-out small
