@@ -26,16 +26,10 @@ var SummaryColumns = []string{"step", "step_title", "kind", "value", "value_labe
 // join order: a UTF-8 byte order mark, then RFC 4180 CSV with CRLF line ends.
 func (e *Export) WriteCSV(w io.Writer) error {
 	return writeCSV(w, ResponseColumns, func(row func(...string) error) error {
-		people := e.participantsByID()
+		people := e.voters()
 		for _, v := range e.Votes {
 			def := e.def(v.Step)
-			name, segment := "", ""
-			if p := people[v.Participant]; p != nil {
-				name, segment = p.Name, p.Segment
-			}
-			if e.Anonymous {
-				name = ""
-			}
+			name, segment := people.of(v.Participant)
 			if err := row(
 				strconv.Itoa(v.Step+1), cell(def.Title), string(def.Kind),
 				v.Participant, cell(name), cell(segment),

@@ -264,13 +264,29 @@ func (e *Export) location() *time.Location {
 // local is t in the time zone people read.
 func (e *Export) local(t time.Time) time.Time { return t.In(e.location()) }
 
-// participantsByID indexes the participants by pseudonym.
-func (e *Export) participantsByID() map[string]*Participant {
-	out := make(map[string]*Participant, len(e.Participants))
+// voters tells who gave a vote, by pseudonym.
+type voters struct {
+	byID      map[string]*Participant
+	anonymous bool
+}
+
+func (e *Export) voters() voters {
+	v := voters{byID: make(map[string]*Participant, len(e.Participants)), anonymous: e.Anonymous}
 	for i := range e.Participants {
-		out[e.Participants[i].ID] = &e.Participants[i]
+		v.byID[e.Participants[i].ID] = &e.Participants[i]
 	}
-	return out
+	return v
+}
+
+// of returns a voter's name (empty in an anonymous export) and segment.
+func (v voters) of(id string) (name, segment string) {
+	if p := v.byID[id]; p != nil {
+		name, segment = p.Name, p.Segment
+	}
+	if v.anonymous {
+		name = ""
+	}
+	return name, segment
 }
 
 // date is the session's day: its start, or its creation before it starts.

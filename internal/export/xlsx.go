@@ -319,16 +319,13 @@ func (e *Export) stepSheet(f *excelize.File, st xlsxStyles, i int) error {
 	row := header
 
 	segs := e.segments()
-	people := e.participantsByID()
+	people := e.voters()
 	// bySeg[segment][index] counts the step's votes per option or point.
 	bySeg := map[string][]int{}
 	sums := map[string][2]float64{} // scale: sum and sum of squares per segment
 	nSeg := map[string]int{}
 	for _, v := range e.votesOf(i) {
-		seg := ""
-		if p := people[v.Participant]; p != nil {
-			seg = p.Segment
-		}
+		_, seg := people.of(v.Participant)
 		if def.Kind == quorum.KindText {
 			continue
 		}
@@ -456,7 +453,7 @@ func (e *Export) responsesSheet(f *excelize.File, st xlsxStyles) error {
 	}
 	heads := append([]string(nil), ResponseHeaders...)
 	heads[len(heads)-1] = "Voted at (" + e.zoneName() + ")"
-	people := e.participantsByID()
+	people := e.voters()
 	rows := make([][]any, 0, len(e.Votes))
 	widths := make([]int, len(heads))
 	measure := func(col int, s string) {
@@ -467,13 +464,7 @@ func (e *Export) responsesSheet(f *excelize.File, st xlsxStyles) error {
 	}
 	for _, v := range e.Votes {
 		def := e.def(v.Step)
-		name, segment := "", ""
-		if p := people[v.Participant]; p != nil {
-			name, segment = p.Name, p.Segment
-		}
-		if e.Anonymous {
-			name = ""
-		}
+		name, segment := people.of(v.Participant)
 		var value any
 		switch def.Kind {
 		case quorum.KindChoice:
