@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"encoding/csv"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,26 +9,11 @@ import (
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 )
 
-// get fetches a path with the host key and returns status, headers and body.
+// get fetches a path with the host key.
 func (ts *testServer) get(path, bearer string) (int, http.Header, string) {
 	ts.t.Helper()
-	req, err := http.NewRequest("GET", ts.url+path, nil)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, string(body)
+	status, header, body := ts.do("GET", path, bearer, nil)
+	return status, header, string(body)
 }
 
 // The four exports answer the host, live and after the end, with file names

@@ -54,6 +54,19 @@ func (ts *testServer) stop() { ts.Stop() }
 // call sends a request and decodes the JSON answer into out (if not nil).
 func (ts *testServer) call(method, path, bearer string, body any, out any) int {
 	ts.t.Helper()
+	status, _, data := ts.do(method, path, bearer, body)
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			ts.t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
+		}
+	}
+	return status
+}
+
+// do sends a request (a string body as it is, anything else as JSON) and
+// returns the status, headers and body.
+func (ts *testServer) do(method, path, bearer string, body any) (int, http.Header, []byte) {
+	ts.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -85,12 +98,7 @@ func (ts *testServer) call(method, path, bearer string, body any, out any) int {
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			ts.t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
-		}
-	}
-	return resp.StatusCode
+	return resp.StatusCode, resp.Header, data
 }
 
 type apiError struct {
