@@ -3,7 +3,7 @@
 // reload, and a "My sessions" page can list them later.
 import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { html, formatCode, api } from "./ui.js";
+import { html, formatCode, formatDate, api } from "./ui.js";
 import { saveJSON } from "./ws.js";
 import { HOSTED_KEY, consoleLink, loadHosted } from "./hosted.js";
 
@@ -25,12 +25,6 @@ function rememberSession(created, title) {
 
 function stepsLabel(n) {
   return `${n} ${n === 1 ? "step" : "steps"}`;
-}
-
-function formatDate(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return "";
-  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
 function Host() {

@@ -2,7 +2,7 @@
 // with their live status, their console, report and downloads.
 import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { html, api, formatCode } from "./ui.js";
+import { html, api, formatCode, formatDate } from "./ui.js";
 import { EXPORTS, consoleLink, downloadExport, forgetHosted, loadHosted, reportLink, storedKeys } from "./hosted.js";
 
 const STATUS = {
@@ -20,12 +20,6 @@ const DOWNLOADS = [
   ["json", "JSON"],
 ];
 const PARALLEL = 4;
-
-function formatDate(iso) {
-  const d = new Date(iso);
-  if (!iso || Number.isNaN(d.getTime())) return "";
-  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
 
 /** Each session with its keys (the list's, or the console's store). */
 function withKeys(s) {

@@ -12,6 +12,13 @@ export function formatCode(code) {
   return digits.length > 4 ? `${digits.slice(0, 4)} ${digits.slice(4, 8)}` : digits;
 }
 
+/** A date and time as people here write it, "" for a missing or bad one. */
+export function formatDate(iso) {
+  const d = new Date(iso);
+  if (!iso || Number.isNaN(d.getTime())) return "";
+  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
 /** The join link of a session, absolute even when the server sends a path. */
 export function joinUrl(session) {
   const url = session?.joinUrl || (session?.code ? `/j/${session.code}` : "");
