@@ -3,7 +3,7 @@
 // state frames; nothing here changes before the server says so.
 import { render } from "preact";
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { html, api, formatCode, joinUrl, ConnectionBadge, ConnectionBanner, Countdown } from "./ui.js";
+import { html, api, formatCode, joinUrl, ConnectionBadge, ConnectionBanner, Countdown, Toasts, useToasts } from "./ui.js";
 import { useLive } from "./live.js";
 import { loadJSON, saveJSON } from "./ws.js";
 import { ResultsChart } from "./charts.js";
@@ -88,17 +88,6 @@ function controlsFor(state) {
 }
 
 // ---------------------------------------------------------------- pieces
-
-function Toasts({ toasts, dismiss }) {
-  return html`<div class="toasts" role="status" aria-live="polite">
-    ${toasts.map(
-      (t) => html`<div class=${`toast toast-${t.kind}`} key=${t.id} role=${t.kind === "error" ? "alert" : undefined}>
-        <span>${t.text}</span>
-        <button type="button" class="toast-close" aria-label="Dismiss message" onClick=${() => dismiss(t.id)}>×</button>
-      </div>`,
-    )}
-  </div>`;
-}
 
 /** A native modal dialog: focus stays inside, Escape closes it. */
 function Modal({ labelledBy, className = "", onClose, children }) {
@@ -415,7 +404,7 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
       return true;
     }
   });
-  const [toasts, setToasts] = useState([]);
+  const [toasts, toast, dismissToast] = useToasts();
   const [help, setHelp] = useState(false);
   const [timerOpen, setTimerOpen] = useState(false);
   const [confirm, setConfirm] = useState(null);
@@ -433,13 +422,6 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
     if (stageRef.current) stageRef.current.scrollTop = 0;
     setTimerOpen(false);
   }, [currentStep]);
-
-  const dismissToast = useCallback((tid) => setToasts((ts) => ts.filter((t) => t.id !== tid)), []);
-  const toast = useCallback((text, kind = "error") => {
-    const tid = `${Date.now()}-${Math.random()}`;
-    setToasts((ts) => [...ts.slice(-2), { id: tid, text, kind }]);
-    setTimeout(() => dismissToast(tid), kind === "error" ? 8000 : 3000);
-  }, []);
 
   const act = useCallback(async (name, extra) => {
     if (!conn.current) return;

@@ -2,7 +2,7 @@
 // with their live status, their console, report and downloads.
 import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { html, api, formatCode, formatDate } from "./ui.js";
+import { html, api, formatCode, formatDate, Toasts, useToasts } from "./ui.js";
 import { EXPORTS, consoleLink, downloadExport, forgetHosted, loadHosted, reportLink, storedKeys } from "./hosted.js";
 
 const STATUS = {
@@ -130,15 +130,10 @@ function Sessions() {
   const [sessions, setSessions] = useState(() => loadHosted().map(withKeys));
   const statuses = useStatuses(sessions);
   const [anonymous, setAnonymous] = useState(false);
-  const [toasts, setToasts] = useState([]);
+  const [toasts, toast, dismissToast] = useToasts();
   const [note, setNote] = useState("");
   const headingRef = useRef(null);
 
-  const toast = (text, kind = "error") => {
-    const id = `${Date.now()}-${Math.random()}`;
-    setToasts((ts) => [...ts.slice(-2), { id, text, kind }]);
-    setTimeout(() => setToasts((ts) => ts.filter((t) => t.id !== id)), kind === "error" ? 8000 : 4000);
-  };
   const onForget = (id) => {
     const s = sessions.find((x) => x.id === id);
     forgetHosted(id);
@@ -175,14 +170,7 @@ function Sessions() {
             )}
           </ul>`}
 
-    <div class="toasts" role="status" aria-live="polite">
-      ${toasts.map(
-        (t) => html`<div class=${`toast toast-${t.kind}`} key=${t.id} role=${t.kind === "error" ? "alert" : undefined}>
-          <span>${t.text}</span>
-          <button type="button" class="toast-close" aria-label="Dismiss message" onClick=${() => setToasts((ts) => ts.filter((x) => x.id !== t.id))}>×</button>
-        </div>`,
-      )}
-    </div>
+    <${Toasts} toasts=${toasts} dismiss=${dismissToast} />
   </main>`;
 }
 

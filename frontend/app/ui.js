@@ -1,6 +1,6 @@
 // Small pieces every view shares.
 import { h } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import htm from "htm";
 import { remainingMs } from "./live.js";
 
@@ -74,6 +74,35 @@ export function ConnectionBanner({ live }) {
     failed: live.detail || "Disconnected.",
   }[live.status];
   return html`<div class=${`banner banner-${live.status}`} role="alert">${text}</div>`;
+}
+
+/**
+ * Short messages in a corner: [toasts, toast(text, kind), dismiss(id)].
+ * Errors stay 8 s, others 4 s; at most three at once.
+ */
+export function useToasts() {
+  const [toasts, setToasts] = useState([]);
+  const dismiss = useCallback((id) => setToasts((ts) => ts.filter((t) => t.id !== id)), []);
+  const toast = useCallback(
+    (text, kind = "error") => {
+      const id = `${Date.now()}-${Math.random()}`;
+      setToasts((ts) => [...ts.slice(-2), { id, text, kind }]);
+      setTimeout(() => dismiss(id), kind === "error" ? 8000 : 4000);
+    },
+    [dismiss],
+  );
+  return [toasts, toast, dismiss];
+}
+
+export function Toasts({ toasts, dismiss }) {
+  return html`<div class="toasts" role="status" aria-live="polite">
+    ${toasts.map(
+      (t) => html`<div class=${`toast toast-${t.kind}`} key=${t.id} role=${t.kind === "error" ? "alert" : undefined}>
+        <span>${t.text}</span>
+        <button type="button" class="toast-close" aria-label="Dismiss message" onClick=${() => dismiss(t.id)}>×</button>
+      </div>`,
+    )}
+  </div>`;
 }
 
 /** Re-renders every interval while mounted, for countdowns. */
