@@ -37,21 +37,33 @@ func (s *Server) getAgenda(c *fiber.Ctx) error {
 }
 
 // decodeBody reads a JSON object body strictly enough to catch mistakes:
-// malformed JSON and fields of the wrong type are told apart.
+// malformed JSON, fields of the wrong type and fields the endpoint does not
+// know ("sesion" for "session") are each refused with their own message.
 func decodeBody(c *fiber.Ctx, v any) error {
 	body := bytes.TrimSpace(c.Body())
 	if len(body) == 0 {
 		return quorum.Errorf(quorum.EINVALIDJSON, "the request needs a JSON body")
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return quorum.Errorf(quorum.EINVALIDREQUEST, "field %q has the wrong type (got %s)", typeErr.Field, typeErr.Value)
-		}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errTrailingData
+	}
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &typeErr):
+		return quorum.Errorf(quorum.EINVALIDREQUEST, "field %q has the wrong type (got %s)", typeErr.Field, typeErr.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return quorum.Errorf(quorum.EINVALIDREQUEST, "%s is not a field this request takes", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	default:
 		return quorum.Errorf(quorum.EINVALIDJSON, "the body is not valid JSON")
 	}
-	return nil
 }
+
+var errTrailingData = errors.New("data after the JSON value")
 
 type createRequest struct {
 	Agenda   json.RawMessage `json:"agenda"`
