@@ -54,7 +54,7 @@ const (
 	maxFilesPerWorker = 18_000
 	// connsPerSource is the default load of one source address. Linux gives
 	// each address about 28,000 ephemeral ports (32768–60999).
-	connsPerSource    = 20_000
+	connsPerSource    = 5_000 // below the server's default per-address limit
 	maxConnsPerSource = 25_000
 )
 

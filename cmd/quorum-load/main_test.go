@@ -59,10 +59,11 @@ func TestFlagDefaults(t *testing.T) {
 		workers, sources int
 	}{
 		{[]string{"-n", "200"}, 1, 2},
-		{[]string{"-n", "8000"}, 1, 2},
-		{[]string{"-n", "8001"}, 2, 2},
-		{[]string{"-n", "10000"}, 2, 2},
-		{[]string{"-n", "50000"}, 7, 4},
+		{[]string{"-n", "5000"}, 1, 2},
+		{[]string{"-n", "8000"}, 1, 3},
+		{[]string{"-n", "8001"}, 2, 3},
+		{[]string{"-n", "10000"}, 2, 3},
+		{[]string{"-n", "50000"}, 7, 11},
 		{[]string{"-n", "5", "--workers", "9"}, 5, 2},
 		{[]string{"-n", "100", "--url", "http://[::1]:8080"}, 1, 1},
 	} {

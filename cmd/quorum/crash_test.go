@@ -24,10 +24,19 @@ import (
 // TestKillAndRestartLosesNoVote runs the real binary, has phones vote
 // steadily, kills the server with SIGKILL mid-stream, restarts it on the same
 // data and checks that every acknowledged vote is in the store, re-sent
-// votes count once, and the database is intact. Several rounds.
+// votes count once, and the database is intact. Three rounds, or
+// QUORUM_KILL_ROUNDS for the longer run in docs/benchmarks.md.
 func TestKillAndRestartLosesNoVote(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the real binary; not in -short")
+	}
+	rounds := 3
+	if v := os.Getenv("QUORUM_KILL_ROUNDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("QUORUM_KILL_ROUNDS=%q: want a whole number from 1", v)
+		}
+		rounds = n
 	}
 	bin := filepath.Join(t.TempDir(), "quorum")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -50,7 +59,7 @@ func TestKillAndRestartLosesNoVote(t *testing.T) {
 		tokens[i] = j.Token
 	}
 
-	for round := 0; round < 3; round++ {
+	for round := 0; round < rounds; round++ {
 		// Every phone votes in a loop; seq is the number in its message id.
 		lastAcked := make([]int, phones)
 		var wg sync.WaitGroup

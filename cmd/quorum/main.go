@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -54,6 +55,7 @@ type config struct {
 	debugAddr         string
 	metrics           string
 	trustedProxies    string
+	connsPerAddress   int
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -79,6 +81,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.debugAddr, "debug-addr", env("QUORUM_DEBUG_ADDR", ""), "loopback address for /debug/pprof and /metrics, e.g. 127.0.0.1:6060 (QUORUM_DEBUG_ADDR)")
 	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", env("QUORUM_TRUSTED_PROXIES", ""), "comma-separated proxy addresses or CIDRs whose X-Forwarded-For gives the client's address (QUORUM_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.metrics, "metrics", env("QUORUM_METRICS", "off"), "off, or public to serve /metrics on the main listener too (QUORUM_METRICS)")
+	connsPerAddress, err := envInt("QUORUM_MAX_CONNS_PER_ADDRESS", realtime.DefaultMaxConnsPerAddress)
+	if err != nil {
+		return cfg, err
+	}
+	fs.IntVar(&cfg.connsPerAddress, "max-conns-per-address", connsPerAddress, "open WebSockets allowed from one client address; a venue behind NAT shares one (QUORUM_MAX_CONNS_PER_ADDRESS)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long a graceful shutdown may take")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -91,6 +98,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if cfg.debugAddr != "" && !loopback(cfg.debugAddr) {
 		return cfg, fmt.Errorf("--debug-addr must be a loopback address (127.0.0.1:6060, [::1]:6060), not %q: profiles are not for the network", cfg.debugAddr)
+	}
+	if cfg.connsPerAddress < 1 {
+		return cfg, fmt.Errorf("--max-conns-per-address must be at least 1")
 	}
 	if cfg.retention < 0 {
 		return cfg, fmt.Errorf("--retention cannot be negative")
@@ -123,6 +133,18 @@ func envDuration(name string, fallback time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
+func envInt(name string, fallback int) (int, error) {
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return fallback, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %q is not a whole number", name, v)
+	}
+	return n, nil
+}
+
 func newLogger(format string, w io.Writer) *slog.Logger {
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, nil))
@@ -150,10 +172,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 
 	stats := metrics.New()
 	hub := realtime.NewHub(db, realtime.Config{
-		BroadcastInterval: cfg.broadcastInterval,
-		JoinURL:           func(code string) string { return cfg.publicURL + "/j/" + code },
-		Logger:            log,
-		Metrics:           stats,
+		BroadcastInterval:  cfg.broadcastInterval,
+		MaxConnsPerAddress: cfg.connsPerAddress,
+		JoinURL:            func(code string) string { return cfg.publicURL + "/j/" + code },
+		Logger:             log,
+		Metrics:            stats,
 	})
 	httpCfg := httpapi.Config{
 		PublicURL:      cfg.publicURL,

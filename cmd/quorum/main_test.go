@@ -22,14 +22,15 @@ func TestFlagsFallBackToEnvironment(t *testing.T) {
 
 func TestBadFlagsAreRefused(t *testing.T) {
 	tests := map[string][]string{
-		"log format":         {"--log-format", "xml"},
-		"broadcast interval": {"--broadcast-interval", "1ms"},
-		"public URL":         {"--public-url", "quorum.example.org"},
-		"unknown flag":       {"--colour", "blue"},
-		"metrics":            {"--metrics", "loud"},
-		"debug on the LAN":   {"--debug-addr", "0.0.0.0:6060"},
-		"debug on all":       {"--debug-addr", ":6060"},
-		"negative retention": {"--retention", "-1h"},
+		"log format":                 {"--log-format", "xml"},
+		"broadcast interval":         {"--broadcast-interval", "1ms"},
+		"public URL":                 {"--public-url", "quorum.example.org"},
+		"unknown flag":               {"--colour", "blue"},
+		"metrics":                    {"--metrics", "loud"},
+		"debug on the LAN":           {"--debug-addr", "0.0.0.0:6060"},
+		"debug on all":               {"--debug-addr", ":6060"},
+		"negative retention":         {"--retention", "-1h"},
+		"no connections per address": {"--max-conns-per-address", "0"},
 	}
 	for name, args := range tests {
 		t.Run(name, func(t *testing.T) {

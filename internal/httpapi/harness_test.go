@@ -41,9 +41,9 @@ type testServer struct {
 	logs  *testserver.SyncBuffer
 }
 
-func startServer(t *testing.T, dbPath string, cfg httpapi.Config) *testServer {
+func startServer(t *testing.T, dbPath string, cfg httpapi.Config, opts ...testserver.Option) *testServer {
 	t.Helper()
-	s := testserver.Start(t, dbPath, cfg)
+	s := testserver.Start(t, dbPath, cfg, opts...)
 	return &testServer{Server: s, t: t, url: s.URL, wsURL: s.WSURL, db: s.DB, logs: s.Logs}
 }
 

@@ -6,9 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
+	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/testserver"
 )
 
 // Guessing join codes is cut off after the limit with 429 and Retry-After;
@@ -49,5 +52,49 @@ func TestWrongJoinCodesAreLimited(t *testing.T) {
 	var e apiError
 	if status := ts.call("GET", "/api/codes/"+s.Code, "", nil, &e); status != http.StatusTooManyRequests || e.Error.Code != quorum.ETOOMANY {
 		t.Errorf("code lookup while blocked: %d %q", status, e.Error.Code)
+	}
+}
+
+// One address may hold only so many WebSockets; the next is closed with 1013
+// and a reason, and a place frees up when one of them goes.
+func TestConnectionsPerAddressAreLimited(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{}, testserver.WithHub(func(c *realtime.Config) { c.MaxConnsPerAddress = 2 }))
+	s := ts.create("leadership-vs-management")
+	screen := ts.connect("screen", "screen", s.ID, s.ScreenKey)
+	screen.awaitType("state")
+	host := ts.connect("host", "host", s.ID, s.HostKey)
+	host.awaitType("state")
+
+	third := ts.dial("third")
+	if code := third.awaitClose(); code != realtime.CloseTryAgainLater {
+		t.Fatalf("third connection from one address: close %d, want %d", code, realtime.CloseTryAgainLater)
+	}
+	select {
+	case ce := <-third.closed:
+		t.Fatalf("close frame read twice: %v", ce)
+	default:
+	}
+
+	screen.ws.Close()
+	// The server notices the close at once; the place is free when its
+	// handler has finished.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		again := ts.dial("screen again")
+		_ = again.ws.WriteJSON(map[string]any{"type": "hello", "role": "screen", "session": s.ID, "key": s.ScreenKey})
+		admitted := false
+		for f := range again.frames { // ends when the server closes
+			if f.Type == "state" {
+				admitted = true
+				break
+			}
+		}
+		if admitted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no place freed after a connection closed")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

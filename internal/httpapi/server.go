@@ -138,7 +138,10 @@ func (s *Server) routes() {
 	api.Get("/sessions/:id/qr.svg", s.qrCode)
 	api.Get("/sessions/:id/export.:format", s.exportSession)
 
-	app.Get("/ws", s.checkOrigin, websocket.New(func(c *websocket.Conn) { s.hub.ServeWS(c.Conn) }, websocket.Config{
+	app.Get("/ws", s.checkOrigin, keepClientAddr, websocket.New(func(c *websocket.Conn) {
+		addr, _ := c.Locals(clientAddrKey).(string)
+		s.hub.ServeWS(c.Conn, addr)
+	}, websocket.Config{
 		HandshakeTimeout: 10 * time.Second,
 		ReadBufferSize:   wsBufferBytes,
 		WriteBufferSize:  wsBufferBytes,
@@ -203,6 +206,16 @@ func (s *Server) checkOrigin(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	return quorum.Errorf(quorum.EFORBIDDEN, "WebSocket connections from %s are not allowed; see --allowed-origins", origin)
+}
+
+const clientAddrKey = "clientAddr"
+
+// keepClientAddr hands the client's address (X-Forwarded-For only from a
+// trusted proxy) to the WebSocket handler, which runs after the request's
+// buffers are gone; hence the copy.
+func keepClientAddr(c *fiber.Ctx) error {
+	c.Locals(clientAddrKey, strings.Clone(c.IP()))
+	return c.Next()
 }
 
 func (s *Server) originAllowed(origin, host string) bool {

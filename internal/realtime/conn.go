@@ -19,6 +19,7 @@ type conn struct {
 	attached bool // counted in the metrics; set and read by the room only
 
 	participantID string // participant connections only
+	addr          string // the client's address, for the per-address limit
 
 	// outbox holds state messages, acks and errors in order. It is bounded: a
 	// client that lets it fill is closed with CloseTooSlow, never waited for.

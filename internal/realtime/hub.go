@@ -34,9 +34,12 @@ type Config struct {
 	MaxMessageBytes   int64         // the largest frame a client may send
 	MessagesPerSecond float64       // sustained frames a client may send; bursts of twice that pass
 	OutboxSize        int           // queued messages per connection before it is too slow
-	JoinURL           func(code string) string
-	Logger            *slog.Logger
-	Metrics           Metrics
+	// MaxConnsPerAddress caps open WebSockets per client address. A venue's
+	// phones often share one public address behind NAT, so it is high.
+	MaxConnsPerAddress int
+	JoinURL            func(code string) string
+	Logger             *slog.Logger
+	Metrics            Metrics
 }
 
 // Metrics receives the hub's figures (internal/metrics exports them).
@@ -60,15 +63,16 @@ func (noMetrics) SlowClientDropped()           {}
 
 // Defaults for Config's zero fields.
 const (
-	DefaultBroadcastInterval = 100 * time.Millisecond
-	DefaultWriteTimeout      = 10 * time.Second
-	DefaultPingInterval      = 25 * time.Second
-	DefaultPongTimeout       = 60 * time.Second
-	DefaultHelloTimeout      = 10 * time.Second
-	DefaultIdleRoomTimeout   = 10 * time.Minute
-	DefaultMaxMessageBytes   = 4096
-	DefaultOutboxSize        = 64
-	DefaultMessagesPerSecond = 20
+	DefaultBroadcastInterval  = 100 * time.Millisecond
+	DefaultWriteTimeout       = 10 * time.Second
+	DefaultPingInterval       = 25 * time.Second
+	DefaultPongTimeout        = 60 * time.Second
+	DefaultHelloTimeout       = 10 * time.Second
+	DefaultIdleRoomTimeout    = 10 * time.Minute
+	DefaultMaxMessageBytes    = 4096
+	DefaultOutboxSize         = 64
+	DefaultMessagesPerSecond  = 20
+	DefaultMaxConnsPerAddress = 10_000
 )
 
 func (c *Config) setDefaults() {
@@ -92,6 +96,9 @@ func (c *Config) setDefaults() {
 	if c.OutboxSize <= 0 {
 		c.OutboxSize = DefaultOutboxSize
 	}
+	if c.MaxConnsPerAddress <= 0 {
+		c.MaxConnsPerAddress = DefaultMaxConnsPerAddress
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -110,6 +117,7 @@ type Hub struct {
 	mu       sync.Mutex
 	rooms    map[string]*roomEntry
 	conns    map[*conn]struct{}
+	byAddr   map[string]int // open connections per client address
 	closing  bool
 	handlers sync.WaitGroup
 }
@@ -124,7 +132,7 @@ type roomEntry struct {
 // NewHub returns a hub that loads sessions from store.
 func NewHub(store Store, cfg Config) *Hub {
 	cfg.setDefaults()
-	return &Hub{store: store, cfg: cfg, log: cfg.Logger, rooms: map[string]*roomEntry{}, conns: map[*conn]struct{}{}}
+	return &Hub{store: store, cfg: cfg, log: cfg.Logger, rooms: map[string]*roomEntry{}, conns: map[*conn]struct{}{}, byAddr: map[string]int{}}
 }
 
 // room returns the running room of a session, loading it on first use.
@@ -287,10 +295,15 @@ var errHostKey = quorum.Errorf(quorum.EUNAUTHORIZED, "the host key is missing or
 
 // ServeWS runs one WebSocket connection until it ends. It blocks for the
 // connection's whole life, as gofiber/websocket requires.
-func (h *Hub) ServeWS(ws *websocket.Conn) {
+func (h *Hub) ServeWS(ws *websocket.Conn, clientAddr string) {
 	c := newConn(ws, &h.cfg)
-	if !h.track(c) {
+	c.addr = clientAddr
+	switch h.track(c) {
+	case errClosing:
 		closeNow(ws, CloseServiceRestart, "server restarting", h.cfg.WriteTimeout)
+		return
+	case errTooManyConns:
+		closeNow(ws, CloseTryAgainLater, "too many connections from this address", h.cfg.WriteTimeout)
 		return
 	}
 	defer h.untrack(c)
@@ -434,20 +447,32 @@ func closeNow(ws *websocket.Conn, code int, text string, timeout time.Duration) 
 	ws.Close()
 }
 
-func (h *Hub) track(c *conn) bool {
+var (
+	errClosing      = errors.New("the hub is shutting down")
+	errTooManyConns = errors.New("too many connections from one address")
+)
+
+func (h *Hub) track(c *conn) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
-		return false
+		return errClosing
 	}
+	if h.byAddr[c.addr] >= h.cfg.MaxConnsPerAddress {
+		return errTooManyConns
+	}
+	h.byAddr[c.addr]++
 	h.conns[c] = struct{}{}
 	h.handlers.Add(1)
-	return true
+	return nil
 }
 
 func (h *Hub) untrack(c *conn) {
 	h.mu.Lock()
 	delete(h.conns, c)
+	if h.byAddr[c.addr]--; h.byAddr[c.addr] == 0 {
+		delete(h.byAddr, c.addr)
+	}
 	h.mu.Unlock()
 	h.handlers.Done()
 }

@@ -42,12 +42,18 @@ type Option func(*options)
 
 type options struct {
 	wrap func(net.Listener) net.Listener
+	hub  func(*realtime.Config)
 }
 
 // WithListener wraps the server's listener, for tests that shape its
 // connections (small socket buffers, say).
 func WithListener(wrap func(net.Listener) net.Listener) Option {
 	return func(o *options) { o.wrap = wrap }
+}
+
+// WithHub changes the hub's settings, for tests of its limits.
+func WithHub(change func(*realtime.Config)) Option {
+	return func(o *options) { o.hub = change }
 }
 
 // Start runs a server on dbPath until the test ends (or Stop).
@@ -63,13 +69,17 @@ func Start(t testing.TB, dbPath string, cfg httpapi.Config, opts ...Option) *Ser
 		out = io.MultiWriter(logs, o.Output())
 	}
 	log := slog.New(slog.NewTextHandler(out, nil))
-	hub := realtime.NewHub(db, realtime.Config{BroadcastInterval: 20 * time.Millisecond, Logger: log})
-	cfg.Logger = log
-	srv := httpapi.New(db, hub, cfg)
 	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
+	hubCfg := realtime.Config{BroadcastInterval: 20 * time.Millisecond, Logger: log}
+	if o.hub != nil {
+		o.hub(&hubCfg)
+	}
+	hub := realtime.NewHub(db, hubCfg)
+	cfg.Logger = log
+	srv := httpapi.New(db, hub, cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
