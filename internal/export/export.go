@@ -138,7 +138,7 @@ func Build(s *quorum.Session, events []quorum.Event, opts Options) *Export {
 		Participants: []Participant{},
 		Steps:        make([]Step, len(s.Agenda.Steps)),
 		Votes:        []Vote{},
-		Profile:      s.Profile(),
+		Profile:      s.Profile().Entries,
 		History:      make([]Event, 0, len(events)),
 		loc:          opts.Location,
 	}

@@ -219,7 +219,7 @@ func TestCSVSummary(t *testing.T) {
 				}
 			}
 		case quorum.KindProfile:
-			profile := sd.s.Profile()
+			profile := sd.s.Profile().Entries
 			if len(got) != len(profile) {
 				t.Fatalf("profile: %d rows, want %d", len(got), len(profile))
 			}
@@ -440,7 +440,7 @@ func TestXLSX(t *testing.T) {
 	}
 
 	// Profile.
-	for j, p := range sd.s.Profile() {
+	for j, p := range sd.s.Profile().Entries {
 		row := strconv.Itoa(j + 2)
 		if cell(t, f, export.SheetProfile, "A"+row) != p.Dimension || cell(t, f, export.SheetProfile, "D"+row) != p.Series ||
 			!near(cell(t, f, export.SheetProfile, "E"+row), p.Mean) || !near(cell(t, f, export.SheetProfile, "F"+row), p.Spread) ||

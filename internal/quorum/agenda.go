@@ -84,6 +84,22 @@ type Step struct {
 
 	// text
 	MaxLength int `json:"maxLength,omitempty"`
+
+	// choice, scale and text: reveal the results without the facilitator
+	AutoReveal AutoReveal `json:"autoReveal,omitempty"`
+}
+
+// AutoReveal says when a step's results show themselves.
+type AutoReveal string
+
+const (
+	RevealByHand     AutoReveal = ""          // the facilitator reveals
+	RevealOnAllVoted AutoReveal = "all-voted" // once every connected participant has voted
+	RevealOnTimer    AutoReveal = "timer"     // when the countdown ends
+)
+
+func (a AutoReveal) valid() bool {
+	return a == RevealByHand || a == RevealOnAllVoted || a == RevealOnTimer
 }
 
 // ParseAgenda decodes and validates an agenda document. Unknown fields are
@@ -281,6 +297,11 @@ func (v *validator) step(path string, s *Step, hasDimension bool) {
 	}
 	if !isText {
 		v.absent(path+".maxLength", s.MaxLength != 0, s.Kind)
+	}
+	if !s.Kind.Votable() {
+		v.absent(path+".autoReveal", s.AutoReveal != "", s.Kind)
+	} else if !s.AutoReveal.valid() {
+		v.add(path+".autoReveal", "%q is not a way to reveal (all-voted or timer; leave it out to reveal by hand)", s.AutoReveal)
 	}
 	switch {
 	case isChoice:

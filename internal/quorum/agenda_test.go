@@ -114,7 +114,7 @@ func TestBuiltinAgendaParses(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, e := range s.Profile() {
+	for _, e := range s.Profile().Entries {
 		got = append(got, e.Dimension+"/"+e.Series)
 	}
 	var want []string

@@ -36,8 +36,12 @@ type StateRecord struct {
 	EndedAt     time.Time
 	Steps       []StepStateAt
 	Event       Event
-	// ResetStep deletes every vote of Event.Step before the rest is saved.
-	ResetStep bool
+	// ResetStep deletes every vote of Event.Step's round ResetRound before
+	// the rest is saved.
+	ResetStep  bool
+	ResetRound int
+	// Settings, when set, replace the session's settings.
+	Settings *Settings
 }
 
 func (JoinRecord) isRecord()  {}
@@ -55,6 +59,10 @@ func (s *Session) Record(change *StateChange) StateRecord {
 		EndedAt:     s.EndedAt,
 		Event:       change.Event,
 		ResetStep:   change.ResetStep,
+		Settings:    change.Settings,
+	}
+	if change.ResetStep {
+		rec.ResetRound = s.Steps[change.Event.Step].Round
 	}
 	for _, i := range change.Steps {
 		rec.Steps = append(rec.Steps, StepStateAt{Index: i, State: s.Steps[i]})

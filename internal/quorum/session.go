@@ -2,6 +2,7 @@ package quorum
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,6 +33,44 @@ type StepState struct {
 	Voting   Voting
 	Revealed bool
 	Deadline time.Time // zero: no countdown
+	// Round counts from 1; a new round asks the step again and keeps the
+	// earlier rounds' votes apart.
+	Round      int
+	AutoReveal AutoReveal
+}
+
+// MaxRounds is how often one step can be asked.
+const MaxRounds = 9
+
+// Settings are the facilitator's choices for a session that are not part of
+// its agenda.
+type Settings struct {
+	// MinGroupSize is the fewest answers a group may show on its own when
+	// results are split by group; smaller groups are pooled as "other groups".
+	MinGroupSize int `json:"minGroupSize"`
+	// SplitShare flags a dimension as split when at least this share of its
+	// answers lies on each side of the midpoint.
+	SplitShare float64 `json:"splitShare"`
+	// Reactions lets participants send quick reactions to the screen.
+	Reactions bool `json:"reactions"`
+	// SplitByGroup shows results and the profile side by side per group.
+	SplitByGroup bool `json:"splitByGroup"`
+}
+
+// DefaultSettings are a new session's settings.
+func DefaultSettings() Settings {
+	return Settings{MinGroupSize: 3, SplitShare: 0.3, Reactions: true}
+}
+
+// Check validates settings, for a facilitator's change.
+func (st Settings) Check() error {
+	switch {
+	case st.MinGroupSize < 1 || st.MinGroupSize > 50:
+		return Errorf(EINVALIDREQUEST, "minGroupSize is from 1 to 50")
+	case st.SplitShare < 0.1 || st.SplitShare > 0.5:
+		return Errorf(EINVALIDREQUEST, "splitShare is from 0.1 to 0.5")
+	}
+	return nil
 }
 
 // Action is a facilitator command.
@@ -49,16 +88,32 @@ const (
 	ActionReset  Action = "reset"
 	ActionTimer  Action = "timer"
 	ActionEnd    Action = "end"
+	// ActionRound asks the current step again; the votes so far stay as
+	// the earlier round.
+	ActionRound Action = "round"
+	// ActionAutoReveal sets how the current step reveals itself.
+	ActionAutoReveal Action = "autoreveal"
+	// ActionSettings replaces the session's settings.
+	ActionSettings Action = "settings"
 	// ActionExpire is the countdown reaching zero; it is not a host command.
 	ActionExpire Action = "expire"
+	// ActionAllVoted is every connected participant having voted on a step
+	// that reveals itself then; it is not a host command either.
+	ActionAllVoted Action = "allvoted"
 )
 
 // Command is a facilitator action with its arguments.
 type Command struct {
-	Action  Action `json:"action"`
-	Step    *int   `json:"step,omitempty"`    // goto: the step index
-	Seconds *int   `json:"seconds,omitempty"` // timer: the countdown, 0 cancels it
+	Action   Action      `json:"action"`
+	Step     *int        `json:"step,omitempty"`     // goto: the step index
+	Seconds  *int        `json:"seconds,omitempty"`  // timer: the countdown, 0 cancels it
+	Mode     *AutoReveal `json:"mode,omitempty"`     // autoreveal
+	Settings *Settings   `json:"settings,omitempty"` // settings
 }
+
+// HostCommand reports whether a facilitator may send the action; the others
+// are the session's own.
+func (a Action) HostCommand() bool { return a != ActionExpire && a != ActionAllVoted }
 
 // Timer limits, in seconds.
 const (
@@ -77,12 +132,15 @@ type Participant struct {
 	Segment    string
 	JoinedAt   time.Time
 	LastSeenAt time.Time
+	// Proxy marks someone without a phone whose votes the facilitator enters.
+	Proxy bool
 }
 
 // Vote is a participant's current answer to one step.
 type Vote struct {
 	SessionID     string
 	Step          int
+	Round         int
 	ParticipantID string
 	Value         Value
 	MsgID         string // the client's message id, so a re-sent vote counts once
@@ -112,11 +170,21 @@ type Session struct {
 	CreatedAt     time.Time
 	StartedAt     time.Time
 	EndedAt       time.Time
+	Settings      Settings
 
 	participants map[string]*Participant // by id
 	byToken      map[string]*Participant // by token hash
-	votes        []map[string]*Vote      // per step, by participant id
-	tallies      []*Tally                // per step
+	votes        []map[string]*Vote      // per step, the current round's, by participant id
+	tallies      []*Tally                // per step, the current round's
+	past         [][]Round               // per step, the finished rounds in order
+	proxies      int                     // proxies added, for their names
+}
+
+// Round is one finished round of a step: its votes by participant id and
+// its tally. Read only.
+type Round struct {
+	Votes map[string]*Vote
+	Tally *Tally
 }
 
 // Credentials are the secrets handed out once, when a session is created.
@@ -145,9 +213,10 @@ func NewSession(agenda *Agenda, title string, now time.Time) (*Session, Credenti
 		HostKeyHash:   HashSecret(creds.HostKey),
 		ScreenKeyHash: HashSecret(creds.ScreenKey),
 		CreatedAt:     now,
+		Settings:      DefaultSettings(),
 	}
 	for i := range s.Steps {
-		s.Steps[i].Voting = VotingPending
+		s.Steps[i] = StepState{Voting: VotingPending, Round: 1, AutoReveal: agenda.Steps[i].AutoReveal}
 	}
 	s.init()
 	return s, creds, nil
@@ -176,9 +245,16 @@ func (s *Session) init() {
 	s.byToken = map[string]*Participant{}
 	s.votes = make([]map[string]*Vote, len(s.Agenda.Steps))
 	s.tallies = make([]*Tally, len(s.Agenda.Steps))
+	s.past = make([][]Round, len(s.Agenda.Steps))
 	for i := range s.Agenda.Steps {
 		s.votes[i] = map[string]*Vote{}
 		s.tallies[i] = newTally(&s.Agenda.Steps[i])
+		if s.Steps[i].Round < 1 {
+			s.Steps[i].Round = 1
+		}
+		for range s.Steps[i].Round - 1 {
+			s.past[i] = append(s.past[i], Round{Votes: map[string]*Vote{}, Tally: newTally(&s.Agenda.Steps[i])})
+		}
 	}
 }
 
@@ -194,20 +270,31 @@ func (s *Session) Restore(participants []Participant, votes []Vote) error {
 		p := participants[i]
 		s.participants[p.ID] = &p
 		s.byToken[p.TokenHash] = &p
+		if p.Proxy {
+			s.proxies++
+		}
 	}
 	for i := range votes {
 		v := votes[i]
-		if v.Step < 0 || v.Step >= len(s.votes) || s.participants[v.ParticipantID] == nil {
-			return Errorf(EINTERNAL, "session %s: vote for step %d by %s does not fit", s.ID, v.Step, v.ParticipantID)
+		if v.Step < 0 || v.Step >= len(s.votes) || s.participants[v.ParticipantID] == nil || v.Round < 1 || v.Round > s.Steps[v.Step].Round {
+			return Errorf(EINTERNAL, "session %s: vote for step %d round %d by %s does not fit", s.ID, v.Step, v.Round, v.ParticipantID)
 		}
 		if err := s.Agenda.Steps[v.Step].checkValue(v.Value); err != nil {
 			return Errorf(EINTERNAL, "session %s: vote for step %d: %v", s.ID, v.Step, err)
 		}
-		s.votes[v.Step][v.ParticipantID] = &v
-		s.tallies[v.Step].add(v.Value, 1)
+		votes, tally := s.votes[v.Step], s.tallies[v.Step]
+		if v.Round < s.Steps[v.Step].Round {
+			r := s.past[v.Step][v.Round-1]
+			votes, tally = r.Votes, r.Tally
+		}
+		votes[v.ParticipantID] = &v
+		tally.add(v.Value, 1)
 	}
 	return nil
 }
+
+// PastRounds returns the finished rounds of a step, oldest first.
+func (s *Session) PastRounds(step int) []Round { return s.past[step] }
 
 // Current returns the current step.
 func (s *Session) Current() *Step { return &s.Agenda.Steps[s.CurrentStep] }
@@ -272,6 +359,44 @@ func (s *Session) Join(name, segment string, now time.Time) (*Participant, strin
 	return p, token, nil
 }
 
+// MaxProxies bounds the people without a phone a facilitator may vote for.
+const MaxProxies = 500
+
+// AddProxy admits someone without a phone, whose votes the facilitator
+// enters. Nobody can connect as a proxy: its token is never handed out.
+func (s *Session) AddProxy(now time.Time) (*Participant, error) {
+	switch {
+	case s.Status == StatusEnded:
+		return nil, Errorf(ESESSIONENDED, "this session has ended")
+	case s.proxies >= MaxProxies:
+		return nil, Errorf(EINVALIDACTION, "a session takes at most %d proxies", MaxProxies)
+	}
+	s.proxies++
+	p := &Participant{
+		ID:         uuid.NewString(),
+		SessionID:  s.ID,
+		TokenHash:  HashSecret(NewSecret()),
+		Name:       "Proxy " + strconv.Itoa(s.proxies),
+		JoinedAt:   now,
+		LastSeenAt: now,
+		Proxy:      true,
+	}
+	s.participants[p.ID] = p
+	s.byToken[p.TokenHash] = p
+	return p, nil
+}
+
+// Proxies returns the proxies in the order they were added.
+func (s *Session) Proxies() []Participant {
+	var out []Participant
+	for _, p := range s.Participants() {
+		if p.Proxy {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -299,30 +424,59 @@ func (s *Session) Cast(participantID string, step int, v Value, msgID string, no
 	if s.participants[participantID] == nil {
 		return Vote{}, false, Errorf(EUNAUTHORIZED, "unknown participant")
 	}
-	if step < 0 || step >= len(s.Steps) {
-		return Vote{}, false, Errorf(EINVALIDVOTE, "there is no step %d", step)
+	if step >= 0 && step < len(s.Steps) {
+		if prev := s.votes[step][participantID]; prev != nil && prev.MsgID == msgID {
+			return *prev, false, nil
+		}
 	}
-	if prev := s.votes[step][participantID]; prev != nil && prev.MsgID == msgID {
-		return *prev, false, nil
-	}
-	if err := s.votingOpen(step, now); err != nil {
-		return Vote{}, false, err
-	}
-	def := &s.Agenda.Steps[step]
-	if def.Kind == KindText {
-		v.Text = strings.Join(strings.Fields(v.Text), " ")
-	}
-	if err := def.checkValue(v); err != nil {
+	if err := s.checkVote(step, &v, now); err != nil {
 		return Vote{}, false, err
 	}
 	tally := s.tallies[step]
 	if prev := s.votes[step][participantID]; prev != nil {
 		tally.add(prev.Value, -1)
 	}
-	rec := &Vote{SessionID: s.ID, Step: step, ParticipantID: participantID, Value: v, MsgID: msgID, At: now}
+	rec := &Vote{SessionID: s.ID, Step: step, Round: s.Steps[step].Round, ParticipantID: participantID, Value: v, MsgID: msgID, At: now}
 	s.votes[step][participantID] = rec
 	tally.add(v, 1)
 	return *rec, true, nil
+}
+
+// checkVote tells whether a vote on step would be taken now, and tidies a
+// text answer's spaces.
+func (s *Session) checkVote(step int, v *Value, now time.Time) error {
+	if step < 0 || step >= len(s.Steps) {
+		return Errorf(EINVALIDVOTE, "there is no step %d", step)
+	}
+	if err := s.votingOpen(step, now); err != nil {
+		return err
+	}
+	def := &s.Agenda.Steps[step]
+	if def.Kind == KindText {
+		v.Text = strings.Join(strings.Fields(v.Text), " ")
+	}
+	return def.checkValue(*v)
+}
+
+// CastAsProxy records a vote the facilitator enters for someone without a
+// phone: as the proxy proxyID, or, when it is empty, as a new proxy, added
+// only if the vote is taken.
+func (s *Session) CastAsProxy(proxyID string, step int, v Value, msgID string, now time.Time) (proxy *Participant, vote Vote, changed bool, err error) {
+	if proxyID == "" {
+		if err := CheckMsgID(msgID); err != nil {
+			return nil, Vote{}, false, err
+		}
+		if err := s.checkVote(step, &v, now); err != nil {
+			return nil, Vote{}, false, err
+		}
+		if proxy, err = s.AddProxy(now); err != nil {
+			return nil, Vote{}, false, err
+		}
+	} else if proxy = s.participants[proxyID]; proxy == nil || !proxy.Proxy {
+		return nil, Vote{}, false, Errorf(EINVALIDREQUEST, "there is no proxy with this id")
+	}
+	vote, changed, err = s.Cast(proxy.ID, step, v, msgID, now)
+	return proxy, vote, changed, err
 }
 
 func (s *Session) votingOpen(step int, now time.Time) error {
@@ -373,8 +527,11 @@ type StateChange struct {
 	Event Event
 	// Steps lists the indexes of the step states the command changed.
 	Steps []int
-	// ResetStep is true when the command dropped every vote of Event.Step.
+	// ResetStep is true when the command dropped every vote of Event.Step's
+	// current round.
 	ResetStep bool
+	// Settings is set when the command changed the session's settings.
+	Settings *Settings
 }
 
 // Do applies a facilitator command. It either changes the session and
@@ -439,6 +596,16 @@ func (s *Session) Do(cmd Command, now time.Time) (*StateChange, error) {
 			return nil, Errorf(EINVALIDACTION, "the timer has not run out")
 		}
 		st.Voting, st.Deadline = VotingClosed, time.Time{}
+		if cmd.Action == ActionExpire && st.AutoReveal == RevealOnTimer {
+			st.Revealed = true
+		}
+		change.Steps = []int{s.CurrentStep}
+	case ActionAllVoted:
+		st := &s.Steps[s.CurrentStep]
+		if s.Status != StatusLive || st.AutoReveal != RevealOnAllVoted || st.Voting != VotingOpen {
+			return nil, Errorf(EINVALIDACTION, "this step does not reveal itself when everyone has voted")
+		}
+		st.Voting, st.Deadline, st.Revealed = VotingClosed, time.Time{}, true
 		change.Steps = []int{s.CurrentStep}
 	case ActionReveal, ActionHide:
 		if s.Status != StatusLive {
@@ -457,17 +624,54 @@ func (s *Session) Do(cmd Command, now time.Time) (*StateChange, error) {
 		if err := s.checkLiveVotable(); err != nil {
 			return nil, err
 		}
-		s.Steps[s.CurrentStep] = StepState{Voting: VotingPending}
+		st := s.Steps[s.CurrentStep]
+		s.Steps[s.CurrentStep] = StepState{Voting: VotingPending, Round: st.Round, AutoReveal: st.AutoReveal}
 		s.votes[s.CurrentStep] = map[string]*Vote{}
 		s.tallies[s.CurrentStep] = newTally(s.Current())
 		change.Steps = []int{s.CurrentStep}
 		change.ResetStep = true
+	case ActionRound:
+		if err := s.checkLiveVotable(); err != nil {
+			return nil, err
+		}
+		st := s.Steps[s.CurrentStep]
+		switch {
+		case st.Voting == VotingOpen:
+			return nil, Errorf(EINVALIDACTION, "close voting on this round first")
+		case s.tallies[s.CurrentStep].N == 0:
+			return nil, Errorf(EINVALIDACTION, "round %d has no votes yet", st.Round)
+		case st.Round >= MaxRounds:
+			return nil, Errorf(EINVALIDACTION, "a step can be asked at most %d times", MaxRounds)
+		}
+		s.past[s.CurrentStep] = append(s.past[s.CurrentStep], Round{Votes: s.votes[s.CurrentStep], Tally: s.tallies[s.CurrentStep]})
+		s.votes[s.CurrentStep] = map[string]*Vote{}
+		s.tallies[s.CurrentStep] = newTally(s.Current())
+		s.Steps[s.CurrentStep] = StepState{Voting: VotingPending, Round: st.Round + 1, AutoReveal: st.AutoReveal}
+		change.Steps = []int{s.CurrentStep}
+	case ActionAutoReveal:
+		if err := s.checkLiveVotable(); err != nil {
+			return nil, err
+		}
+		if cmd.Mode == nil || !cmd.Mode.valid() {
+			return nil, Errorf(EINVALIDREQUEST, `autoreveal takes a mode: "all-voted", "timer" or "" (by hand)`)
+		}
+		s.Steps[s.CurrentStep].AutoReveal = *cmd.Mode
+		change.Steps = []int{s.CurrentStep}
+	case ActionSettings:
+		if cmd.Settings == nil {
+			return nil, Errorf(EINVALIDREQUEST, "settings takes the settings")
+		}
+		if err := cmd.Settings.Check(); err != nil {
+			return nil, err
+		}
+		s.Settings = *cmd.Settings
+		change.Settings = &s.Settings
 	case ActionEnd:
 		s.closeVoting(s.CurrentStep)
 		s.Status, s.EndedAt = StatusEnded, now
 		change.Steps = []int{s.CurrentStep}
 	default:
-		return nil, Errorf(EINVALIDREQUEST, "%q is not an action (start, next, prev, goto, open, close, reveal, hide, reset, timer, end)", cmd.Action)
+		return nil, Errorf(EINVALIDREQUEST, "%q is not an action (start, next, prev, goto, open, close, reveal, hide, reset, round, timer, autoreveal, settings, end)", cmd.Action)
 	}
 	return change, nil
 }

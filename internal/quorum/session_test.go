@@ -24,7 +24,7 @@ func TestNewSession(t *testing.T) {
 		t.Fatalf("%d step states, want %d", len(s.Steps), stepCount)
 	}
 	for i, st := range s.Steps {
-		if st != (quorum.StepState{Voting: quorum.VotingPending}) {
+		if st != (quorum.StepState{Round: 1, Voting: quorum.VotingPending}) {
 			t.Errorf("steps[%d] = %+v, want pending", i, st)
 		}
 	}
@@ -70,11 +70,11 @@ func longString(n int) string {
 }
 
 func TestDo(t *testing.T) {
-	pending := quorum.StepState{Voting: quorum.VotingPending}
-	open := quorum.StepState{Voting: quorum.VotingOpen}
-	closed := quorum.StepState{Voting: quorum.VotingClosed}
+	pending := quorum.StepState{Round: 1, Voting: quorum.VotingPending}
+	open := quorum.StepState{Round: 1, Voting: quorum.VotingOpen}
+	closed := quorum.StepState{Round: 1, Voting: quorum.VotingClosed}
 	timed := func(d time.Duration) quorum.StepState {
-		return quorum.StepState{Voting: quorum.VotingOpen, Deadline: now.Add(d)}
+		return quorum.StepState{Round: 1, Voting: quorum.VotingOpen, Deadline: now.Add(d)}
 	}
 	start, next, prev := cmd(quorum.ActionStart), cmd(quorum.ActionNext), cmd(quorum.ActionPrev)
 	openCmd, closeCmd := cmd(quorum.ActionOpen), cmd(quorum.ActionClose)
@@ -132,16 +132,16 @@ func TestDo(t *testing.T) {
 		{name: "close on an info step", setup: []quorum.Command{start}, cmd: closeCmd, wantErr: quorum.EINVALIDACTION},
 
 		// reveal and hide
-		{name: "reveal", setup: []quorum.Command{gotoStep(1)}, cmd: reveal, wantStatus: quorum.StatusLive, wantCurrent: 1, wantState: quorum.StepState{Voting: quorum.VotingPending, Revealed: true}, wantChanged: []int{1}},
-		{name: "reveal while voting", setup: []quorum.Command{gotoStep(1), openCmd}, cmd: reveal, wantStatus: quorum.StatusLive, wantCurrent: 1, wantState: quorum.StepState{Voting: quorum.VotingOpen, Revealed: true}, wantChanged: []int{1}},
-		{name: "reveal a profile", setup: []quorum.Command{gotoStep(stepProfile)}, cmd: reveal, wantStatus: quorum.StatusLive, wantCurrent: stepProfile, wantState: quorum.StepState{Voting: quorum.VotingPending, Revealed: true}, wantChanged: []int{stepProfile}},
+		{name: "reveal", setup: []quorum.Command{gotoStep(1)}, cmd: reveal, wantStatus: quorum.StatusLive, wantCurrent: 1, wantState: quorum.StepState{Round: 1, Voting: quorum.VotingPending, Revealed: true}, wantChanged: []int{1}},
+		{name: "reveal while voting", setup: []quorum.Command{gotoStep(1), openCmd}, cmd: reveal, wantStatus: quorum.StatusLive, wantCurrent: 1, wantState: quorum.StepState{Round: 1, Voting: quorum.VotingOpen, Revealed: true}, wantChanged: []int{1}},
+		{name: "reveal a profile", setup: []quorum.Command{gotoStep(stepProfile)}, cmd: reveal, wantStatus: quorum.StatusLive, wantCurrent: stepProfile, wantState: quorum.StepState{Round: 1, Voting: quorum.VotingPending, Revealed: true}, wantChanged: []int{stepProfile}},
 		{name: "reveal twice", setup: []quorum.Command{gotoStep(1), reveal}, cmd: reveal, wantErr: quorum.EINVALIDACTION},
 		{name: "hide", setup: []quorum.Command{gotoStep(1), reveal}, cmd: hide, wantStatus: quorum.StatusLive, wantCurrent: 1, wantState: pending, wantChanged: []int{1}},
 		{name: "hide twice", setup: []quorum.Command{gotoStep(1), reveal, hide}, cmd: hide, wantErr: quorum.EINVALIDACTION},
 		{name: "hide when never revealed", setup: []quorum.Command{gotoStep(1)}, cmd: hide, wantErr: quorum.EINVALIDACTION},
 		{name: "reveal on an info step", setup: []quorum.Command{start}, cmd: reveal, wantErr: quorum.EINVALIDACTION},
 		{name: "reveal in the lobby", cmd: reveal, wantErr: quorum.EINVALIDACTION},
-		{name: "revealed stays revealed after a move", setup: []quorum.Command{gotoStep(1), reveal, next}, cmd: prev, wantStatus: quorum.StatusLive, wantCurrent: 1, wantState: quorum.StepState{Voting: quorum.VotingPending, Revealed: true}, wantChanged: []int{1}},
+		{name: "revealed stays revealed after a move", setup: []quorum.Command{gotoStep(1), reveal, next}, cmd: prev, wantStatus: quorum.StatusLive, wantCurrent: 1, wantState: quorum.StepState{Round: 1, Voting: quorum.VotingPending, Revealed: true}, wantChanged: []int{1}},
 
 		// timer
 		{name: "timer of 4 s", setup: []quorum.Command{gotoStep(1)}, cmd: timer(4), wantErr: quorum.EINVALIDREQUEST},
@@ -175,7 +175,7 @@ func TestDo(t *testing.T) {
 		// end
 		{name: "end closes voting", setup: []quorum.Command{gotoStep(1), timer(30)}, cmd: end, wantStatus: quorum.StatusEnded, wantCurrent: 1, wantState: closed, wantChanged: []int{1}},
 		{name: "end in the lobby", cmd: end, wantStatus: quorum.StatusEnded, wantCurrent: 0, wantState: pending, wantChanged: []int{0}},
-		{name: "end keeps revealed results", setup: []quorum.Command{gotoStep(1), reveal}, cmd: end, wantStatus: quorum.StatusEnded, wantCurrent: 1, wantState: quorum.StepState{Voting: quorum.VotingPending, Revealed: true}, wantChanged: []int{1}},
+		{name: "end keeps revealed results", setup: []quorum.Command{gotoStep(1), reveal}, cmd: end, wantStatus: quorum.StatusEnded, wantCurrent: 1, wantState: quorum.StepState{Round: 1, Voting: quorum.VotingPending, Revealed: true}, wantChanged: []int{1}},
 		{name: "end twice", setup: []quorum.Command{end}, cmd: end, wantErr: quorum.ESESSIONENDED},
 
 		{name: "unknown action", setup: []quorum.Command{start}, cmd: cmd("jump"), wantErr: quorum.EINVALIDREQUEST},
@@ -357,7 +357,7 @@ func TestExpireThenVote(t *testing.T) {
 		t.Errorf("vote at the deadline = %v, want voting_closed", err)
 	}
 	mustDo(t, s, cmd(quorum.ActionExpire), at)
-	if s.Expired(at) || s.Steps[stepChoice] != (quorum.StepState{Voting: quorum.VotingClosed}) {
+	if s.Expired(at) || s.Steps[stepChoice] != (quorum.StepState{Round: 1, Voting: quorum.VotingClosed}) {
 		t.Errorf("after expire: expired %v state %+v", s.Expired(at), s.Steps[stepChoice])
 	}
 }
@@ -386,7 +386,7 @@ func TestResetDropsVotesAndTallies(t *testing.T) {
 	if tally.N != 0 || !reflect.DeepEqual(tally.Counts, []int{0, 0, 0, 0, 0}) || tally.Mean() != 0 || tally.StdDev() != 0 {
 		t.Errorf("tally after reset: N %d counts %v mean %v sd %v", tally.N, tally.Counts, tally.Mean(), tally.StdDev())
 	}
-	if s.Steps[stepScale5] != (quorum.StepState{Voting: quorum.VotingPending}) {
+	if s.Steps[stepScale5] != (quorum.StepState{Round: 1, Voting: quorum.VotingPending}) {
 		t.Errorf("state after reset = %+v", s.Steps[stepScale5])
 	}
 	if got := s.VotesOf(p1.ID); !reflect.DeepEqual(got, map[int]quorum.Value{stepChoice: {Number: 1}}) {
@@ -395,7 +395,7 @@ func TestResetDropsVotesAndTallies(t *testing.T) {
 	if got := s.VotesOf(p2.ID); len(got) != 0 {
 		t.Errorf("p2's votes after reset = %v", got)
 	}
-	for _, e := range s.Profile() {
+	for _, e := range s.Profile().Entries {
 		if e.N != 0 {
 			t.Errorf("profile after reset still counts %d votes", e.N)
 		}
@@ -424,8 +424,8 @@ func TestRecord(t *testing.T) {
 		CurrentStep: stepChoice + 1,
 		StartedAt:   now,
 		Steps: []quorum.StepStateAt{
-			{Index: stepChoice + 1, State: quorum.StepState{Voting: quorum.VotingPending}},
-			{Index: stepChoice, State: quorum.StepState{Voting: quorum.VotingClosed}},
+			{Index: stepChoice + 1, State: quorum.StepState{Round: 1, Voting: quorum.VotingPending}},
+			{Index: stepChoice, State: quorum.StepState{Round: 1, Voting: quorum.VotingClosed}},
 		},
 		Event: quorum.Event{At: at, Action: quorum.ActionNext, Step: stepChoice + 1},
 	}

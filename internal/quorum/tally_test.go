@@ -166,7 +166,7 @@ func TestProfile(t *testing.T) {
 	vote(3, 4)       // 5 points: +0.5
 	vote(4, 1, 1, 1) // no dimension: not in the profile
 
-	got := s.Profile()
+	got := s.Profile().Entries
 	want := []quorum.ProfileEntry{
 		// -1, +1 and 0 pooled: mean 0, variance 2/3.
 		{Dimension: "a", Series: "today", Left: "A-left", Right: "A-right", Mean: 0, Spread: math.Sqrt(2.0 / 3), N: 3},
@@ -202,7 +202,7 @@ func TestProfileMapsEveryPoint(t *testing.T) {
 			s := newSessionFrom(t, profileAgendaJSON)
 			openStep(t, s, tt.step)
 			castAll(t, s, tt.step, quorum.Value{Number: tt.point})
-			e := s.Profile()[0]
+			e := s.Profile().Entries[0]
 			if e.N != 1 || !near(e.Mean, tt.want) || !near(e.Spread, 0) {
 				t.Errorf("point %d of step %d: %+v, want mean %v", tt.point, tt.step, e, tt.want)
 			}

@@ -281,8 +281,8 @@ func TestRestoreRebuildsTallies(t *testing.T) {
 	restored := *s
 	participants := []quorum.Participant{*p1, *p2}
 	votes := []quorum.Vote{
-		{SessionID: s.ID, Step: stepScale5, ParticipantID: p1.ID, Value: quorum.Value{Number: 2}, MsgID: "a"},
-		{SessionID: s.ID, Step: stepScale5, ParticipantID: p2.ID, Value: quorum.Value{Number: 4}, MsgID: "b"},
+		{SessionID: s.ID, Step: stepScale5, Round: 1, ParticipantID: p1.ID, Value: quorum.Value{Number: 2}, MsgID: "a"},
+		{SessionID: s.ID, Step: stepScale5, Round: 1, ParticipantID: p2.ID, Value: quorum.Value{Number: 4}, MsgID: "b"},
 	}
 	if err := restored.Restore(participants, votes); err != nil {
 		t.Fatal(err)

@@ -233,7 +233,7 @@ func (h *Hub) Act(ctx context.Context, sessionID, hostKey string, cmd quorum.Com
 				reply(struct{}{}, errHostKey)
 				return
 			}
-			r.act(b, cmd, func(err error) { reply(struct{}{}, err) })
+			r.hostAct(b, cmd, func(err error) { reply(struct{}{}, err) })
 		})
 	})
 	return err
@@ -406,10 +406,12 @@ func (h *Hub) readLoop(c *conn, room *Room, hello *Inbound) {
 		switch {
 		case in.Type == "vote" && c.role == RoleParticipant:
 			j = func(b *batch) { room.vote(b, c, in) }
+		case in.Type == "react" && c.role == RoleParticipant:
+			j = func(b *batch) { room.react(b, c, in) }
 		case in.Type == "action" && c.role == RoleHost:
 			j = func(b *batch) {
-				cmd := quorum.Command{Action: in.Action, Step: in.Step, Seconds: in.Seconds}
-				room.act(b, cmd, func(err error) {
+				cmd := quorum.Command{Action: in.Action, Step: in.Step, Seconds: in.Seconds, Mode: in.Mode, Settings: in.Settings}
+				room.hostAct(b, cmd, func(err error) {
 					if err != nil {
 						c.send(room.prepare(errorMsg(in.ID, err)))
 						return
@@ -417,14 +419,24 @@ func (h *Hub) readLoop(c *conn, room *Room, hello *Inbound) {
 					c.send(room.prepare(DoneMsg{Type: "done", ID: in.ID, Action: in.Action}))
 				})
 			}
-		case in.Type == "vote" || in.Type == "action":
+		case in.Type == "proxy" && c.role == RoleHost:
+			j = func(b *batch) {
+				room.proxyVote(b, in, func(proxy string, err error) {
+					if err != nil {
+						c.send(room.prepare(errorMsg(in.ID, err)))
+						return
+					}
+					c.send(room.prepare(DoneMsg{Type: "done", ID: in.ID, Action: "proxy", Proxy: proxy}))
+				})
+			}
+		case in.Type == "vote" || in.Type == "action" || in.Type == "proxy" || in.Type == "react":
 			c.send(room.prepare(errorMsg(in.ID, quorum.Errorf(quorum.EFORBIDDEN, "a %s connection cannot send %s messages", c.role, in.Type))))
 			continue
 		case in.Type == "hello":
 			c.send(room.prepare(errorMsg(in.ID, quorum.Errorf(quorum.EINVALIDREQUEST, "this connection has already said hello"))))
 			continue
 		default:
-			c.send(room.prepare(errorMsg(in.ID, quorum.Errorf(quorum.EUNKNOWNMESSAGE, "unknown message type %q (hello, vote, action)", in.Type))))
+			c.send(room.prepare(errorMsg(in.ID, quorum.Errorf(quorum.EUNKNOWNMESSAGE, "unknown message type %q (hello, vote, react, action, proxy)", in.Type))))
 			continue
 		}
 		if err := room.submit(ctx, j); err != nil {

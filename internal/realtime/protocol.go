@@ -50,8 +50,17 @@ type Inbound struct {
 	Value json.RawMessage `json:"value,omitempty"`
 
 	// action
-	Action  quorum.Action `json:"action,omitempty"`
-	Seconds *int          `json:"seconds,omitempty"`
+	Action   quorum.Action      `json:"action,omitempty"`
+	Seconds  *int               `json:"seconds,omitempty"`
+	Mode     *quorum.AutoReveal `json:"mode,omitempty"`
+	Settings *quorum.Settings   `json:"settings,omitempty"`
+
+	// proxy (a host's vote for someone without a phone; also step and
+	// value): the proxy to vote as again, empty for a new one
+	Proxy string `json:"proxy,omitempty"`
+
+	// react
+	Emoji string `json:"emoji,omitempty"`
 }
 
 // parseValue reads a vote value: a whole number (choice, scale) or a string (text).
@@ -88,6 +97,9 @@ type Counts struct {
 	Joined    int `json:"joined"`
 	Connected int `json:"connected"`
 	Voted     int `json:"voted"`
+	// NotVoted is how many connected participants have not voted on the
+	// current step's round: the room's "waiting for" number.
+	NotVoted int `json:"notVoted"`
 }
 
 // StateMsg is the full state for one role. It is sent on connect and after
@@ -99,39 +111,49 @@ type StateMsg struct {
 	Step    *StepView    `json:"step"`              // nil in the lobby
 	Results *ResultsView `json:"results,omitempty"` // host always; others once revealed
 	Steps   []StepBrief  `json:"steps,omitempty"`   // host only: the agenda with each step's state
+	Proxies []ProxyView  `json:"proxies,omitempty"` // host only: people without a phone to vote for
+}
+
+// ProxyView is a proxy the facilitator can vote as again.
+type ProxyView struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 // SessionView is what every role knows of a session.
 type SessionView struct {
-	ID          string        `json:"id"`
-	Code        string        `json:"code"`
-	CodeDisplay string        `json:"codeDisplay"`
-	Title       string        `json:"title"`
-	Status      quorum.Status `json:"status"`
-	CurrentStep int           `json:"currentStep"`
-	StepCount   int           `json:"stepCount"`
-	Segments    []string      `json:"segments,omitempty"`
-	JoinURL     string        `json:"joinUrl,omitempty"` // host and screen
+	ID          string          `json:"id"`
+	Code        string          `json:"code"`
+	CodeDisplay string          `json:"codeDisplay"`
+	Title       string          `json:"title"`
+	Status      quorum.Status   `json:"status"`
+	CurrentStep int             `json:"currentStep"`
+	StepCount   int             `json:"stepCount"`
+	Segments    []string        `json:"segments,omitempty"`
+	JoinURL     string          `json:"joinUrl,omitempty"` // host and screen
+	Settings    quorum.Settings `json:"settings"`
 }
 
 // StepView is the current step as a role sees it.
 type StepView struct {
-	Index       int             `json:"index"`
-	Kind        quorum.StepKind `json:"kind"`
-	Title       string          `json:"title"`
-	Body        string          `json:"body,omitempty"`
-	Notes       string          `json:"notes,omitempty"` // host only
-	Options     []string        `json:"options,omitempty"`
-	Left        string          `json:"left,omitempty"`
-	Right       string          `json:"right,omitempty"`
-	Points      int             `json:"points,omitempty"`
-	Dimension   string          `json:"dimension,omitempty"`
-	Series      string          `json:"series,omitempty"`
-	MaxLength   int             `json:"maxLength,omitempty"`
-	Voting      quorum.Voting   `json:"voting"`
-	Revealed    bool            `json:"revealed"`
-	Deadline    *time.Time      `json:"deadline,omitempty"`
-	RemainingMs int64           `json:"remainingMs,omitempty"` // from the server's clock, for clients whose clock is off
+	Index       int               `json:"index"`
+	Kind        quorum.StepKind   `json:"kind"`
+	Title       string            `json:"title"`
+	Body        string            `json:"body,omitempty"`
+	Notes       string            `json:"notes,omitempty"` // host only
+	Options     []string          `json:"options,omitempty"`
+	Left        string            `json:"left,omitempty"`
+	Right       string            `json:"right,omitempty"`
+	Points      int               `json:"points,omitempty"`
+	Dimension   string            `json:"dimension,omitempty"`
+	Series      string            `json:"series,omitempty"`
+	MaxLength   int               `json:"maxLength,omitempty"`
+	Voting      quorum.Voting     `json:"voting"`
+	Revealed    bool              `json:"revealed"`
+	Round       int               `json:"round"`
+	AutoReveal  quorum.AutoReveal `json:"autoReveal,omitempty"`
+	Deadline    *time.Time        `json:"deadline,omitempty"`
+	RemainingMs int64             `json:"remainingMs,omitempty"` // from the server's clock, for clients whose clock is off
 }
 
 // StepBrief is one line of the host's agenda list.
@@ -141,6 +163,7 @@ type StepBrief struct {
 	Voting   quorum.Voting   `json:"voting"`
 	Revealed bool            `json:"revealed"`
 	Votes    int             `json:"votes"`
+	Round    int             `json:"round"`
 }
 
 // ResultsView is a step's aggregate. Which fields are set depends on Kind.
@@ -154,6 +177,33 @@ type ResultsView struct {
 	StdDev  *float64              `json:"stdDev,omitempty"`  // scale, population
 	Words   []quorum.WordCount    `json:"words,omitempty"`   // text
 	Profile []quorum.ProfileEntry `json:"profile,omitempty"` // profile
+	Gaps    []quorum.ProfileGap   `json:"gaps,omitempty"`    // profile: today → target
+	// Round is the step's round when it has been asked more than once.
+	Round int `json:"round,omitempty"`
+	// Shifts are the paired comparisons this step shows: a scale step's
+	// rounds, a profile's series.
+	Shifts []quorum.Shift `json:"shifts,omitempty"`
+	// Groups splits choice and scale results by group; ProfileGroups the
+	// profile. Both only when the facilitator splits by group.
+	Groups        []GroupView           `json:"groups,omitempty"`
+	ProfileGroups []quorum.GroupProfile `json:"profileGroups,omitempty"`
+}
+
+// GroupView is one group's column of a split result. A hidden group has
+// too few answers to show; only its name says it is there.
+type GroupView struct {
+	Group  string   `json:"group"`
+	Pooled int      `json:"pooled,omitempty"` // "Other groups": how many groups it holds
+	Hidden bool     `json:"hidden,omitempty"`
+	N      int      `json:"n"`
+	Counts []int    `json:"counts,omitempty"`
+	Mean   *float64 `json:"mean,omitempty"`
+}
+
+// ReactionsMsg carries the reactions sent since the last one, by emoji.
+type ReactionsMsg struct {
+	Type   string         `json:"type"` // "reactions"
+	Counts map[string]int `json:"counts"`
 }
 
 // ResultsMsg is a coalesced live update of the current step's numbers.
@@ -193,6 +243,7 @@ type DoneMsg struct {
 	Type   string        `json:"type"` // "done"
 	ID     string        `json:"id,omitempty"`
 	Action quorum.Action `json:"action"`
+	Proxy  string        `json:"proxy,omitempty"` // proxy: who the vote was for
 }
 
 // ErrorMsg reports a refused frame. ID echoes the frame's id when it had one.

@@ -52,6 +52,10 @@ type Room struct {
 	byParticipant map[string][]*conn // connected participants, by id
 
 	resultsDirty bool
+	// reactions since the last flush, by emoji, and each participant's last
+	// reaction, for its rate limit
+	reactions    map[string]int
+	lastReaction map[string]time.Time
 	lastFlush    time.Time
 	flushTimer   *time.Timer
 	flushArmed   bool
@@ -73,6 +77,8 @@ func newRoom(h *Hub, s *quorum.Session) *Room {
 		screens:       map[*conn]struct{}{},
 		participants:  map[*conn]struct{}{},
 		byParticipant: map[string][]*conn{},
+		reactions:     map[string]int{},
+		lastReaction:  map[string]time.Time{},
 		flushTimer:    time.NewTimer(time.Hour),
 		deadline:      time.NewTimer(time.Hour),
 		idleSince:     time.Now(),
@@ -191,6 +197,7 @@ func (r *Room) process(first job) {
 		}
 		break
 	}
+	r.autoReveal(b)
 	var err error
 	switch {
 	case r.deleted:
@@ -253,6 +260,28 @@ func (r *Room) armDeadline(now time.Time) {
 	}
 }
 
+// autoReveal closes and reveals the current step once every connected
+// participant has voted, if the step asks for that. It runs after a batch's
+// work, so the reveal commits with the vote that completed the room.
+func (r *Room) autoReveal(b *batch) {
+	s := r.session
+	st := s.Steps[s.CurrentStep]
+	if s.Status == quorum.StatusLive && st.AutoReveal == quorum.RevealOnAllVoted && st.Voting == quorum.VotingOpen &&
+		len(r.byParticipant) > 0 && r.notVoted() == 0 {
+		r.act(b, quorum.Command{Action: quorum.ActionAllVoted}, nil)
+	}
+}
+
+// hostAct applies a command a host sent; the session's own actions (the
+// timer running out, everyone having voted) are not for hosts to send.
+func (r *Room) hostAct(b *batch, cmd quorum.Command, reply func(error)) {
+	if !cmd.Action.HostCommand() {
+		reply(quorum.Errorf(quorum.EINVALIDREQUEST, "%s is the session's own action, not a command", cmd.Action))
+		return
+	}
+	r.act(b, cmd, reply)
+}
+
 // act applies a facilitator command; reply, if set, hears of it after commit.
 func (r *Room) act(b *batch, cmd quorum.Command, reply func(error)) {
 	change, err := r.session.Do(cmd, b.now)
@@ -303,6 +332,61 @@ func (r *Room) vote(b *batch, c *conn, in *Inbound) {
 		}
 	}
 	c.send(r.prepare(errorMsg(in.ID, err)))
+}
+
+// proxyVote records a vote the facilitator enters for someone without a
+// phone: as a new proxy, or as one named again. reply hears the proxy's id
+// after commit.
+func (r *Room) proxyVote(b *batch, in *Inbound, reply func(string, error)) {
+	if in.Step == nil {
+		reply("", quorum.Errorf(quorum.EINVALIDREQUEST, "a proxy vote needs a step"))
+		return
+	}
+	value, err := parseValue(in.Value)
+	if err != nil {
+		reply("", err)
+		return
+	}
+	joined := r.session.Joined()
+	p, v, changed, err := r.session.CastAsProxy(in.Proxy, *in.Step, value, in.ID, b.now)
+	if err != nil {
+		reply("", err)
+		return
+	}
+	if r.session.Joined() > joined {
+		b.records = append(b.records, quorum.JoinRecord{Participant: *p})
+		b.stateChanged = true // a new proxy belongs in the hosts' state
+	}
+	if changed {
+		b.records = append(b.records, quorum.VoteRecord{Vote: v})
+		b.resultsChanged = true
+	}
+	b.then(func(err error) { reply(p.ID, err) })
+}
+
+// Reactions a participant may send, and how often.
+var reactionEmoji = map[string]bool{"👍": true, "❤️": true, "😂": true, "🤔": true, "👏": true}
+
+const reactionInterval = 2 * time.Second
+
+// react counts a participant's reaction for the next flush to the screens.
+func (r *Room) react(b *batch, c *conn, in *Inbound) {
+	var err error
+	switch last, ok := r.lastReaction[c.participantID]; {
+	case !r.session.Settings.Reactions:
+		err = quorum.Errorf(quorum.EINVALIDACTION, "the facilitator has turned reactions off")
+	case !reactionEmoji[in.Emoji]:
+		err = quorum.Errorf(quorum.EINVALIDREQUEST, "a reaction is one of 👍 ❤️ 😂 🤔 👏")
+	case ok && b.now.Sub(last) < reactionInterval:
+		err = quorum.Errorf(quorum.ETOOMANY, "one reaction every %d seconds", int(reactionInterval.Seconds()))
+	}
+	if err != nil {
+		c.send(r.prepare(errorMsg(in.ID, err)))
+		return
+	}
+	r.lastReaction[c.participantID] = b.now
+	r.reactions[in.Emoji]++
+	r.markResultsDirty(b.now)
 }
 
 // attach authenticates a hello and registers the connection. The welcome and
@@ -464,8 +548,15 @@ func (r *Room) flushResults(now time.Time) {
 	r.resultsDirty = false
 	r.lastFlush = now
 	defer r.observeBroadcast(time.Now())
+	if len(r.reactions) > 0 {
+		pm := r.prepare(ReactionsMsg{Type: "reactions", Counts: r.reactions})
+		for c := range r.screens {
+			c.send(pm)
+		}
+		r.reactions = map[string]int{}
+	}
 	s := r.session
-	counts := r.counts()
+	counts := r.counts(true)
 	// The aggregate is computed once; who may see it is decided per role.
 	var results *ResultsView
 	if s.Status != quorum.StatusLobby {

@@ -23,8 +23,11 @@ func (r *Room) stateFor(role Role, now time.Time) *StateMsg {
 			CurrentStep: s.CurrentStep,
 			StepCount:   len(s.Steps),
 			Segments:    s.Agenda.Segments,
+			Settings:    s.Settings,
 		},
-		Counts: r.counts(),
+		// A phone does not need the waiting count, and computing it for each
+		// of thousands of attaching phones would cost a pass over the room each.
+		Counts: r.counts(role != RoleParticipant),
 	}
 	if role != RoleParticipant && r.hub.cfg.JoinURL != nil {
 		msg.Session.JoinURL = r.hub.cfg.JoinURL(s.Code)
@@ -37,7 +40,10 @@ func (r *Room) stateFor(role Role, now time.Time) *StateMsg {
 		msg.Steps = make([]StepBrief, len(s.Steps))
 		for i := range s.Steps {
 			def := &s.Agenda.Steps[i]
-			msg.Steps[i] = StepBrief{Kind: def.Kind, Title: def.Title, Voting: s.Steps[i].Voting, Revealed: s.Steps[i].Revealed, Votes: s.Tally(i).N}
+			msg.Steps[i] = StepBrief{Kind: def.Kind, Title: def.Title, Voting: s.Steps[i].Voting, Revealed: s.Steps[i].Revealed, Votes: s.Tally(i).N, Round: s.Steps[i].Round}
+		}
+		for _, p := range s.Proxies() {
+			msg.Proxies = append(msg.Proxies, ProxyView{ID: p.ID, Name: p.Name})
 		}
 	}
 	return msg
@@ -46,18 +52,20 @@ func (r *Room) stateFor(role Role, now time.Time) *StateMsg {
 func stepView(s *quorum.Session, i int, role Role, now time.Time) *StepView {
 	def, st := &s.Agenda.Steps[i], s.Steps[i]
 	v := &StepView{
-		Index:     i,
-		Kind:      def.Kind,
-		Title:     def.Title,
-		Body:      def.Body,
-		Options:   def.Options,
-		Left:      def.Left,
-		Right:     def.Right,
-		Points:    def.Points,
-		Dimension: def.Dimension,
-		Series:    def.Series,
-		Voting:    st.Voting,
-		Revealed:  st.Revealed,
+		Index:      i,
+		Kind:       def.Kind,
+		Title:      def.Title,
+		Body:       def.Body,
+		Options:    def.Options,
+		Left:       def.Left,
+		Right:      def.Right,
+		Points:     def.Points,
+		Dimension:  def.Dimension,
+		Series:     def.Series,
+		Voting:     st.Voting,
+		Revealed:   st.Revealed,
+		Round:      st.Round,
+		AutoReveal: st.AutoReveal,
 	}
 	if def.Kind == quorum.KindText {
 		v.MaxLength = def.TextLimit()
@@ -86,6 +94,10 @@ func (r *Room) resultsFor(role Role) *ResultsView {
 func resultsView(s *quorum.Session, i int) *ResultsView {
 	def, t := &s.Agenda.Steps[i], s.Tally(i)
 	v := &ResultsView{Step: i, Kind: def.Kind, N: t.N}
+	if round := s.Steps[i].Round; round > 1 {
+		v.Round = round
+	}
+	split := s.Settings.SplitByGroup
 	switch def.Kind {
 	case quorum.KindChoice:
 		v.Counts = append([]int(nil), t.Counts...)
@@ -94,21 +106,70 @@ func resultsView(s *quorum.Session, i int) *ResultsView {
 		v.Counts = append([]int(nil), t.Counts...)
 		mean, sd := t.Mean(), t.StdDev()
 		v.Mean, v.StdDev = &mean, &sd
+		for _, sh := range s.Shifts() {
+			if sh.Step == i {
+				v.Shifts = append(v.Shifts, sh)
+			}
+		}
 	case quorum.KindText:
 		v.Words = t.Words(maxWords)
+		split = false // a word list per group would name small groups' words
 	case quorum.KindProfile:
-		v.Profile = s.Profile()
+		p := s.Profile()
+		v.Profile, v.Gaps = p.Entries, p.Gaps
+		for _, sh := range s.Shifts() {
+			if sh.Step < 0 {
+				v.Shifts = append(v.Shifts, sh)
+			}
+		}
+		if split {
+			v.ProfileGroups = s.ProfileByGroup()
+		}
+		return v
 	default:
 		return nil
+	}
+	if split {
+		for _, g := range s.GroupsOf(i) {
+			gv := GroupView{Group: g.Group, Pooled: g.Pooled, Hidden: g.Hidden}
+			if !g.Hidden {
+				gv.N = g.Tally.N
+				gv.Counts = g.Tally.Counts
+				if def.Kind == quorum.KindScale {
+					mean := g.Tally.Mean()
+					gv.Mean = &mean
+				}
+			}
+			v.Groups = append(v.Groups, gv)
+		}
 	}
 	return v
 }
 
-func (r *Room) counts() Counts {
+func (r *Room) counts(withNotVoted bool) Counts {
 	s := r.session
 	c := Counts{Joined: s.Joined(), Connected: len(r.byParticipant)}
 	if s.Status == quorum.StatusLive {
 		c.Voted = s.Tally(s.CurrentStep).N
+		if withNotVoted {
+			c.NotVoted = r.notVoted()
+		}
 	}
 	return c
+}
+
+// notVoted counts the connected participants without a vote on the current
+// step's round; on a step without votes, nobody is waited for.
+func (r *Room) notVoted() int {
+	s := r.session
+	if !s.Current().Kind.Votable() {
+		return 0
+	}
+	n := 0
+	for id := range r.byParticipant {
+		if _, ok := s.VoteOf(s.CurrentStep, id); !ok {
+			n++
+		}
+	}
+	return n
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -138,29 +139,37 @@ const (
 	deleteStepVotes
 	updateSession
 	upsertStepState
+	updateSettings
 	insertEvent
 	statementCount
 )
 
 var statementSQL = [statementCount]string{
-	insertParticipant: `INSERT INTO participants (id, session_id, token_hash, name, segment, joined_at, last_seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-	upsertVote: `INSERT INTO votes (session_id, step, participant_id, num, text, msg_id, voted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (session_id, step, participant_id) DO UPDATE
+	insertParticipant: `INSERT INTO participants (id, session_id, token_hash, name, segment, joined_at, last_seen_at, proxy)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	upsertVote: `INSERT INTO votes (session_id, step, round, participant_id, num, text, msg_id, voted_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (session_id, step, round, participant_id) DO UPDATE
 		SET num = excluded.num, text = excluded.text, msg_id = excluded.msg_id, voted_at = excluded.voted_at`,
-	appendVoteHistory: `INSERT INTO vote_history (session_id, step, participant_id, num, text, msg_id, voted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	appendVoteHistory: `INSERT INTO vote_history (session_id, step, round, participant_id, num, text, msg_id, voted_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	updateLastSeen: `UPDATE participants SET last_seen_at = ?1
 		WHERE id = ?2 AND session_id = ?3 AND last_seen_at < ?1`,
-	deleteStepVotes: `DELETE FROM votes WHERE session_id = ? AND step = ?`,
+	deleteStepVotes: `DELETE FROM votes WHERE session_id = ? AND step = ? AND round = ?`,
 	updateSession: `UPDATE sessions SET status = ?, current_step = ?, started_at = ?, ended_at = ?
 		WHERE id = ?`,
-	upsertStepState: `INSERT INTO step_states (session_id, step, voting, revealed, deadline)
-		VALUES (?, ?, ?, ?, ?)
+	upsertStepState: `INSERT INTO step_states (session_id, step, voting, revealed, deadline, round, auto_reveal)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (session_id, step) DO UPDATE
-		SET voting = excluded.voting, revealed = excluded.revealed, deadline = excluded.deadline`,
-	insertEvent: `INSERT INTO events (session_id, at, action, step) VALUES (?, ?, ?, ?)`,
+		SET voting = excluded.voting, revealed = excluded.revealed, deadline = excluded.deadline,
+			round = excluded.round, auto_reveal = excluded.auto_reveal`,
+	updateSettings: `UPDATE sessions SET settings = ? WHERE id = ?`,
+	insertEvent:    `INSERT INTO events (session_id, at, action, step) VALUES (?, ?, ?, ?)`,
+}
+
+// stepStateArgs are upsertStepState's arguments.
+func stepStateArgs(sessionID string, step int, st quorum.StepState) []any {
+	return []any{sessionID, step, string(st.Voting), st.Revealed, millis(st.Deadline), st.Round, string(st.AutoReveal)}
 }
 
 // statements are prepared on the write connection. A transaction on that
@@ -209,12 +218,12 @@ func (w *txWriter) apply(rec quorum.Record) error {
 	case quorum.JoinRecord:
 		p := r.Participant
 		if _, err := w.exec(insertParticipant, p.ID, p.SessionID, p.TokenHash, p.Name, p.Segment,
-			millis(p.JoinedAt), millis(p.LastSeenAt)); err != nil {
+			millis(p.JoinedAt), millis(p.LastSeenAt), p.Proxy); err != nil {
 			return fmt.Errorf("join of participant %s to session %s: %w", p.ID, p.SessionID, err)
 		}
 	case quorum.VoteRecord:
 		v := r.Vote
-		args := []any{v.SessionID, v.Step, v.ParticipantID, v.Value.Number, v.Value.Text, v.MsgID, millis(v.At)}
+		args := []any{v.SessionID, v.Step, v.Round, v.ParticipantID, v.Value.Number, v.Value.Text, v.MsgID, millis(v.At)}
 		if _, err := w.exec(upsertVote, args...); err != nil {
 			return fmt.Errorf("vote of participant %s on step %d of session %s: %w", v.ParticipantID, v.Step, v.SessionID, err)
 		}
@@ -237,7 +246,7 @@ func (w *txWriter) apply(rec quorum.Record) error {
 
 func (w *txWriter) saveState(r quorum.StateRecord) error {
 	if r.ResetStep {
-		if _, err := w.exec(deleteStepVotes, r.SessionID, r.Event.Step); err != nil {
+		if _, err := w.exec(deleteStepVotes, r.SessionID, r.Event.Step, r.ResetRound); err != nil {
 			return err
 		}
 	}
@@ -253,9 +262,17 @@ func (w *txWriter) saveState(r quorum.StateRecord) error {
 		return errors.New("no such session")
 	}
 	for _, st := range r.Steps {
-		if _, err := w.exec(upsertStepState, r.SessionID, st.Index, string(st.State.Voting), st.State.Revealed,
-			millis(st.State.Deadline)); err != nil {
+		if _, err := w.exec(upsertStepState, stepStateArgs(r.SessionID, st.Index, st.State)...); err != nil {
 			return fmt.Errorf("step %d: %w", st.Index, err)
+		}
+	}
+	if r.Settings != nil {
+		settings, err := json.Marshal(r.Settings)
+		if err != nil {
+			return err
+		}
+		if _, err := w.exec(updateSettings, string(settings), r.SessionID); err != nil {
+			return fmt.Errorf("settings: %w", err)
 		}
 	}
 	_, err = w.exec(insertEvent, r.SessionID, millis(r.Event.At), string(r.Event.Action), r.Event.Step)

@@ -35,6 +35,7 @@ func choiceVote(s *quorum.Session, participantID string, option int, msgID strin
 	return quorum.VoteRecord{Vote: quorum.Vote{
 		SessionID:     s.ID,
 		Step:          stepChoice,
+		Round:         1,
 		ParticipantID: participantID,
 		Value:         quorum.Value{Number: option},
 		MsgID:         msgID,

@@ -28,8 +28,12 @@ func (db *DB) CreateSession(ctx context.Context, s *quorum.Session) error {
 	if err != nil {
 		return fmt.Errorf("create session %s: %w", s.ID, err)
 	}
+	settings, err := json.Marshal(s.Settings)
+	if err != nil {
+		return fmt.Errorf("create session %s: %w", s.ID, err)
+	}
 	for range maxCodeAttempts {
-		err := db.insertSession(ctx, s, agenda)
+		err := db.insertSession(ctx, s, agenda, settings)
 		if !isCodeTaken(err) {
 			if err != nil {
 				return fmt.Errorf("create session %s: %w", s.ID, err)
@@ -41,22 +45,22 @@ func (db *DB) CreateSession(ctx context.Context, s *quorum.Session) error {
 	return fmt.Errorf("create session %s: no free join code after %d attempts", s.ID, maxCodeAttempts)
 }
 
-func (db *DB) insertSession(ctx context.Context, s *quorum.Session, agenda []byte) error {
+func (db *DB) insertSession(ctx context.Context, s *quorum.Session, agenda, settings []byte) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback() // a no-op once committed
 	if _, err := tx.ExecContext(ctx, `INSERT INTO sessions
-		(id, code, title, agenda, status, current_step, host_key_hash, screen_key_hash, created_at, started_at, ended_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(id, code, title, agenda, status, current_step, host_key_hash, screen_key_hash, created_at, started_at, ended_at, settings)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.Code, s.Title, string(agenda), string(s.Status), s.CurrentStep, s.HostKeyHash, s.ScreenKeyHash,
-		millis(s.CreatedAt), millis(s.StartedAt), millis(s.EndedAt)); err != nil {
+		millis(s.CreatedAt), millis(s.StartedAt), millis(s.EndedAt), string(settings)); err != nil {
 		return err
 	}
 	stmt := tx.StmtContext(ctx, db.stmts[upsertStepState])
 	for i, st := range s.Steps {
-		if _, err := stmt.ExecContext(ctx, s.ID, i, string(st.Voting), st.Revealed, millis(st.Deadline)); err != nil {
+		if _, err := stmt.ExecContext(ctx, stepStateArgs(s.ID, i, st)...); err != nil {
 			return fmt.Errorf("step %d: %w", i, err)
 		}
 	}
@@ -112,12 +116,12 @@ func (db *DB) LoadSession(ctx context.Context, id string) (*quorum.Session, erro
 
 func loadSession(ctx context.Context, tx *sql.Tx, id string) (*quorum.Session, error) {
 	s := &quorum.Session{}
-	var agenda string
+	var agenda, settings string
 	var createdAt, startedAt, endedAt sql.NullInt64
 	err := tx.QueryRowContext(ctx, `SELECT id, code, title, agenda, status, current_step,
-		host_key_hash, screen_key_hash, created_at, started_at, ended_at
+		host_key_hash, screen_key_hash, created_at, started_at, ended_at, settings
 		FROM sessions WHERE id = ?`, id).Scan(&s.ID, &s.Code, &s.Title, &agenda, &s.Status, &s.CurrentStep,
-		&s.HostKeyHash, &s.ScreenKeyHash, &createdAt, &startedAt, &endedAt)
+		&s.HostKeyHash, &s.ScreenKeyHash, &createdAt, &startedAt, &endedAt, &settings)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, quorum.Errorf(quorum.ESESSIONNOTFOUND, "no session with this id")
 	}
@@ -127,6 +131,12 @@ func loadSession(ctx context.Context, tx *sql.Tx, id string) (*quorum.Session, e
 	s.CreatedAt, s.StartedAt, s.EndedAt = timeOf(createdAt), timeOf(startedAt), timeOf(endedAt)
 	if err := json.Unmarshal([]byte(agenda), &s.Agenda); err != nil {
 		return nil, fmt.Errorf("agenda: %w", err)
+	}
+	// Sessions from before settings existed have '{}': their fields keep
+	// the defaults.
+	s.Settings = quorum.DefaultSettings()
+	if err := json.Unmarshal([]byte(settings), &s.Settings); err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
 	}
 	if s.Steps, err = loadStepStates(ctx, tx, id); err != nil {
 		return nil, fmt.Errorf("step states: %w", err)
@@ -149,7 +159,7 @@ func loadSession(ctx context.Context, tx *sql.Tx, id string) (*quorum.Session, e
 }
 
 func loadStepStates(ctx context.Context, tx *sql.Tx, sessionID string) ([]quorum.StepState, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT step, voting, revealed, deadline
+	rows, err := tx.QueryContext(ctx, `SELECT step, voting, revealed, deadline, round, auto_reveal
 		FROM step_states WHERE session_id = ? ORDER BY step`, sessionID)
 	if err != nil {
 		return nil, err
@@ -160,7 +170,7 @@ func loadStepStates(ctx context.Context, tx *sql.Tx, sessionID string) ([]quorum
 		var step int
 		var st quorum.StepState
 		var deadline sql.NullInt64
-		if err := rows.Scan(&step, &st.Voting, &st.Revealed, &deadline); err != nil {
+		if err := rows.Scan(&step, &st.Voting, &st.Revealed, &deadline, &st.Round, &st.AutoReveal); err != nil {
 			return nil, err
 		}
 		if step != len(out) {
@@ -173,7 +183,7 @@ func loadStepStates(ctx context.Context, tx *sql.Tx, sessionID string) ([]quorum
 }
 
 func loadParticipants(ctx context.Context, tx *sql.Tx, sessionID string) ([]quorum.Participant, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, token_hash, name, segment, joined_at, last_seen_at
+	rows, err := tx.QueryContext(ctx, `SELECT id, token_hash, name, segment, joined_at, last_seen_at, proxy
 		FROM participants WHERE session_id = ?`, sessionID)
 	if err != nil {
 		return nil, err
@@ -183,7 +193,7 @@ func loadParticipants(ctx context.Context, tx *sql.Tx, sessionID string) ([]quor
 	for rows.Next() {
 		p := quorum.Participant{SessionID: sessionID}
 		var joinedAt, lastSeenAt sql.NullInt64
-		if err := rows.Scan(&p.ID, &p.TokenHash, &p.Name, &p.Segment, &joinedAt, &lastSeenAt); err != nil {
+		if err := rows.Scan(&p.ID, &p.TokenHash, &p.Name, &p.Segment, &joinedAt, &lastSeenAt, &p.Proxy); err != nil {
 			return nil, err
 		}
 		p.JoinedAt, p.LastSeenAt = timeOf(joinedAt), timeOf(lastSeenAt)
@@ -195,7 +205,7 @@ func loadParticipants(ctx context.Context, tx *sql.Tx, sessionID string) ([]quor
 func loadVotes(ctx context.Context, tx *sql.Tx, sessionID string) ([]quorum.Vote, error) {
 	// In the order they were cast, because a text tally shows the first
 	// spelling it saw of each answer.
-	rows, err := tx.QueryContext(ctx, `SELECT step, participant_id, num, text, msg_id, voted_at
+	rows, err := tx.QueryContext(ctx, `SELECT step, round, participant_id, num, text, msg_id, voted_at
 		FROM votes WHERE session_id = ? ORDER BY voted_at, participant_id`, sessionID)
 	if err != nil {
 		return nil, err
@@ -205,7 +215,7 @@ func loadVotes(ctx context.Context, tx *sql.Tx, sessionID string) ([]quorum.Vote
 	for rows.Next() {
 		v := quorum.Vote{SessionID: sessionID}
 		var votedAt sql.NullInt64
-		if err := rows.Scan(&v.Step, &v.ParticipantID, &v.Value.Number, &v.Value.Text, &v.MsgID, &votedAt); err != nil {
+		if err := rows.Scan(&v.Step, &v.Round, &v.ParticipantID, &v.Value.Number, &v.Value.Text, &v.MsgID, &votedAt); err != nil {
 			return nil, err
 		}
 		v.At = timeOf(votedAt)
