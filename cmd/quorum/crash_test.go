@@ -71,7 +71,9 @@ func TestKillAndRestartLosesNoVote(t *testing.T) {
 				lastAcked[i] = voteUntilCut(addr, created.ID, tokens[i], round, stop)
 			}(i)
 		}
-		time.Sleep(300 * time.Millisecond) // let votes flow: the kill must land mid-stream
+		// Let votes flow: the kill must land mid-stream, at a different
+		// moment each round.
+		time.Sleep(time.Duration(300+97*round%400) * time.Millisecond)
 		if err := srv.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
@@ -134,6 +136,11 @@ func voteUntilCut(addr, session, token string, round int, stop <-chan struct{}) 
 		case <-stop:
 			return last
 		default:
+		}
+		if seq > 0 {
+			// Below the server's 20 frames a second, so that the kill, not
+			// the flood limit, is what cuts the stream.
+			time.Sleep(60 * time.Millisecond)
 		}
 		id := fmt.Sprintf("r%d-%d", round, seq)
 		if ws.WriteJSON(map[string]any{"type": "vote", "id": id, "step": 0, "value": 1 + seq%7}) != nil {

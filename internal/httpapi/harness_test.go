@@ -160,6 +160,7 @@ type frame struct {
 	Votes   map[string]realtime.VoteAck
 	Value   any    `json:"value"`
 	Action  string `json:"action"`
+	Proxy   string `json:"proxy"`
 	raw     string
 }
 

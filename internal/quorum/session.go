@@ -458,6 +458,16 @@ func (s *Session) checkVote(step int, v *Value, now time.Time) error {
 	return def.checkValue(*v)
 }
 
+// CheckRound refuses a vote meant for another round of step than the current
+// one: a phone re-sending a vote after a new round began must not have it
+// count in the new round.
+func (s *Session) CheckRound(step, round int) error {
+	if step < 0 || step >= len(s.Steps) || round == s.Steps[step].Round {
+		return nil // a bad step gets its own error from Cast
+	}
+	return Errorf(EVOTINGCLOSED, "round %d of this question is over; vote again in round %d", round, s.Steps[step].Round)
+}
+
 // CastAsProxy records a vote the facilitator enters for someone without a
 // phone: as the proxy proxyID, or, when it is empty, as a new proxy, added
 // only if the vote is taken.

@@ -48,6 +48,9 @@ type Inbound struct {
 	// vote
 	Step  *int            `json:"step,omitempty"`
 	Value json.RawMessage `json:"value,omitempty"`
+	// Round, when given, is the round the vote was meant for: a vote for a
+	// round that is over is refused instead of counting in the next one.
+	Round *int `json:"round,omitempty"`
 
 	// action
 	Action   quorum.Action      `json:"action,omitempty"`

@@ -306,6 +306,9 @@ func (r *Room) vote(b *batch, c *conn, in *Inbound) {
 		return
 	}
 	value, err := parseValue(in.Value)
+	if err == nil && in.Round != nil {
+		err = r.session.CheckRound(*in.Step, *in.Round)
+	}
 	if err == nil {
 		var changed bool
 		var v quorum.Vote
@@ -343,6 +346,9 @@ func (r *Room) proxyVote(b *batch, in *Inbound, reply func(string, error)) {
 		return
 	}
 	value, err := parseValue(in.Value)
+	if err == nil && in.Round != nil {
+		err = r.session.CheckRound(*in.Step, *in.Round)
+	}
 	if err != nil {
 		reply("", err)
 		return
@@ -386,7 +392,10 @@ func (r *Room) react(b *batch, c *conn, in *Inbound) {
 	}
 	r.lastReaction[c.participantID] = b.now
 	r.reactions[in.Emoji]++
-	r.markResultsDirty(b.now)
+	// Flushed with the results after this batch commits, never before: the
+	// flush carries the tallies too.
+	b.resultsChanged = true
+	c.send(r.prepare(DoneMsg{Type: "done", ID: in.ID, Action: "react"}))
 }
 
 // attach authenticates a hello and registers the connection. The welcome and
