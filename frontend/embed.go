@@ -44,6 +44,8 @@ var pages = map[string]page{
 	// The projector starts dark, whatever the laptop prefers.
 	"screen":   {Title: "Shared screen · Quorum", View: "screen", Styles: []string{"base", "charts", "screen"}, HTMLClass: "theme-dark"},
 	"sessions": {Title: "My sessions · Quorum", View: "sessions", Styles: []string{"base", "sessions"}},
+	// The editor previews a step with the phone's and the screen's own styles.
+	"editor": {Title: "Agendas · Quorum", View: "editor", Styles: []string{"base", "charts", "participant", "screen", "editor"}},
 	"report": {Title: "Report · Quorum", View: "report", Styles: []string{"report", "sessions"}, AppClass: "report-chrome",
 		Noscript: "The report needs JavaScript turned on: it reads the session's key from this browser.", ColorScheme: "light"},
 }

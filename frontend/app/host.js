@@ -44,17 +44,20 @@ function Host() {
   const passwordRef = useRef(null);
   const fileRef = useRef(null);
 
-  const loadAgendas = async () => {
+  const [locked, setLocked] = useState(false); // saved agendas wait for the host password
+  const loadAgendas = async (bearer) => {
     setAgendasError("");
     setAgendas(null);
     try {
-      const data = await api("GET", "/api/agendas");
+      const data = await api("GET", "/api/agendas", undefined, bearer || undefined);
       const list = Array.isArray(data.agendas) ? data.agendas : [];
+      setLocked(Boolean(data.locked));
+      if (data.locked) setNeedPassword(true);
       setAgendas(list);
       setChoice((c) => c || (list[0] ? list[0].id : "file"));
     } catch (err) {
       setAgendas([]);
-      setAgendasError(`The built-in agendas could not be loaded: ${err.message}`);
+      setAgendasError(`The agendas could not be loaded: ${err.message}`);
       setChoice((c) => c || "file");
     }
   };
@@ -152,6 +155,7 @@ function Host() {
   };
 
   const fileSelected = choice === "file";
+  const builtin = (agendas || []).find((a) => a.builtin);
   const fileDescribedBy = ["file-hint", fileError && "file-error", problems.length && fileSelected && "file-problems"]
     .filter(Boolean)
     .join(" ");
@@ -166,10 +170,10 @@ function Host() {
     <form class="host-form card" onSubmit=${onSubmit} novalidate aria-busy=${busy ? "true" : "false"}>
       <fieldset class="agenda-choice">
         <legend>Agenda</legend>
-        ${agendas === null && html`<p class="muted" role="status">Loading the built-in agendas…</p>`}
+        ${agendas === null && html`<p class="muted" role="status">Loading the agendas…</p>`}
         ${agendasError &&
         html`<div class="field-error" role="alert">
-          ${agendasError} <button type="button" class="link-button" onClick=${loadAgendas}>Try again</button>
+          ${agendasError} <button type="button" class="link-button" onClick=${() => loadAgendas(password)}>Try again</button>
         </div>`}
         <div class="agenda-cards">
           ${(agendas || []).map(
@@ -177,7 +181,7 @@ function Host() {
               <input type="radio" name="agenda" value=${a.id} checked=${choice === a.id}
                 onChange=${() => { setChoice(a.id); setProblems([]); setError(""); }} />
               <span class="agenda-card-title">${a.title}</span>
-              <span class="agenda-card-meta">Built-in · ${stepsLabel(a.steps)}</span>
+              <span class="agenda-card-meta">${a.builtin ? "Built-in" : "Saved"} · ${stepsLabel(a.steps)}</span>
             </label>`,
           )}
           <div class=${`agenda-card agenda-file${fileSelected ? " selected" : ""}`}>
@@ -193,7 +197,7 @@ function Host() {
                 aria-describedby=${fileDescribedBy} aria-invalid=${fileError || (fileSelected && problems.length) ? "true" : undefined} />
               <div id="file-hint" class="field-hint">
                 One JSON document in Quorum's agenda format (docs/agenda.md).
-                ${agendas && agendas[0] && html` Start from <a href=${`/api/agendas/${encodeURIComponent(agendas[0].id)}`} download=${`${agendas[0].id}.json`}>the built-in agenda's file</a>.`}
+                ${builtin && html` Start from <a href=${`/api/agendas/${encodeURIComponent(builtin.id)}`} download=${`${builtin.id}.json`}>the built-in agenda's file</a>.`}
               </div>
               ${fileError && html`<div id="file-error" class="field-error" role="alert">${fileError}</div>`}
               ${problems.length > 0 && fileSelected &&
@@ -206,6 +210,8 @@ function Host() {
             </div>
           </div>
         </div>
+        ${locked && html`<p class="field-hint" role="status">Agendas saved on this server show once you enter the host password below${password ? html` — <button type="button" class="link-button" onClick=${() => loadAgendas(password)}>show them</button>` : ""}.</p>`}
+        <p class="agenda-editor-link"><a href="/host/agendas">Edit agendas</a>: write your own, or start from a copy of the built-in one.</p>
       </fieldset>
 
       <div class="field">
@@ -220,8 +226,9 @@ function Host() {
         <label for="host-password">Host password</label>
         <input id="host-password" ref=${passwordRef} type="password" value=${password} autocomplete="current-password"
           onInput=${(e) => { setPassword(e.target.value); setPasswordError(""); }}
+          onChange=${(e) => locked && e.target.value && loadAgendas(e.target.value)}
           aria-describedby="password-hint${passwordError ? " password-error" : ""}" aria-invalid=${passwordError ? "true" : undefined} />
-        <div id="password-hint" class="field-hint">This server asks for a password to create sessions.</div>
+        <div id="password-hint" class="field-hint">This server asks for a password to create sessions and to list the agendas saved on it.</div>
         ${passwordError && html`<div id="password-error" class="field-error" role="alert">${passwordError}</div>`}
       </div>`}
 

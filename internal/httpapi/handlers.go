@@ -14,28 +14,6 @@ import (
 	"github.com/quorum-workshop/quorum/internal/quorum"
 )
 
-type agendaSummary struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
-	Steps int    `json:"steps"`
-}
-
-func (s *Server) listAgendas(c *fiber.Ctx) error {
-	out := []agendaSummary{}
-	for _, a := range quorum.BuiltinAgendas() {
-		out = append(out, agendaSummary{ID: a.ID, Title: a.Title, Steps: len(a.Steps)})
-	}
-	return c.JSON(fiber.Map{"agendas": out})
-}
-
-func (s *Server) getAgenda(c *fiber.Ctx) error {
-	a, err := quorum.BuiltinAgenda(c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(a)
-}
-
 // decodeBody reads a JSON object body strictly enough to catch mistakes:
 // malformed JSON, fields of the wrong type and fields the endpoint does not
 // know ("sesion" for "session") are each refused with their own message.
@@ -93,7 +71,7 @@ func (s *Server) createSession(c *fiber.Ctx) error {
 	if s.cfg.HostPassword != "" && subtle.ConstantTimeCompare([]byte(req.Password), []byte(s.cfg.HostPassword)) != 1 {
 		return quorum.Errorf(quorum.EUNAUTHORIZED, "creating a session on this server needs the host password")
 	}
-	agenda, err := agendaFrom(req.Agenda)
+	agenda, err := s.agendaFrom(c.UserContext(), req.Agenda)
 	if err != nil {
 		return err
 	}
@@ -120,22 +98,24 @@ func (s *Server) createSession(c *fiber.Ctx) error {
 	})
 }
 
-// agendaFrom takes a built-in agenda's id or a whole agenda document.
-func agendaFrom(raw json.RawMessage) (*quorum.Agenda, error) {
+// agendaFrom takes the id of a built-in or saved agenda, or a whole agenda
+// document. The session keeps its own copy: editing the saved agenda later
+// does not change it.
+func (s *Server) agendaFrom(ctx context.Context, raw json.RawMessage) (*quorum.Agenda, error) {
 	raw = bytes.TrimSpace(raw)
 	switch {
 	case len(raw) == 0 || bytes.Equal(raw, []byte("null")):
-		return nil, quorum.Errorf(quorum.EINVALIDREQUEST, `"agenda" is required: a built-in agenda's id or an agenda document`)
+		return nil, quorum.Errorf(quorum.EINVALIDREQUEST, `"agenda" is required: an agenda's id or an agenda document`)
 	case raw[0] == '"':
 		var id string
 		if err := json.Unmarshal(raw, &id); err != nil {
 			return nil, quorum.Errorf(quorum.EINVALIDREQUEST, `"agenda" is not a valid string`)
 		}
-		return quorum.BuiltinAgenda(id)
+		return s.findAgenda(ctx, id)
 	case raw[0] == '{':
 		return quorum.ParseAgenda(raw)
 	default:
-		return nil, quorum.Errorf(quorum.EINVALIDREQUEST, `"agenda" must be a built-in agenda's id or an agenda document`)
+		return nil, quorum.Errorf(quorum.EINVALIDREQUEST, `"agenda" must be an agenda's id or an agenda document`)
 	}
 }
 
@@ -214,9 +194,6 @@ func (s *Server) action(c *fiber.Ctx) error {
 	var cmd quorum.Command
 	if err := decodeBody(c, &cmd); err != nil {
 		return err
-	}
-	if cmd.Action == quorum.ActionExpire {
-		return quorum.Errorf(quorum.EINVALIDREQUEST, "expire is the timer's own action; use close")
 	}
 	if err := s.hub.Act(c.UserContext(), c.Params("id"), key, cmd); err != nil {
 		return err

@@ -31,6 +31,14 @@ type Store interface {
 	LoadForExport(ctx context.Context, id string) (*quorum.Session, []quorum.Event, error)
 	DeleteSession(ctx context.Context, id string) (quorum.Deleted, error)
 	Ping(ctx context.Context) error
+
+	// Saved agendas; a.ID names the one to create or replace. A missing one
+	// is an error coded quorum.EAGENDANOTFOUND.
+	CreateAgenda(ctx context.Context, a *quorum.Agenda, at time.Time) error
+	UpdateAgenda(ctx context.Context, a *quorum.Agenda, at time.Time) error
+	DeleteAgenda(ctx context.Context, id string) error
+	GetAgenda(ctx context.Context, id string) (*quorum.Agenda, error)
+	ListAgendas(ctx context.Context) ([]*quorum.Agenda, error) // the last edited first
 }
 
 // Config is the HTTP side of the server's settings.
@@ -128,7 +136,10 @@ func (s *Server) routes() {
 
 	api := app.Group("/api")
 	api.Get("/agendas", s.listAgendas)
+	api.Post("/agendas", s.createAgenda)
 	api.Get("/agendas/:id", s.getAgenda)
+	api.Put("/agendas/:id", s.updateAgenda)
+	api.Delete("/agendas/:id", s.deleteAgenda)
 	api.Post("/sessions", s.createSession)
 	api.Post("/join", s.guardCodeLookup, s.join)
 	api.Get("/codes/:code", s.guardCodeLookup, s.codeInfo)
@@ -152,6 +163,7 @@ func (s *Server) routes() {
 	app.Get("/j/:code", s.page("participant"))
 	app.Get("/host", s.page("host"))
 	app.Get("/host/sessions", s.page("sessions"))
+	app.Get("/host/agendas", s.page("editor"))
 	app.Get("/host/:id", s.page("console"))
 	app.Get("/host/:id/report", s.page("report"))
 	app.Get("/screen/:id", s.page("screen"))

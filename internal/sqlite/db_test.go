@@ -159,7 +159,7 @@ func TestOpenCreatesSchema(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"events", "events_by_session", "participants", "schema_migrations", "sessions",
+	want := []string{"agendas", "events", "events_by_session", "participants", "schema_migrations", "sessions",
 		"sessions_ended_code", "sessions_open_code", "step_states", "vote_history", "vote_history_by_session", "votes"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("schema objects:\n got %v\nwant %v", names, want)
