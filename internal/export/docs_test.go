@@ -13,8 +13,9 @@ import (
 	"github.com/quorum-workshop/quorum/internal/quorum"
 )
 
-// docExample is the session docs/export.md shows: two participants, a
-// choice (Ada changes her mind), a scale with a dimension and a text step.
+// docExample is the session docs/export.md shows: two participants and a
+// proxy, a choice (Ada changes her mind), a scale with a dimension asked
+// twice and a text step.
 func docExample(t *testing.T) *export.Export {
 	t.Helper()
 	a := mustAgenda(t, `{"title": "Team check-in", "segments": ["Manager", "Engineer"], "steps": [
@@ -32,11 +33,17 @@ func docExample(t *testing.T) *export.Export {
 	sd.cast(0, 0, quorum.Value{Number: 2})
 	sd.cast(1, 0, quorum.Value{Number: 0})
 	sd.cast(0, 0, quorum.Value{Number: 0})
+	sd.castProxy(0, quorum.Value{Number: 1})
 	sd.do(quorum.ActionClose)
 	sd.do(quorum.ActionReveal)
 	sd.do(quorum.ActionNext)
 	sd.do(quorum.ActionOpen)
 	sd.cast(0, 1, quorum.Value{Number: 2})
+	sd.cast(1, 1, quorum.Value{Number: 5})
+	sd.do(quorum.ActionClose)
+	sd.do(quorum.ActionRound)
+	sd.do(quorum.ActionOpen)
+	sd.cast(0, 1, quorum.Value{Number: 3})
 	sd.cast(1, 1, quorum.Value{Number: 5})
 	sd.do(quorum.ActionNext)
 	sd.do(quorum.ActionOpen)

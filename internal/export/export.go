@@ -12,7 +12,6 @@ package export
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,16 +41,23 @@ type Options struct {
 // Export is the exported session. It is also the JSON document itself: its
 // json tags are the documented format ("format": "quorum-export/1").
 type Export struct {
-	Format       string                `json:"format"`
-	ExportedAt   time.Time             `json:"exportedAt"`
-	Anonymous    bool                  `json:"anonymous"`
-	Session      Session               `json:"session"`
-	Agenda       *quorum.Agenda        `json:"agenda"`
-	Participants []Participant         `json:"participants"`
-	Steps        []Step                `json:"steps"`
-	Votes        []Vote                `json:"votes"`
-	Profile      []quorum.ProfileEntry `json:"profile"`
-	History      []Event               `json:"history"`
+	Format       string          `json:"format"`
+	ExportedAt   time.Time       `json:"exportedAt"`
+	Anonymous    bool            `json:"anonymous"`
+	Session      Session         `json:"session"`
+	Settings     quorum.Settings `json:"settings"`
+	Agenda       *quorum.Agenda  `json:"agenda"`
+	Participants []Participant   `json:"participants"`
+	Steps        []Step          `json:"steps"`
+	Votes        []Vote          `json:"votes"`
+	// EarlierVotes are the votes of the rounds a step was asked before its
+	// current one; Votes stays the current answers.
+	EarlierVotes  []Vote                `json:"earlierVotes"`
+	Profile       []quorum.ProfileEntry `json:"profile"`
+	ProfileGaps   []quorum.ProfileGap   `json:"profileGaps"`
+	ProfileGroups []ProfileGroup        `json:"profileGroups"`
+	Shifts        []quorum.Shift        `json:"shifts"`
+	History       []Event               `json:"history"`
 
 	loc *time.Location // for people's times; nil is UTC
 }
@@ -70,10 +76,13 @@ type Session struct {
 // Participant is one participant under a pseudonym. The server's own
 // participant ids and tokens are never exported.
 type Participant struct {
-	ID       string    `json:"id"`                // P001, P002, … in join order
-	Name     string    `json:"name,omitempty"`    // absent if none was given, or anonymous
-	Segment  string    `json:"segment,omitempty"` // absent if none was chosen
+	ID   string `json:"id"`             // P001, P002, … in join order
+	Name string `json:"name,omitempty"` // absent if none was given, or anonymous
+	// Segment is absent if none was chosen, and in an anonymous export: there
+	// a small group's answers would be its members'.
+	Segment  string    `json:"segment,omitempty"`
 	JoinedAt time.Time `json:"joinedAt"`
+	Proxy    bool      `json:"proxy,omitempty"` // the facilitator voted for them
 }
 
 // Step is one agenda step's state and results. Its definition (options,
@@ -84,7 +93,33 @@ type Step struct {
 	Title    string          `json:"title"`
 	Voting   quorum.Voting   `json:"voting"`
 	Revealed bool            `json:"revealed"`
-	Results  *Results        `json:"results,omitempty"` // choice, scale and text steps
+	// Round is the current round, from 1 (choice, scale and text steps).
+	Round   int      `json:"round,omitempty"`
+	Results *Results `json:"results,omitempty"` // choice, scale and text steps: the current round
+	// Rounds are the results of the earlier rounds: Rounds[0] is round 1.
+	Rounds []Results `json:"rounds,omitempty"`
+	// Groups split a choice or scale step's current round by segment, with
+	// small groups pooled (see Group); absent when the agenda has no segments.
+	Groups []Group `json:"groups,omitempty"`
+}
+
+// Group is a step's current round among one group of participants. A group
+// with fewer answers than the session's minGroupSize is pooled as
+// quorum.OtherGroups; a pool still too small is hidden and has no results.
+type Group struct {
+	Group   string   `json:"group"`
+	Pooled  int      `json:"pooled,omitempty"` // the pool: how many groups it holds
+	Hidden  bool     `json:"hidden,omitempty"`
+	Results *Results `json:"results,omitempty"`
+}
+
+// ProfileGroup is the profile of one group, pooled and hidden as Group is.
+type ProfileGroup struct {
+	Group       string                `json:"group"`
+	Pooled      int                   `json:"pooled,omitempty"`
+	Hidden      bool                  `json:"hidden,omitempty"`
+	Profile     []quorum.ProfileEntry `json:"profile,omitempty"`
+	ProfileGaps []quorum.ProfileGap   `json:"profileGaps,omitempty"`
 }
 
 // Results is a step's tally, in the shape of the protocol's results.
@@ -97,9 +132,10 @@ type Results struct {
 	Words   []quorum.WordCount `json:"words,omitempty"`   // text: every distinct answer, most given first
 }
 
-// Vote is one participant's current answer to one step.
+// Vote is one participant's answer to one step in one round.
 type Vote struct {
 	Step        int       `json:"step"`        // step index from 0
+	Round       int       `json:"round"`       // from 1
 	Participant string    `json:"participant"` // pseudonym
 	Value       Value     `json:"value"`
 	Label       string    `json:"label"`
@@ -121,6 +157,7 @@ func Build(s *quorum.Session, events []quorum.Event, opts Options) *Export {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	profile := s.Profile()
 	e := &Export{
 		Format:     Format,
 		ExportedAt: now.UTC(),
@@ -134,24 +171,53 @@ func Build(s *quorum.Session, events []quorum.Event, opts Options) *Export {
 			StartedAt:   optTime(s.StartedAt),
 			EndedAt:     optTime(s.EndedAt),
 		},
-		Agenda:       s.Agenda.Clone(),
-		Participants: []Participant{},
-		Steps:        make([]Step, len(s.Agenda.Steps)),
-		Votes:        []Vote{},
-		Profile:      s.Profile().Entries,
-		History:      make([]Event, 0, len(events)),
-		loc:          opts.Location,
+		Settings:      s.Settings,
+		Agenda:        s.Agenda.Clone(),
+		Participants:  []Participant{},
+		Steps:         make([]Step, len(s.Agenda.Steps)),
+		Votes:         []Vote{},
+		EarlierVotes:  []Vote{},
+		Profile:       profile.Entries,
+		ProfileGaps:   append([]quorum.ProfileGap{}, profile.Gaps...),
+		ProfileGroups: []ProfileGroup{},
+		Shifts:        append([]quorum.Shift{}, s.Shifts()...),
+		History:       make([]Event, 0, len(events)),
+		loc:           opts.Location,
 	}
 	people := s.Participants()
 	pseudonyms := make(map[string]string, len(people))
 	for i, p := range people {
 		id := Pseudonym(i)
 		pseudonyms[p.ID] = id
-		out := Participant{ID: id, Segment: p.Segment, JoinedAt: p.JoinedAt.UTC()}
+		out := Participant{ID: id, JoinedAt: p.JoinedAt.UTC(), Proxy: p.Proxy}
 		if !opts.Anonymous {
-			out.Name = p.Name
+			out.Name, out.Segment = p.Name, p.Segment
 		}
 		e.Participants = append(e.Participants, out)
+	}
+	// votes lists one round's votes on step i in join order.
+	votes := func(i, round int, t *quorum.Tally, voteOf func(id string) *quorum.Vote) []Vote {
+		def := &s.Agenda.Steps[i]
+		spellings := map[string]string{}
+		for _, w := range t.Words(0) {
+			spellings[quorum.NormalizeText(w.Text)] = w.Text
+		}
+		var out []Vote
+		for _, p := range people {
+			v := voteOf(p.ID)
+			if v == nil {
+				continue
+			}
+			out = append(out, Vote{
+				Step:        i,
+				Round:       round,
+				Participant: pseudonyms[p.ID],
+				Value:       valueOf(def.Kind, v.Value),
+				Label:       valueLabel(def, v.Value, spellings),
+				At:          v.At.UTC(),
+			})
+		}
+		return out
 	}
 	for i := range s.Agenda.Steps {
 		def := &s.Agenda.Steps[i]
@@ -160,26 +226,34 @@ func Build(s *quorum.Session, events []quorum.Event, opts Options) *Export {
 			st.Voting, st.Revealed = s.Steps[i].Voting, s.Steps[i].Revealed
 		}
 		if def.Kind.Votable() {
-			st.Results = results(def, s.Tally(i))
-			groups := map[string]string{}
-			for _, w := range st.Results.Words {
-				groups[quorum.NormalizeText(w.Text)] = w.Text
+			for j, r := range s.PastRounds(i) {
+				st.Rounds = append(st.Rounds, *results(def, r.Tally))
+				e.EarlierVotes = append(e.EarlierVotes, votes(i, j+1, r.Tally, func(id string) *quorum.Vote { return r.Votes[id] })...)
 			}
-			for _, p := range people {
-				v, ok := s.VoteOf(i, p.ID)
-				if !ok {
-					continue
+			st.Round = len(st.Rounds) + 1
+			st.Results = results(def, s.Tally(i))
+			e.Votes = append(e.Votes, votes(i, st.Round, s.Tally(i), func(id string) *quorum.Vote {
+				if v, ok := s.VoteOf(i, id); ok {
+					return &v
 				}
-				e.Votes = append(e.Votes, Vote{
-					Step:        i,
-					Participant: pseudonyms[p.ID],
-					Value:       valueOf(def.Kind, v.Value),
-					Label:       valueLabel(def, v.Value, groups),
-					At:          v.At.UTC(),
-				})
+				return nil
+			})...)
+		}
+		// Text steps are not split by group, as on screen: a word list per
+		// group would tie a small group to its words.
+		if def.Kind == quorum.KindChoice || def.Kind == quorum.KindScale {
+			for _, g := range s.GroupsOf(i) {
+				out := Group{Group: g.Group, Pooled: g.Pooled, Hidden: g.Hidden}
+				if !g.Hidden && g.Tally != nil {
+					out.Results = results(def, g.Tally)
+				}
+				st.Groups = append(st.Groups, out)
 			}
 		}
 		e.Steps[i] = st
+	}
+	for _, g := range s.ProfileByGroup() {
+		e.ProfileGroups = append(e.ProfileGroups, ProfileGroup{Group: g.Group, Pooled: g.Pooled, Hidden: g.Hidden, Profile: g.Profile.Entries, ProfileGaps: g.Profile.Gaps})
 	}
 	for _, ev := range events {
 		e.History = append(e.History, Event{At: ev.At.UTC(), Action: ev.Action, Step: ev.Step})
@@ -226,8 +300,8 @@ func valueOf(kind quorum.StepKind, v quorum.Value) Value {
 }
 
 // valueLabel is a vote's value in words: the option, the point with its
-// poles, or the answer as the word list shows it (its group's spelling).
-func valueLabel(def *quorum.Step, v quorum.Value, groups map[string]string) string {
+// poles, or the answer as the word list shows it (its most common spelling).
+func valueLabel(def *quorum.Step, v quorum.Value, spellings map[string]string) string {
 	switch def.Kind {
 	case quorum.KindChoice:
 		if v.Number >= 0 && v.Number < len(def.Options) {
@@ -236,8 +310,8 @@ func valueLabel(def *quorum.Step, v quorum.Value, groups map[string]string) stri
 	case quorum.KindScale:
 		return scaleLabel(def, v.Number)
 	case quorum.KindText:
-		if g, ok := groups[quorum.NormalizeText(v.Text)]; ok {
-			return g
+		if sp, ok := spellings[quorum.NormalizeText(v.Text)]; ok {
+			return sp
 		}
 		return v.Text
 	}
@@ -278,15 +352,71 @@ func (e *Export) voters() voters {
 	return v
 }
 
-// of returns a voter's name (empty in an anonymous export) and segment.
-func (v voters) of(id string) (name, segment string) {
+// of returns a voter's name and segment (both empty in an anonymous
+// export), and whether the facilitator voted for them.
+func (v voters) of(id string) (name, segment string, proxy bool) {
 	if p := v.byID[id]; p != nil {
-		name, segment = p.Name, p.Segment
+		name, segment, proxy = p.Name, p.Segment, p.Proxy
 	}
 	if v.anonymous {
-		name = ""
+		name, segment = "", ""
 	}
-	return name, segment
+	return name, segment, proxy
+}
+
+// responses lists the votes of every round, by step, then round, then
+// pseudonym: the rows of the responses CSV and sheet.
+func (e *Export) responses() []Vote {
+	out := append(append(make([]Vote, 0, len(e.EarlierVotes)+len(e.Votes)), e.EarlierVotes...), e.Votes...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Step != out[j].Step {
+			return out[i].Step < out[j].Step
+		}
+		return out[i].Round < out[j].Round
+	})
+	return out
+}
+
+// minGroupSize is the fewest answers a group shows on its own; a document
+// without settings has the default.
+func (e *Export) minGroupSize() int {
+	if e.Settings.MinGroupSize < 1 {
+		return quorum.DefaultSettings().MinGroupSize
+	}
+	return e.Settings.MinGroupSize
+}
+
+// splitShare is the share of answers on each side that makes a split room.
+func (e *Export) splitShare() float64 {
+	if e.Settings.SplitShare <= 0 {
+		return quorum.DefaultSettings().SplitShare
+	}
+	return e.Settings.SplitShare
+}
+
+// proxies counts the participants the facilitator voted for.
+func (e *Export) proxies() int {
+	n := 0
+	for _, p := range e.Participants {
+		if p.Proxy {
+			n++
+		}
+	}
+	return n
+}
+
+// hiddenNote says why a pooled group shows nothing: "hidden: fewer than 3 answers".
+func (e *Export) hiddenNote() string {
+	return fmt.Sprintf("hidden: fewer than %d answers", e.minGroupSize())
+}
+
+// groupName is a group for people: a segment, or "Other groups (2 groups)".
+// (A pool of one shown on its own is the answers given without a group.)
+func groupName(group string, pooled int) string {
+	if group == quorum.OtherGroups && pooled > 1 {
+		return fmt.Sprintf("%s (%s)", group, plural(pooled, "group", "groups"))
+	}
+	return group
 }
 
 // date is the session's day: its start, or its creation before it starts.
@@ -428,16 +558,29 @@ func kindName(k quorum.StepKind) string {
 }
 
 // Headline is a step's result in one line, for the summary sheet and the
-// report's contents: "Yes — 7 of 12 (58%), correct", "mean 4.3 of 7 …".
+// report's contents: "Yes — 7 of 12 (58%), correct", "mean 4.3 of 7 …";
+// "round 2: …" once a step was asked again.
 func (e *Export) Headline(i int) string {
 	st, def := &e.Steps[i], e.def(i)
 	if def.Kind == quorum.KindProfile {
 		return e.profileHeadline()
 	}
-	r := st.Results
-	if r == nil {
+	if st.Results == nil {
 		return ""
 	}
+	return st.roundPrefix() + resultHeadline(def, st.Results)
+}
+
+// roundPrefix is "round 2: " for a step asked more than once.
+func (st *Step) roundPrefix() string {
+	if len(st.Rounds) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("round %d: ", st.Round)
+}
+
+// resultHeadline is one round's (or one group's) result in one line.
+func resultHeadline(def *quorum.Step, r *Results) string {
 	if r.N == 0 {
 		return "no votes"
 	}
@@ -496,29 +639,41 @@ func deref(p *float64) float64 {
 	return *p
 }
 
-// profileHeadline names the dimension with the largest gap between the
-// today and target series, or counts the lines.
+// profileHeadline names the dimension with the largest gap between two
+// series (today → target), or counts the dimensions.
 func (e *Export) profileHeadline() string {
 	rows := profileRows(e.Profile)
 	if len(rows) == 0 {
 		return ""
 	}
-	var best *profileRow
-	bestGap := -1.0
-	for _, r := range rows {
-		today, target := r.series["today"], r.series["target"]
-		if today == nil || target == nil || today.N == 0 || target.N == 0 {
+	dims := plural(len(rows), "dimension", "dimensions")
+	for _, g := range e.ProfileGaps {
+		if !g.Largest {
 			continue
 		}
-		if gap := math.Abs(target.Mean - today.Mean); gap > bestGap {
-			best, bestGap = r, gap
+		for _, r := range rows {
+			if r.dimension == g.Dimension {
+				return fmt.Sprintf("%s; largest gap %s → %s: %s ↔ %s (%s)", dims, seriesName(g.From), seriesName(g.To), r.left, r.right, fmtSigned(g.Gap))
+			}
 		}
 	}
-	if best == nil {
-		return plural(len(rows), "dimension", "dimensions")
+	return dims
+}
+
+// shiftPair names what a shift compares: "Round 1 → Round 2", or for the
+// series of a dimension "Vision ↔ Execution: today → target".
+func shiftPair(sh quorum.Shift) string {
+	if sh.Step >= 0 {
+		return sh.From + " → " + sh.To
 	}
-	gap := best.series["target"].Mean - best.series["today"].Mean
-	return fmt.Sprintf("%s; largest gap today → target: %s ↔ %s (%s)", plural(len(rows), "dimension", "dimensions"), best.left, best.right, fmtSigned(gap))
+	return fmt.Sprintf("%s ↔ %s: %s → %s", sh.Left, sh.Right, seriesName(sh.From), seriesName(sh.To))
+}
+
+// movedLine is who moved, for people: "Round 1 → Round 2: 3 moved toward
+// Vision, 5 stayed, 2 moved toward Execution (10 answered both)".
+func movedLine(sh quorum.Shift) string {
+	return fmt.Sprintf("%s: %d moved toward %s, %d stayed, %d moved toward %s (%d answered both)",
+		shiftPair(sh), sh.TowardLeft, sh.Left, sh.Stayed, sh.TowardRight, sh.Right, sh.Paired)
 }
 
 // profileRow is one dimension of the profile with its series.
@@ -579,39 +734,29 @@ func profileSeries(entries []quorum.ProfileEntry) []string {
 	return append(out, others...)
 }
 
-// segments lists the groups to break results down by: the agenda's, in its
-// order, then "" if some participant chose none. Nil when nobody chose a group.
+// segments lists the groups participants chose: the agenda's, in its order,
+// then any no longer in the agenda. Nil when nobody chose a group (and in an
+// anonymous export, which has no groups).
 func (e *Export) segments() []string {
 	used := map[string]bool{}
-	grouped := false
 	for _, p := range e.Participants {
-		used[p.Segment] = true
-		grouped = grouped || p.Segment != ""
+		if p.Segment != "" {
+			used[p.Segment] = true
+		}
 	}
-	if !grouped {
+	if len(used) == 0 {
 		return nil
 	}
 	out := append([]string(nil), e.Agenda.Segments...)
-	// A segment that is no longer in the agenda still gets its column.
+	// A segment that is no longer in the agenda still counts.
 	var extra []string
 	for s := range used {
-		if s != "" && !contains(e.Agenda.Segments, s) {
+		if !contains(e.Agenda.Segments, s) {
 			extra = append(extra, s)
 		}
 	}
 	sort.Strings(extra)
-	out = append(out, extra...)
-	if used[""] {
-		out = append(out, "")
-	}
-	return out
-}
-
-func segmentName(s string) string {
-	if s == "" {
-		return "(no group)"
-	}
-	return s
+	return append(out, extra...)
 }
 
 func contains(list []string, s string) bool {
@@ -621,17 +766,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// votesOf returns the votes of step i.
-func (e *Export) votesOf(i int) []Vote {
-	var out []Vote
-	for _, v := range e.Votes {
-		if v.Step == i {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // duration is how long the session ran, for people: "1 h 25 min".

@@ -62,7 +62,7 @@ func formulaSafe(s string) string {
 }
 
 // expectedResponses derives the responses from the session itself: one row
-// per current vote, by step then join order.
+// per vote of every round, by step, round, then join order.
 func expectedResponses(sd *seeded, anonymous bool) [][]string {
 	s := sd.s
 	var rows [][]string
@@ -71,32 +71,46 @@ func expectedResponses(sd *seeded, anonymous bool) [][]string {
 		if !def.Kind.Votable() {
 			continue
 		}
-		groups := map[string]string{}
-		for _, w := range s.Tally(i).Words(0) {
-			groups[quorum.NormalizeText(w.Text)] = w.Text
-		}
-		for k, p := range s.Participants() {
-			v, ok := s.VoteOf(i, p.ID)
-			if !ok {
-				continue
+		past := s.PastRounds(i)
+		for round := 1; round <= len(past)+1; round++ {
+			tally, voteOf := s.Tally(i), func(id string) (quorum.Vote, bool) { return s.VoteOf(i, id) }
+			if round <= len(past) {
+				r := past[round-1]
+				tally, voteOf = r.Tally, func(id string) (quorum.Vote, bool) {
+					if v := r.Votes[id]; v != nil {
+						return *v, true
+					}
+					return quorum.Vote{}, false
+				}
 			}
-			name := p.Name
-			if anonymous {
-				name = ""
+			groups := map[string]string{}
+			for _, w := range tally.Words(0) {
+				groups[quorum.NormalizeText(w.Text)] = w.Text
 			}
-			var value, label string
-			switch def.Kind {
-			case quorum.KindChoice:
-				value, label = strconv.Itoa(v.Value.Number+1), def.Options[v.Value.Number]
-			case quorum.KindScale:
-				value, label = strconv.Itoa(v.Value.Number), fmt.Sprintf("%d of %d (%s ↔ %s)", v.Value.Number, def.Points, def.Left, def.Right)
-			case quorum.KindText:
-				value, label = v.Value.Text, groups[quorum.NormalizeText(v.Value.Text)]
+			for k, p := range s.Participants() {
+				v, ok := voteOf(p.ID)
+				if !ok {
+					continue
+				}
+				name, segment := p.Name, p.Segment
+				if anonymous {
+					name, segment = "", ""
+				}
+				var value, label string
+				switch def.Kind {
+				case quorum.KindChoice:
+					value, label = strconv.Itoa(v.Value.Number+1), def.Options[v.Value.Number]
+				case quorum.KindScale:
+					value, label = strconv.Itoa(v.Value.Number), fmt.Sprintf("%d of %d (%s ↔ %s)", v.Value.Number, def.Points, def.Left, def.Right)
+				case quorum.KindText:
+					value, label = v.Value.Text, groups[quorum.NormalizeText(v.Value.Text)]
+				}
+				rows = append(rows, []string{
+					strconv.Itoa(i + 1), def.Title, string(def.Kind), fmt.Sprintf("P%03d", k+1),
+					name, segment, value, label, v.At.UTC().Format("2006-01-02T15:04:05.000Z"),
+					strconv.Itoa(round), map[bool]string{true: "yes", false: "no"}[p.Proxy],
+				})
 			}
-			rows = append(rows, []string{
-				strconv.Itoa(i + 1), def.Title, string(def.Kind), fmt.Sprintf("P%03d", k+1),
-				name, p.Segment, value, label, v.At.UTC().Format("2006-01-02T15:04:05.000Z"),
-			})
 		}
 	}
 	return rows
@@ -184,9 +198,21 @@ func TestCSVSummary(t *testing.T) {
 	for i, c := range rows[0] {
 		col[c] = i
 	}
+	// The room's rows (not a group's, nor who moved), in the columns the
+	// summary had before rounds and groups; the seed asks every step once.
 	byStep := map[string][][]string{}
 	for _, r := range rows[1:] {
-		byStep[r[0]] = append(byStep[r[0]], r)
+		if r[col["group"]] == "" && r[col["kind"]] != "shift" {
+			byStep[r[0]] = append(byStep[r[0]], r[:col["correct"]+1])
+		}
+		// The profile's rows and who moved between its series have no round.
+		wantRound := "1"
+		if k := r[col["kind"]]; k == "profile" || k == "shift" {
+			wantRound = ""
+		}
+		if r[col["round"]] != wantRound {
+			t.Errorf("row %q: round %q, want %q", r, r[col["round"]], wantRound)
+		}
 	}
 
 	// Against the tallies.
@@ -307,7 +333,7 @@ func TestXLSX(t *testing.T) {
 			wantSheets = append(wantSheets, export.StepSheetName(i, s.Title))
 		}
 	}
-	wantSheets = append(wantSheets, export.SheetResponses, export.SheetProfile)
+	wantSheets = append(wantSheets, export.SheetResponses, export.SheetProfile, export.SheetShifts, export.SheetGroups)
 	if got := f.GetSheetList(); !reflect.DeepEqual(got, wantSheets) {
 		t.Fatalf("sheets %q, want %q", got, wantSheets)
 	}
@@ -318,11 +344,15 @@ func TestXLSX(t *testing.T) {
 	// Every sheet's header row is frozen: the row just above the pane holds the headers.
 	headers := map[string][]string{
 		export.SheetSummary:   export.SummaryHeaders,
-		export.SheetResponses: export.ResponseHeaders[:len(export.ResponseHeaders)-1],
+		export.SheetResponses: export.ResponseHeaders[:8],
 		export.SheetProfile:   export.ProfileHeaders,
-		wantSheets[1]:         {"Option", "Text", "Votes", "%", "Correct", "Manager", "Engineer", "(no group)"},
-		wantSheets[2]:         {"Point", "Label", "Votes", "%", "Manager", "Engineer", "(no group)"},
-		wantSheets[4]:         {"Answer", "Count", "%"},
+		export.SheetShifts:    export.ShiftHeaders,
+		export.SheetGroups:    export.GroupHeaders,
+		// Every group has fewer than 3 answers: they are pooled, and the
+		// pool mixes three groups (no group counts as one).
+		wantSheets[1]: {"Option", "Text", "Votes", "%", "Correct", "Other groups (3 groups)"},
+		wantSheets[2]: {"Point", "Label", "Votes", "%", "Other groups (3 groups)"},
+		wantSheets[4]: {"Answer", "Count", "%"},
 	}
 	for _, sheet := range wantSheets {
 		panes, err := f.GetPanes(sheet)
@@ -358,7 +388,7 @@ func TestXLSX(t *testing.T) {
 			t.Errorf("Responses row %d: %q, want %q", i+2, got, w)
 		}
 	}
-	if got := rows[0][8]; got != "Voted at (UTC)" {
+	if got := rows[0][8:]; !reflect.DeepEqual(got, []string{"Voted at (UTC)", "Round", "Proxy"}) {
 		t.Errorf("time column %q, want the time zone in it", got)
 	}
 	if got, _ := f.GetCellType(export.SheetResponses, "G2"); got != excelize.CellTypeNumber && got != excelize.CellTypeUnset {
@@ -405,8 +435,8 @@ func TestXLSX(t *testing.T) {
 	if got := cell(t, f, choice, "E4"); got != "✓ correct" {
 		t.Errorf("the correct option is marked %q", got)
 	}
-	// Yes: Ada (Manager), P003 (no group), P004 (Engineer); No: P002 (Engineer).
-	for ref, want := range map[string]string{"F4": "1", "G4": "1", "H4": "1", "F5": "0", "G5": "1", "H5": "0", "C7": "4", "G7": "2"} {
+	// The pool is the whole room: Yes 3, No 1.
+	for ref, want := range map[string]string{"F4": "3", "F5": "1", "F6": "0", "C7": "4", "F7": "4"} {
 		if got := cell(t, f, choice, ref); got != want {
 			t.Errorf("%s %s = %s, want %s", choice, ref, got, want)
 		}
@@ -428,9 +458,9 @@ func TestXLSX(t *testing.T) {
 	if got := cell(t, f, today, fmt.Sprintf("C%d", meanRow+1)); !near(got, tally.StdDev()) {
 		t.Errorf("sd %s, want %v", got, tally.StdDev())
 	}
-	// Managers on "today": Ada 2 and Bob 4.
-	if got := cell(t, f, today, fmt.Sprintf("E%d", meanRow)); !near(got, 3) {
-		t.Errorf("the managers' mean is %s, want 3", got)
+	// The pool of every group on "today" is the room.
+	if got := cell(t, f, today, fmt.Sprintf("E%d", meanRow)); !near(got, tally.Mean()) {
+		t.Errorf("the pool's mean is %s, want %v", got, tally.Mean())
 	}
 	text := wantSheets[4]
 	for j, w := range sd.s.Tally(stepText).Words(0) {
@@ -439,7 +469,11 @@ func TestXLSX(t *testing.T) {
 		}
 	}
 
-	// Profile.
+	// Profile: the target's gap from today, the largest.
+	if got := []string{cell(t, f, export.SheetProfile, "M3"), cell(t, f, export.SheetProfile, "O3")}; !near(cell(t, f, export.SheetProfile, "N3"), sd.s.Profile().Gaps[0].Gap) ||
+		!reflect.DeepEqual(got, []string{"split room", "largest gap"}) {
+		t.Errorf("the target's split and gap: %q, gap %s", got, cell(t, f, export.SheetProfile, "N3"))
+	}
 	for j, p := range sd.s.Profile().Entries {
 		row := strconv.Itoa(j + 2)
 		if cell(t, f, export.SheetProfile, "A"+row) != p.Dimension || cell(t, f, export.SheetProfile, "D"+row) != p.Series ||
@@ -469,7 +503,7 @@ func TestStepSheetName(t *testing.T) {
 }
 
 // topLevelKeys are the documented keys of the JSON document.
-var topLevelKeys = []string{"agenda", "anonymous", "exportedAt", "format", "history", "participants", "profile", "session", "steps", "votes"}
+var topLevelKeys = []string{"agenda", "anonymous", "earlierVotes", "exportedAt", "format", "history", "participants", "profile", "profileGaps", "profileGroups", "session", "settings", "shifts", "steps", "votes"}
 
 func TestJSON(t *testing.T) {
 	sd := seed(t, "ended")
@@ -631,15 +665,17 @@ func TestHTMLReport(t *testing.T) {
 	for _, want := range []string{
 		// cover
 		"Équipe offsite: café & stratégie!", "Agenda: Team check-in", "Saturday 28 November 2026",
-		"Participants 5 (Manager 2, Engineer 2, (no group) 1)", "Duration",
+		"Participants 5 Exported", "Duration",
 		// choice: counts, percentages, the correct option
 		"Yes — 3 (75%) ✓ correct", "No — 1 (25%)", "It depends — 0 (0%)", "4 votes",
 		// scale
 		"mean 4.5", "spread ± 1.8", "n = 4", "1 · Vision", "Execution · 7",
 		// text, every answer with its count
 		"Listen more 3 60%", "=SUM(A1) 1 20%", "Café 1 20%", "5 answers, 3 distinct",
-		// profile
-		"Today +0.17 ± 0.60 (n = 4) · Target 0.00 ± 0.82 (n = 3) · gap −0.17",
+		// profile: today's answers at −2/3, 0, 1/3 and 1, the target's at −1, 0 and 1
+		"Today +0.17, middle half −0.17 to +0.50, n = 4 Target 0.00, middle half −0.50 to +0.50, n = 3 gap today → target −0.17",
+		"split room — discuss (Target) largest gap",
+		"Vision ↔ Execution: today → target: 1 moved toward Vision, 0 stayed, 1 moved toward Execution (2 answered both)",
 		// notes, paragraphs and lists
 		"Facilitator notes", "Leadership is influence.", "Keep the opening short. How to run it:", "open voting", "reveal, then discuss",
 		"Start with the largest gap.",
@@ -666,7 +702,7 @@ func TestHTMLReport(t *testing.T) {
 func TestAnonymous(t *testing.T) {
 	sd := seed(t, "ended")
 	secret := []string{"Ada", "Lovelace", "Zoë", "Ünal", "cmd()", "Bob"}
-	kept := []string{"P001", "P005", "Manager", "Engineer"}
+	kept := []string{"P001", "P005"}
 	for _, anonymous := range []bool{true, false} {
 		e := sd.export(anonymous)
 		files := map[string]string{
@@ -690,6 +726,11 @@ func TestAnonymous(t *testing.T) {
 				}
 				if !anonymous && !strings.Contains(content, "Ada Lovelace") {
 					t.Errorf("%s without anonymous lacks the names", format)
+				}
+				// Segments are raw data only with the names: in an anonymous
+				// export a small group's answers would be its members'.
+				if format != "json" && strings.Contains(content, "Manager") == anonymous {
+					t.Errorf("%s (anonymous %v) has segments: %v", format, anonymous, !anonymous)
 				}
 			}
 		}
@@ -839,8 +880,9 @@ func TestBuiltinAgenda(t *testing.T) {
 			votable++
 		}
 	}
-	if got := len(f.GetSheetList()); got != votable+3 {
-		t.Errorf("%d sheets, want %d", got, votable+3)
+	// Summary, Responses, Profile, Shifts (today → target) and Groups.
+	if got := len(f.GetSheetList()); got != votable+5 {
+		t.Errorf("%d sheets, want %d", got, votable+5)
 	}
 	if rows := readCSV(t, write(t, e.WriteCSV)); len(rows)-1 != len(e.Votes) || len(e.Votes) != 40*votable {
 		t.Errorf("%d CSV rows for %d votes", len(rows)-1, len(e.Votes))
@@ -852,9 +894,10 @@ func TestBuiltinAgenda(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		small := seed(t, "ended").export(false)
-		if err := os.WriteFile(filepath.Join(dir, small.Filename("html")), write(t, small.WriteHTML), 0o644); err != nil {
-			t.Fatal(err)
+		for _, small := range []*export.Export{seed(t, "ended").export(false), seedRounds(t).export(false)} {
+			if err := os.WriteFile(filepath.Join(dir, small.Filename("html")), write(t, small.WriteHTML), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }

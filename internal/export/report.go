@@ -36,6 +36,7 @@ type reportPage struct {
 	Time         string
 	Duration     string
 	Participants int
+	Proxies      int
 	Groups       []groupCount
 	ExportedAt   string
 	Anonymous    bool
@@ -53,6 +54,7 @@ type reportStep struct {
 	Number   int
 	Kind     string
 	KindName string
+	Round    int // the current round, once the step was asked again
 	Title    string
 	Body     []textBlock
 	Notes    []textBlock
@@ -63,6 +65,9 @@ type reportStep struct {
 	Scale    *scaleChart
 	Text     *textChart
 	Profile  *profileChart
+	Rounds   *resultTable // every round, once the step was asked again
+	Moved    []string     // who moved between rounds
+	Groups   *resultTable // the current round by group
 }
 
 // textBlock is a paragraph (its lines) or a list (its items) of a body or notes.
@@ -118,17 +123,8 @@ func (e *Export) reportPage() *reportPage {
 	if e.Agenda.Title != e.Session.Title {
 		p.AgendaTitle = e.Agenda.Title
 	}
-	if segs := e.segments(); segs != nil {
-		counts := map[string]int{}
-		for _, pt := range e.Participants {
-			counts[pt.Segment]++
-		}
-		for _, s := range segs {
-			if counts[s] > 0 {
-				p.Groups = append(p.Groups, groupCount{Name: segmentName(s), N: counts[s]})
-			}
-		}
-	}
+	p.Proxies = e.proxies()
+	p.Groups = e.headcounts()
 	hasProfileStep := false
 	for i := range e.Steps {
 		def := e.def(i)
@@ -144,7 +140,11 @@ func (e *Export) reportPage() *reportPage {
 		}
 		st := &e.Steps[i]
 		if r := st.Results; r != nil {
-			rs.Meta = append(rs.Meta, fmt.Sprintf("%d of %d participants answered", r.N, len(e.Participants)))
+			answered := fmt.Sprintf("%d of %d participants answered", r.N, len(e.Participants))
+			if n := e.proxyVotes(i); n > 0 {
+				answered += fmt.Sprintf(" (%s)", plural(n, "proxy vote", "proxy votes"))
+			}
+			rs.Meta = append(rs.Meta, answered)
 			switch {
 			case st.Voting == quorum.VotingPending && r.N == 0:
 				rs.Meta = append(rs.Meta, "voting never opened")
@@ -156,6 +156,16 @@ func (e *Export) reportPage() *reportPage {
 			} else {
 				rs.Meta = append(rs.Meta, "results not shown to the room")
 			}
+			if len(st.Rounds) > 0 {
+				rs.Round = st.Round
+				rs.Rounds = e.roundsTable(i)
+			}
+			rs.Groups = e.groupsTable(i)
+		}
+		for _, sh := range e.Shifts {
+			if sh.Step == i {
+				rs.Moved = append(rs.Moved, movedLine(sh))
+			}
 		}
 		switch def.Kind {
 		case quorum.KindChoice:
@@ -166,12 +176,12 @@ func (e *Export) reportPage() *reportPage {
 			rs.Text = newTextChart(st.Results)
 		case quorum.KindProfile:
 			hasProfileStep = true
-			rs.Profile = newProfileChart(e.Profile)
+			rs.Profile = e.profileChart()
 		}
 		p.Steps = append(p.Steps, rs)
 	}
 	if !hasProfileStep && len(e.Profile) > 0 {
-		p.Profile = newProfileChart(e.Profile)
+		p.Profile = e.profileChart()
 	}
 	return p
 }
@@ -183,7 +193,7 @@ func (e *Export) shortHeadline(i int) string {
 	def, r := e.def(i), e.Steps[i].Results
 	switch {
 	case def.Kind == quorum.KindScale && r != nil && r.N > 0:
-		return fmt.Sprintf("mean %s of %d, spread ± %s, n = %d", fmtFixed(deref(r.Mean), 1), def.Points, fmtFixed(deref(r.StdDev), 1), r.N)
+		return e.Steps[i].roundPrefix() + fmt.Sprintf("mean %s of %d, spread ± %s, n = %d", fmtFixed(deref(r.Mean), 1), def.Points, fmtFixed(deref(r.StdDev), 1), r.N)
 	case def.Kind == quorum.KindProfile:
 		h := e.profileHeadline()
 		if i := strings.Index(h, "; "); i >= 0 {
@@ -380,11 +390,213 @@ func newTextChart(r *Results) *textChart {
 	return c
 }
 
+// ---------------------------------------------------------------- rounds and groups
+
+// resultTable is a table of results side by side: a step's rounds, a step's
+// groups, or the profile's groups.
+type resultTable struct {
+	Caption string
+	First   string   // the head of the first column
+	Head    []string // the heads of the others
+	Rows    []resultRow
+	Notes   []string // under the table
+	Words   bool     // the last column is words, not a number
+}
+
+type resultRow struct {
+	Name    string
+	Cells   []string
+	Note    string // instead of the cells: a hidden group
+	Current bool
+}
+
+// resultHead is the head of the columns resultCells fills.
+func resultHead(def *quorum.Step) []string {
+	var head []string
+	switch def.Kind {
+	case quorum.KindChoice:
+		head = append(head, def.Options...)
+	case quorum.KindScale:
+		for p := 1; p <= def.Points; p++ {
+			head = append(head, pointLabel(def, p))
+		}
+	}
+	head = append(head, "n")
+	switch def.Kind {
+	case quorum.KindScale:
+		head = append(head, "Mean", "Spread")
+	case quorum.KindText:
+		head = append(head, "Most given")
+	}
+	return head
+}
+
+// resultCells is one round's or group's results in a table row.
+func resultCells(def *quorum.Step, r *Results) []string {
+	var cells []string
+	switch def.Kind {
+	case quorum.KindChoice:
+		for _, c := range r.Counts {
+			cells = append(cells, fmt.Sprintf("%d (%s%%)", c, fmtFixed(pct(c, r.N), 0)))
+		}
+	case quorum.KindScale:
+		for _, c := range r.Counts {
+			cells = append(cells, fmt.Sprint(c))
+		}
+	}
+	cells = append(cells, fmt.Sprint(r.N))
+	switch {
+	case def.Kind == quorum.KindScale && r.N > 0:
+		cells = append(cells, fmtFixed(deref(r.Mean), 1), "± "+fmtFixed(deref(r.StdDev), 1))
+	case def.Kind == quorum.KindScale:
+		cells = append(cells, "", "")
+	case def.Kind == quorum.KindText:
+		cells = append(cells, resultHeadline(def, r))
+	}
+	return cells
+}
+
+// roundsTable is every round of step i, the current one last.
+func (e *Export) roundsTable(i int) *resultTable {
+	st, def := &e.Steps[i], e.def(i)
+	t := &resultTable{Caption: "Every round", First: "Round", Head: resultHead(def), Words: def.Kind == quorum.KindText}
+	for j := range st.Rounds {
+		t.Rows = append(t.Rows, resultRow{Name: fmt.Sprintf("Round %d", j+1), Cells: resultCells(def, &st.Rounds[j])})
+	}
+	t.Rows = append(t.Rows, resultRow{Name: fmt.Sprintf("Round %d (above)", st.Round), Cells: resultCells(def, st.Results), Current: true})
+	return t
+}
+
+// groupsTable is step i's current round by group, nil when the step is not
+// split by group.
+func (e *Export) groupsTable(i int) *resultTable {
+	st, def := &e.Steps[i], e.def(i)
+	if len(st.Groups) == 0 {
+		return nil
+	}
+	t := &resultTable{Caption: "By group", First: "Group", Head: resultHead(def)}
+	if len(st.Rounds) > 0 {
+		t.Caption = fmt.Sprintf("By group, round %d", st.Round)
+	}
+	for _, g := range st.Groups {
+		row := resultRow{Name: groupName(g.Group, g.Pooled)}
+		if g.Hidden || g.Results == nil {
+			row.Note = e.hiddenNote()
+		} else {
+			row.Cells = resultCells(def, g.Results)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	t.Notes = append(t.Notes, e.poolNote())
+	return t
+}
+
+// poolNote explains how small groups are pooled.
+func (e *Export) poolNote() string {
+	return fmt.Sprintf("A group with fewer than %d answers counts under %s, with the answers given without a group; too few of those, and the pool is hidden too.", e.minGroupSize(), quorum.OtherGroups)
+}
+
+// profileGroupsTable is the profile by group: a row per bar, a column per
+// group shown; hidden groups are named under the table.
+func (e *Export) profileGroupsTable() *resultTable {
+	if len(e.ProfileGroups) == 0 {
+		return nil
+	}
+	t := &resultTable{Caption: "By group: mean position from −1 to +1 (answers)", First: "Dimension"}
+	var shown []ProfileGroup
+	for _, g := range e.ProfileGroups {
+		if g.Hidden {
+			t.Notes = append(t.Notes, fmt.Sprintf("%s: %s.", groupName(g.Group, g.Pooled), e.hiddenNote()))
+			continue
+		}
+		shown = append(shown, g)
+		t.Head = append(t.Head, groupName(g.Group, g.Pooled))
+	}
+	if len(shown) == 0 {
+		t.Head = nil
+	}
+	for _, en := range e.Profile {
+		row := resultRow{Name: fmt.Sprintf("%s ↔ %s · %s", en.Left, en.Right, seriesLabel(seriesName(en.Series)))}
+		for _, g := range shown {
+			cell := "no votes"
+			for _, ge := range g.Profile {
+				if ge.Dimension == en.Dimension && ge.Series == en.Series && ge.N > 0 {
+					cell = fmt.Sprintf("%s (%d)", fmtSigned(ge.Mean), ge.N)
+					if ge.Split {
+						cell += ", split"
+					}
+				}
+			}
+			row.Cells = append(row.Cells, cell)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	if len(shown) == 0 {
+		t.Rows = nil
+	}
+	t.Notes = append(t.Notes, e.poolNote())
+	return t
+}
+
+// headcounts are the participants of each group, for the cover: groups under
+// the session's minimum group size, and people without a group, are counted
+// together as Other groups. Nil when no group reaches the minimum, and in an
+// anonymous export, which has no groups.
+func (e *Export) headcounts() []groupCount {
+	counts := map[string]int{}
+	for _, pt := range e.Participants {
+		counts[pt.Segment]++
+	}
+	var out []groupCount
+	other := counts[""]
+	for _, s := range e.segments() {
+		if counts[s] >= e.minGroupSize() {
+			out = append(out, groupCount{Name: s, N: counts[s]})
+		} else {
+			other += counts[s]
+		}
+	}
+	if out != nil && other > 0 {
+		out = append(out, groupCount{Name: quorum.OtherGroups, N: other})
+	}
+	return out
+}
+
+// proxyVotes counts the current votes on step i the facilitator entered.
+func (e *Export) proxyVotes(i int) int {
+	people := e.voters()
+	n := 0
+	for _, v := range e.Votes {
+		if _, _, proxy := people.of(v.Participant); proxy && v.Step == i {
+			n++
+		}
+	}
+	return n
+}
+
 // ---------------------------------------------------------------- profile
+
+// Each dimension of the profile is one SVG, 600 units wide: a lane per
+// series with a bar from the midpoint to the mean, the middle half of the
+// answers (Q1 to Q3) as a band behind it and the mean as a mark; under the
+// lanes, an arrow per gap from the first series' mean to the later one's.
+const (
+	profW      = 600.0
+	profMid    = profW / 2
+	profHalf   = 280.0 // from the midpoint to a pole
+	profLaneH  = 40.0
+	profArrowH = 32.0
+	profHead   = 12.0 // the arrowhead's length
+)
+
+// profX is a position from −1 to +1 on the chart.
+func profX(pos float64) float64 { return profMid + profHalf*clamp(pos, -1, 1) }
 
 type profileChart struct {
 	Series []seriesKey
 	Rows   []profileChartRow
+	Moved  []string     // who moved between series
+	Groups *resultTable // the profile by group
 }
 
 type seriesKey struct {
@@ -394,16 +606,37 @@ type seriesKey struct {
 type profileChartRow struct {
 	Left, Right string
 	Empty       bool
-	Bars        []profileBar
-	Values      []string // per series: "Today −0.33 ± 0.47 (n = 12)"
-	Gap         string   // target − today, when both have votes
+	W, H        string
+	Mid, Lo, Hi string // x of the midpoint and of the half-way lines
+	Lanes       []profileLane
+	Arrows      []gapArrow
+	Title       string   // the row in words, for the SVG's title
+	Values      []string // per series: "Today +0.17, middle half −0.33 to +0.67, n = 4"
+	Gaps        []string // "gap today → target −0.17"
+	Flags       []profileFlag
+	Largest     bool // holds the profile's largest gap
 }
 
-type profileBar struct {
-	Class                       string
-	X, Y, W, H                  string
-	Lo, Hi, Mid, CapTop, CapBot string
-	Mean, MeanTop, MeanBot      string
+// profileFlag points at what to discuss: a split room, the largest gap.
+type profileFlag struct {
+	Class, Text string
+}
+
+type profileLane struct {
+	Class                  string
+	BarX, BarW, BarY, BarH string
+	BandX, BandW, BandY    string
+	BandH                  string
+	Mean, MeanTop, MeanBot string
+	Label                  string
+}
+
+type gapArrow struct {
+	Largest                string
+	X1, X2, Y              string
+	Head                   string // the arrowhead's points
+	LabelX, Anchor, LabelY string
+	Label                  string
 }
 
 func seriesLabel(s string) string {
@@ -423,43 +656,97 @@ func seriesClass(s string) string {
 	return "other"
 }
 
-func newProfileChart(entries []quorum.ProfileEntry) *profileChart {
-	c := &profileChart{}
-	series := profileSeries(entries)
+func (e *Export) profileChart() *profileChart {
+	c := &profileChart{Groups: e.profileGroupsTable()}
+	series := profileSeries(e.Profile)
 	for _, s := range series {
 		c.Series = append(c.Series, seriesKey{Label: seriesLabel(s), Class: seriesClass(s)})
 	}
-	lane := 10 / math.Max(1, float64(len(series)))
-	for _, row := range profileRows(entries) {
-		pr := profileChartRow{Left: row.left, Right: row.right, Empty: true}
-		for i, s := range series {
+	for _, row := range profileRows(e.Profile) {
+		pr := profileChartRow{Left: row.left, Right: row.right, Empty: true,
+			W: num(profW), Mid: num(profMid), Lo: num(profX(-0.5)), Hi: num(profX(0.5))}
+		lanes := 0
+		for _, s := range series {
 			en := row.series[s]
 			if en == nil {
 				continue
 			}
+			y := float64(lanes) * profLaneH
+			lanes++
 			if en.N == 0 {
 				pr.Values = append(pr.Values, seriesLabel(s)+": no votes")
 				continue
 			}
 			pr.Empty = false
-			pr.Values = append(pr.Values, fmt.Sprintf("%s %s ± %s (n = %d)", seriesLabel(s), fmtSigned(en.Mean), fmtFixed(en.Spread, 2), en.N))
-			y := float64(i) * lane
-			mid := y + lane/2
-			m := clamp(en.Mean, -1, 1)
-			pr.Bars = append(pr.Bars, profileBar{
+			pr.Values = append(pr.Values, fmt.Sprintf("%s %s, middle half %s to %s, n = %d", seriesLabel(s), fmtSigned(en.Mean), fmtSigned(en.Q1), fmtSigned(en.Q3), en.N))
+			if en.Split {
+				text := "split room — discuss"
+				if len(row.order) > 1 {
+					text += " (" + seriesLabel(s) + ")"
+				}
+				pr.Flags = append(pr.Flags, profileFlag{Class: "split", Text: text})
+			}
+			m := profX(en.Mean)
+			pr.Lanes = append(pr.Lanes, profileLane{
 				Class: seriesClass(s),
-				X:     num(math.Min(0, m)), W: num(math.Abs(m)),
-				Y: num(y + lane*0.12), H: num(lane * 0.76),
-				Lo: num(clamp(en.Mean-en.Spread, -1, 1)), Hi: num(clamp(en.Mean+en.Spread, -1, 1)),
-				Mid: num(mid), CapTop: num(mid - lane*0.22), CapBot: num(mid + lane*0.22),
-				Mean: num(m), MeanTop: num(y + lane*0.05), MeanBot: num(y + lane*0.95),
+				BarX:  num(math.Min(profMid, m)), BarW: num(math.Abs(m - profMid)), BarY: num(y + 12), BarH: num(profLaneH - 24),
+				BandX: num(profX(en.Q1)), BandW: num(profX(en.Q3) - profX(en.Q1)), BandY: num(y + 4), BandH: num(profLaneH - 8),
+				Mean: num(m), MeanTop: num(y + 1), MeanBot: num(y + profLaneH - 1),
+				Label: fmt.Sprintf("%s: mean %s, middle half %s to %s", seriesLabel(s), fmtSigned(en.Mean), fmtSigned(en.Q1), fmtSigned(en.Q3)),
 			})
 		}
-		today, target := row.series["today"], row.series["target"]
-		if today != nil && target != nil && today.N > 0 && target.N > 0 {
-			pr.Gap = fmtSigned(target.Mean - today.Mean)
+		h := float64(lanes) * profLaneH
+		for _, g := range e.ProfileGaps {
+			if g.Dimension != row.dimension {
+				continue
+			}
+			from, to := row.series[seriesName(g.From)], row.series[seriesName(g.To)]
+			if from == nil || to == nil {
+				continue
+			}
+			pr.Gaps = append(pr.Gaps, fmt.Sprintf("gap %s → %s %s", seriesName(g.From), seriesName(g.To), fmtSigned(g.Gap)))
+			if g.Largest {
+				pr.Largest = true
+				pr.Flags = append(pr.Flags, profileFlag{Class: "largest", Text: "largest gap"})
+			}
+			pr.Arrows = append(pr.Arrows, newGapArrow(profX(from.Mean), profX(to.Mean), h+profArrowH/2, g))
+			h += profArrowH
 		}
+		pr.H = num(h)
+		pr.Title = fmt.Sprintf("%s ↔ %s: %s", row.left, row.right, strings.Join(append(append([]string(nil), pr.Values...), pr.Gaps...), "; "))
 		c.Rows = append(c.Rows, pr)
 	}
+	for _, sh := range e.Shifts {
+		if sh.Step < 0 {
+			c.Moved = append(c.Moved, movedLine(sh))
+		}
+	}
 	return c
+}
+
+// newGapArrow draws a gap from x1 to x2 at height y, labelled on the side
+// with room.
+func newGapArrow(x1, x2, y float64, g quorum.ProfileGap) gapArrow {
+	a := gapArrow{Y: num(y), LabelY: num(y + 6), Label: fmtSigned(g.Gap)}
+	if g.Largest {
+		a.Largest = " is-largest"
+	}
+	dir := 1.0
+	if x2 < x1 {
+		dir = -1
+	}
+	length := math.Abs(x2 - x1)
+	head := math.Min(profHead, length)
+	a.X1, a.X2 = num(x1), num(x2-dir*head)
+	a.Head = fmt.Sprintf("%s,%s %s,%s %s,%s", num(x2), num(y), num(x2-dir*head), num(y-7), num(x2-dir*head), num(y+7))
+	if length < 1 {
+		a.Head = ""
+	}
+	lo, hi := math.Min(x1, x2), math.Max(x1, x2)
+	if (dir > 0 && hi < profW-80) || lo < 80 {
+		a.LabelX, a.Anchor = num(hi+8), "start"
+	} else {
+		a.LabelX, a.Anchor = num(lo-8), "end"
+	}
+	return a
 }

@@ -3,7 +3,7 @@ package export
 import (
 	"fmt"
 	"io"
-	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -19,17 +19,34 @@ const (
 	SheetSummary   = "Summary"
 	SheetResponses = "Responses"
 	SheetProfile   = "Profile"
+	SheetShifts    = "Shifts"
+	SheetGroups    = "Groups"
 )
 
 // ResponseHeaders are the header cells of the Responses sheet; the columns
 // are those of the responses CSV.
-var ResponseHeaders = []string{"Step", "Step title", "Kind", "Participant", "Name", "Segment", "Value", "Value label", "Voted at"}
+var ResponseHeaders = []string{"Step", "Step title", "Kind", "Participant", "Name", "Segment", "Value", "Value label", "Voted at", "Round", "Proxy"}
+
+// votedAtColumn is the index of "Voted at" in ResponseHeaders: the sheet
+// names the time zone there.
+const votedAtColumn = 8
 
 // SummaryHeaders head the table of steps on the Summary sheet.
 var SummaryHeaders = []string{"Step", "Title", "Kind", "Responses", "Result"}
 
 // ProfileHeaders head the Profile sheet.
-var ProfileHeaders = []string{"Dimension", "Left pole (−1)", "Right pole (+1)", "Series", "Mean", "Spread", "n"}
+var ProfileHeaders = []string{"Dimension", "Left pole (−1)", "Right pole (+1)", "Series", "Mean", "Spread", "n",
+	"Q1", "Median", "Q3", "Left share", "Right share", "Split", "Gap", "Largest gap"}
+
+// ShiftHeaders head the Shifts sheet: who moved between rounds and series.
+var ShiftHeaders = []string{"Step", "Compared", "From", "To", "Left pole", "Right pole", "Answered both", "Toward left pole", "Stayed", "Toward right pole"}
+
+// GroupHeaders head the Groups sheet's table of steps by group, and
+// ProfileGroupHeaders its table of the profile by group.
+var (
+	GroupHeaders        = []string{"Step", "Title", "Group", "n", "Result"}
+	ProfileGroupHeaders = append([]string{"Group"}, ProfileHeaders...)
+)
 
 // StepSheetName is the sheet of step i (from 0): its number and title, cut
 // to Excel's 31 characters, without the characters Excel refuses.
@@ -192,8 +209,10 @@ func (e *Export) zoneName() string {
 }
 
 // WriteXLSX writes the workbook: a Summary sheet, one sheet per voting
-// step, a Responses sheet with a row per vote and, when the agenda has
-// dimensions, a Profile sheet. Every table's header row is frozen.
+// step, a Responses sheet with a row per vote; when the agenda has
+// dimensions, a Profile sheet; when people answered twice, a Shifts sheet;
+// when the agenda has segments, a Groups sheet. Every table's header row is
+// frozen.
 func (e *Export) WriteXLSX(out io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -231,6 +250,16 @@ func (e *Export) WriteXLSX(out io.Writer) error {
 			return err
 		}
 	}
+	if len(e.Shifts) > 0 {
+		if err := e.shiftsSheet(f, st); err != nil {
+			return err
+		}
+	}
+	if e.hasGroups() {
+		if err := e.groupsSheet(f, st); err != nil {
+			return err
+		}
+	}
 	// Summary, the template's first sheet renamed, is the active sheet. (Do
 	// not call SetActiveSheet: it would parse the streamed sheet back.)
 	return f.Write(out)
@@ -253,7 +282,9 @@ func (e *Export) summarySheet(f *excelize.File, st xlsxStyles) error {
 		{"Duration", e.durationText()},
 		{"Participants", len(e.Participants)},
 		{"Status", string(e.Session.Status)},
+		{"Proxies", e.proxies()},
 		{"Names", names},
+		{"Groups", fmt.Sprintf("shown from %d answers; smaller ones are pooled as %s", e.minGroupSize(), quorum.OtherGroups)},
 		{"Exported", e.local(e.ExportedAt).Format("2006-01-02 15:04 MST")},
 	}
 	row := 2
@@ -292,7 +323,8 @@ func anys(s []string) []any {
 // stepSheet writes a voting step's table: its title and what it asked in
 // rows 1 and 2, the table's header in row 3, then one row per option, point
 // or answer, a total row and, for a scale, the mean and spread. Choice and
-// scale tables break the counts down by segment.
+// scale tables put earlier rounds, then the groups, to the right of the
+// current round; a text step's earlier rounds follow its table.
 func (e *Export) stepSheet(f *excelize.File, st xlsxStyles, i int) error {
 	s, def := &e.Steps[i], e.def(i)
 	r := s.Results
@@ -314,36 +346,17 @@ func (e *Export) stepSheet(f *excelize.File, st xlsxStyles, i int) error {
 	case quorum.KindText:
 		sub = fmt.Sprintf("Open text · %s, %s", plural(r.N, "answer", "answers"), plural(len(r.Words), "distinct", "distinct"))
 	}
+	if len(s.Rounds) > 0 {
+		sub += fmt.Sprintf(" · round %d; earlier rounds ", s.Round)
+		if def.Kind == quorum.KindText {
+			sub += "below"
+		} else {
+			sub += "to the right"
+		}
+	}
 	w.setWide(1, 2, sub, st.subtitle)
 	const header = 3
 	row := header
-
-	segs := e.segments()
-	people := e.voters()
-	// bySeg[segment][index] counts the step's votes per option or point.
-	bySeg := map[string][]int{}
-	sums := map[string][2]float64{} // scale: sum and sum of squares per segment
-	nSeg := map[string]int{}
-	for _, v := range e.votesOf(i) {
-		_, seg := people.of(v.Participant)
-		if def.Kind == quorum.KindText {
-			continue
-		}
-		idx := v.Value.Number
-		if def.Kind == quorum.KindScale {
-			idx--
-			x := float64(v.Value.Number)
-			acc := sums[seg]
-			sums[seg] = [2]float64{acc[0] + x, acc[1] + x*x}
-		}
-		if bySeg[seg] == nil {
-			bySeg[seg] = make([]int, len(r.Counts))
-		}
-		if idx >= 0 && idx < len(r.Counts) {
-			bySeg[seg][idx]++
-		}
-		nSeg[seg]++
-	}
 
 	switch def.Kind {
 	case quorum.KindChoice, quorum.KindScale:
@@ -353,12 +366,31 @@ func (e *Export) stepSheet(f *excelize.File, st xlsxStyles, i int) error {
 		} else {
 			heads = []string{"Point", "Label", "Votes", "%"}
 		}
-		first := len(heads) + 1 // first segment column
-		for _, sg := range segs {
-			heads = append(heads, segmentName(sg))
+		// A column of counts (or shares) of one round or group.
+		type column struct {
+			col int
+			r   *Results
+			pct bool
+		}
+		cols := []column{{3, r, false}, {4, r, true}}
+		add := func(head string, r *Results, pct bool) {
+			heads = append(heads, head)
+			cols = append(cols, column{len(heads), r, pct})
+		}
+		for j := range s.Rounds {
+			add(fmt.Sprintf("Round %d votes", j+1), &s.Rounds[j], false)
+			add(fmt.Sprintf("Round %d %%", j+1), &s.Rounds[j], true)
+		}
+		var hidden []string
+		for _, g := range s.Groups {
+			if g.Hidden || g.Results == nil {
+				hidden = append(hidden, groupName(g.Group, g.Pooled))
+				continue
+			}
+			add(groupName(g.Group, g.Pooled), g.Results, false)
 		}
 		w.row(header, st.header, anys(heads)...)
-		for j, c := range r.Counts {
+		for j := range r.Counts {
 			row++
 			w.set(1, row, j+1, 0)
 			if def.Kind == quorum.KindChoice {
@@ -366,68 +398,78 @@ func (e *Export) stepSheet(f *excelize.File, st xlsxStyles, i int) error {
 			} else {
 				w.set(2, row, pointLabel(def, j+1), 0)
 			}
-			w.set(3, row, c, 0)
-			w.set(4, row, pct(c, r.N)/100, st.pct)
 			if def.Kind == quorum.KindChoice && r.Correct != nil && *r.Correct == j {
 				w.set(5, row, "✓ correct", 0)
 			}
-			for k, sg := range segs {
+			for _, c := range cols {
 				n := 0
-				if bySeg[sg] != nil {
-					n = bySeg[sg][j]
+				if j < len(c.r.Counts) {
+					n = c.r.Counts[j]
 				}
-				w.set(first+k, row, n, 0)
+				if c.pct {
+					w.set(c.col, row, pct(n, c.r.N)/100, st.pct)
+				} else {
+					w.set(c.col, row, n, 0)
+				}
 			}
 		}
 		row++
 		w.set(1, row, "Total", st.total)
-		for col := 2; col < first+len(segs); col++ {
+		for col := 2; col <= len(heads); col++ {
 			w.set(col, row, "", st.total)
 		}
-		w.set(3, row, r.N, st.total)
-		w.set(4, row, map[bool]float64{true: 1, false: 0}[r.N > 0], st.totalPct)
-		for k, sg := range segs {
-			w.set(first+k, row, nSeg[sg], st.total)
+		for _, c := range cols {
+			if c.pct {
+				w.set(c.col, row, map[bool]float64{true: 1, false: 0}[c.r.N > 0], st.totalPct)
+			} else {
+				w.set(c.col, row, c.r.N, st.total)
+			}
 		}
 		if def.Kind == quorum.KindScale {
 			row += 2
 			w.set(1, row, "Mean", st.label)
 			w.set(2, row, "mean point, 1 to "+fmt.Sprint(def.Points), 0)
-			if r.N > 0 {
-				w.set(3, row, deref(r.Mean), st.dec2)
-			}
-			for k, sg := range segs {
-				if n := nSeg[sg]; n > 0 {
-					w.set(first+k, row, sums[sg][0]/float64(n), st.dec2)
+			w.set(1, row+1, "SD", st.label)
+			w.set(2, row+1, "population standard deviation", 0)
+			for _, c := range cols {
+				if !c.pct && c.r.N > 0 {
+					w.set(c.col, row, deref(c.r.Mean), st.dec2)
+					w.set(c.col, row+1, deref(c.r.StdDev), st.dec2)
 				}
 			}
 			row++
-			w.set(1, row, "SD", st.label)
-			w.set(2, row, "population standard deviation", 0)
-			if r.N > 0 {
-				w.set(3, row, deref(r.StdDev), st.dec2)
-			}
-			for k, sg := range segs {
-				if n := float64(nSeg[sg]); n > 0 {
-					m := sums[sg][0] / n
-					w.set(first+k, row, sqrt0(sums[sg][1]/n-m*m), st.dec2)
-				}
-			}
+		}
+		for _, g := range hidden {
+			row += 2
+			w.setWide(1, row, fmt.Sprintf("%s: %s.", g, e.hiddenNote()), st.subtitle)
 		}
 	case quorum.KindText:
-		w.row(header, st.header, "Answer", "Count", "%")
-		for _, wc := range r.Words {
-			row++
-			w.set(1, row, wc.Text, 0)
-			w.set(2, row, wc.Count, 0)
-			w.set(3, row, pct(wc.Count, r.N)/100, st.pct)
+		row = textTable(w, st, header, r)
+		for j := range s.Rounds {
+			row += 2
+			w.setWide(1, row, fmt.Sprintf("Round %d", j+1), st.label)
+			row = textTable(w, st, row+1, &s.Rounds[j])
 		}
-		row++
-		w.set(1, row, "Total", st.total)
-		w.set(2, row, r.N, st.total)
-		w.set(3, row, map[bool]float64{true: 1, false: 0}[r.N > 0], st.totalPct)
 	}
 	return w.finish(header, 9)
+}
+
+// textTable writes a text round's answers with their header in row header,
+// and returns its last row.
+func textTable(w *sheetWriter, st xlsxStyles, header int, r *Results) int {
+	row := header
+	w.row(header, st.header, "Answer", "Count", "%")
+	for _, wc := range r.Words {
+		row++
+		w.set(1, row, wc.Text, 0)
+		w.set(2, row, wc.Count, 0)
+		w.set(3, row, pct(wc.Count, r.N)/100, st.pct)
+	}
+	row++
+	w.set(1, row, "Total", st.total)
+	w.set(2, row, r.N, st.total)
+	w.set(3, row, map[bool]float64{true: 1, false: 0}[r.N > 0], st.totalPct)
+	return row
 }
 
 // pointLabel is a scale point with its pole, if it is one: "1 (Vision)", "4", "7 (Execution)".
@@ -452,9 +494,10 @@ func (e *Export) responsesSheet(f *excelize.File, st xlsxStyles) error {
 		return err
 	}
 	heads := append([]string(nil), ResponseHeaders...)
-	heads[len(heads)-1] = "Voted at (" + e.zoneName() + ")"
+	heads[votedAtColumn] = "Voted at (" + e.zoneName() + ")"
 	people := e.voters()
-	rows := make([][]any, 0, len(e.Votes))
+	votes := e.responses()
+	rows := make([][]any, 0, len(votes))
 	widths := make([]int, len(heads))
 	measure := func(col int, s string) {
 		widths[col] = max(widths[col], utf8.RuneCountInString(s)+2)
@@ -462,9 +505,9 @@ func (e *Export) responsesSheet(f *excelize.File, st xlsxStyles) error {
 	for col, h := range heads {
 		measure(col, h+"  ") // room for the filter button
 	}
-	for _, v := range e.Votes {
+	for _, v := range votes {
 		def := e.def(v.Step)
-		name, segment := people.of(v.Participant)
+		name, segment, proxy := people.of(v.Participant)
 		var value any
 		switch def.Kind {
 		case quorum.KindChoice:
@@ -482,9 +525,10 @@ func (e *Export) responsesSheet(f *excelize.File, st xlsxStyles) error {
 		rows = append(rows, []any{
 			v.Step + 1, def.Title, string(def.Kind), v.Participant, name, segment, value, v.Label,
 			excelize.Cell{StyleID: st.datetime, Value: e.excelTime(v.At)},
+			v.Round, yesNo(proxy),
 		})
 	}
-	widths[8] = max(widths[8], 21)
+	widths[votedAtColumn] = max(widths[votedAtColumn], 21)
 	for col, w := range widths {
 		if err := sw.SetColWidth(col+1, col+1, float64(min(max(w, 8), 50))); err != nil {
 			return err
@@ -518,6 +562,35 @@ func (e *Export) responsesSheet(f *excelize.File, st xlsxStyles) error {
 	return sw.Flush()
 }
 
+// profileCells writes a profile entry in the columns of ProfileHeaders,
+// from column first; gap is the entry's gap from its first series, if any.
+func profileCells(w *sheetWriter, st xlsxStyles, row, first int, p quorum.ProfileEntry, gap *quorum.ProfileGap) {
+	col := func(header string) int { return first + slices.Index(ProfileHeaders, header) }
+	w.set(col("Dimension"), row, p.Dimension, 0)
+	w.set(col("Left pole (−1)"), row, p.Left, 0)
+	w.set(col("Right pole (+1)"), row, p.Right, 0)
+	w.set(col("Series"), row, p.Series, 0)
+	w.set(col("n"), row, p.N, 0)
+	if p.N > 0 {
+		w.set(col("Mean"), row, p.Mean, st.signed)
+		w.set(col("Spread"), row, p.Spread, st.dec2)
+		w.set(col("Q1"), row, p.Q1, st.signed)
+		w.set(col("Median"), row, p.Median, st.signed)
+		w.set(col("Q3"), row, p.Q3, st.signed)
+		w.set(col("Left share"), row, p.LeftShare, st.pct)
+		w.set(col("Right share"), row, p.RightShare, st.pct)
+		if p.Split {
+			w.set(col("Split"), row, "split room", 0)
+		}
+	}
+	if gap != nil {
+		w.set(col("Gap"), row, gap.Gap, st.signed)
+		if gap.Largest {
+			w.set(col("Largest gap"), row, "largest gap", 0)
+		}
+	}
+}
+
 func (e *Export) profileSheet(f *excelize.File, st xlsxStyles) error {
 	if _, err := f.NewSheet(SheetProfile); err != nil {
 		return err
@@ -525,20 +598,82 @@ func (e *Export) profileSheet(f *excelize.File, st xlsxStyles) error {
 	w := &sheetWriter{f: f, name: SheetProfile, widths: map[int]float64{}}
 	w.row(1, st.header, anys(ProfileHeaders)...)
 	for k, p := range e.Profile {
-		row := k + 2
-		w.set(1, row, p.Dimension, 0)
-		w.set(2, row, p.Left, 0)
-		w.set(3, row, p.Right, 0)
-		w.set(4, row, p.Series, 0)
-		if p.N > 0 {
-			w.set(5, row, p.Mean, st.signed)
-			w.set(6, row, p.Spread, st.dec2)
-		}
-		w.set(7, row, p.N, 0)
+		profileCells(w, st, k+2, 1, p, gapTo(e.ProfileGaps, p))
 	}
 	note := len(e.Profile) + 3
-	w.setWide(1, note, "Mean: the room's average position from −1 (left pole) to +1 (right pole); spread: the population standard deviation of the positions (0: everyone agrees, 1: split between the poles).", st.subtitle)
+	for k, text := range []string{
+		"Mean: the room's average position from −1 (left pole) to +1 (right pole); spread: the population standard deviation of the positions (0: everyone agrees, 1: split between the poles).",
+		"Q1 to Q3: the middle half of the answers; left and right share: the answers on each side of the midpoint.",
+		fmt.Sprintf("Split room: at least %s of the answers on each side of the midpoint. Gap: this series' mean minus the dimension's first series' (today → target).", fmtFixed(e.splitShare()*100, 0)+"%"),
+	} {
+		w.setWide(1, note+k, text, st.subtitle)
+	}
 	return w.finish(1, 9)
 }
 
-func sqrt0(x float64) float64 { return math.Sqrt(max(0, x)) }
+// shiftsSheet writes who moved: a row per pair of rounds of a step and per
+// pair of series of a dimension.
+func (e *Export) shiftsSheet(f *excelize.File, st xlsxStyles) error {
+	if _, err := f.NewSheet(SheetShifts); err != nil {
+		return err
+	}
+	w := &sheetWriter{f: f, name: SheetShifts, widths: map[int]float64{}}
+	w.row(1, st.header, anys(ShiftHeaders)...)
+	for k, sh := range e.Shifts {
+		row := k + 2
+		step, compared, from, to := any(""), sh.Dimension, seriesName(sh.From), seriesName(sh.To)
+		if sh.Step >= 0 {
+			step, compared, from, to = sh.Step+1, e.def(sh.Step).Title, sh.From, sh.To
+		}
+		w.row(row, 0, step, compared, from, to, sh.Left, sh.Right, sh.Paired, sh.TowardLeft, sh.Stayed, sh.TowardRight)
+	}
+	w.setWide(1, len(e.Shifts)+3, "Only the participants who answered both are compared; a series' position is the mean of its questions' answers.", st.subtitle)
+	return w.finish(1, 9)
+}
+
+// hasGroups tells whether results are split by group: the agenda has segments.
+func (e *Export) hasGroups() bool {
+	return len(e.Agenda.Segments) > 0
+}
+
+// groupsSheet writes each choice and scale step's current round by group,
+// then the profile by group, with small groups pooled or hidden.
+func (e *Export) groupsSheet(f *excelize.File, st xlsxStyles) error {
+	if _, err := f.NewSheet(SheetGroups); err != nil {
+		return err
+	}
+	w := &sheetWriter{f: f, name: SheetGroups, widths: map[int]float64{}}
+	w.row(1, st.header, anys(GroupHeaders)...)
+	row := 1
+	for i, s := range e.Steps {
+		for _, g := range s.Groups {
+			row++
+			n, result := any(""), e.hiddenNote()
+			if !g.Hidden && g.Results != nil {
+				n, result = g.Results.N, resultHeadline(e.def(i), g.Results)
+			}
+			w.row(row, 0, i+1, s.Title, groupName(g.Group, g.Pooled), n)
+			w.setWide(5, row, result, 0)
+		}
+	}
+	if len(e.ProfileGroups) > 0 {
+		row += 2
+		w.row(row, st.header, anys(ProfileGroupHeaders)...)
+		for _, g := range e.ProfileGroups {
+			name := groupName(g.Group, g.Pooled)
+			if g.Hidden {
+				row++
+				w.set(1, row, name, 0)
+				w.setWide(2, row, e.hiddenNote(), 0)
+				continue
+			}
+			for _, p := range g.Profile {
+				row++
+				w.set(1, row, name, 0)
+				profileCells(w, st, row, 2, p, gapTo(g.ProfileGaps, p))
+			}
+		}
+	}
+	w.setWide(1, row+2, fmt.Sprintf("A group with fewer than %d answers is pooled with the other small groups and the answers given without a group, as %s; a pool still too small, or made of one group, is hidden.", e.minGroupSize(), quorum.OtherGroups), st.subtitle)
+	return w.finish(1, 9)
+}
