@@ -5,7 +5,10 @@
 // gets the numbers.
 //
 //   ResultsChart({ step, results, size })   size: "phone" | "console" | "screen"
-//   ProfileChart({ profile, size })
+//   ProfileChart({ profile, gaps, size })
+//   ShiftSummary({ shifts, size })          who moved between paired answers
+//   GroupResults({ step, results, size })   a result side by side per group
+//   ProfileSoFar({ results, size })         a scale step's profile, its answered dimensions
 import { useEffect, useState } from "preact/hooks";
 import { html } from "./ui.js";
 
@@ -50,7 +53,7 @@ export function ResultsChart({ step, results, size = "console" }) {
     case "text":
       return html`<${WordCloud} results=${results} size=${size} />`;
     case "profile":
-      return html`<${ProfileChart} profile=${results.profile} size=${size} />`;
+      return html`<${ProfileChart} profile=${results.profile} gaps=${results.gaps} size=${size} />`;
     default:
       return null;
   }
@@ -206,7 +209,7 @@ const SERIES = [
 ];
 
 /** The room's profile: one row per dimension, today and target side by side. */
-export function ProfileChart({ profile, size = "console" }) {
+export function ProfileChart({ profile, gaps, size = "console" }) {
   size = sizeOf(size);
   const grown = useGrown();
   const rows = [];
@@ -236,8 +239,12 @@ export function ProfileChart({ profile, size = "console" }) {
     if (!e) return null;
     if (!e.n) return `${s.label}: no votes yet`;
     const side = Math.abs(e.mean) < 0.05 ? "balanced" : `leans toward ${e.mean < 0 ? row.left : row.right}`;
-    return `${s.label}: ${side} (${fmt2(e.mean)} on a scale from −1, ${row.left}, to +1, ${row.right}), spread ± ${fmt2(e.spread)}, ${votes(e.n)}`;
+    const iqr = typeof e.q1 === "number" ? `, middle half from ${fmt2(e.q1)} to ${fmt2(e.q3)}` : "";
+    return `${s.label}: ${side} (${fmt2(e.mean)} on a scale from −1, ${row.left}, to +1, ${row.right})${iqr}, ${votes(e.n)}${e.split ? ", split room" : ""}`;
   };
+  const gapOf = new Map((gaps || []).map((g) => [g.dimension, g]));
+  const gapText = (row, g) =>
+    `${g.from || "today"} → ${g.to}: ${Math.abs(g.gap) < 0.05 ? "no gap" : `${fmt2(Math.abs(g.gap))} toward ${g.gap < 0 ? row.left : row.right}`}`;
 
   return html`<figure class=${`chart chart-${size} chart-profile`}>
     <figcaption class="visually-hidden">Profile of the room: for each dimension, where today and the target lean between the two poles.</figcaption>
@@ -250,7 +257,9 @@ export function ProfileChart({ profile, size = "console" }) {
         const entries = present.map((s) => row.series[s.id]).filter(Boolean);
         const empty = entries.every((e) => !e.n);
         const lane = 10 / Math.max(1, present.length);
-        return html`<li key=${row.dimension} class=${`qp-row${empty ? " is-empty" : ""}`}>
+        const split = entries.some((e) => e.split);
+        const gap = gapOf.get(row.dimension);
+        return html`<li key=${row.dimension} class=${`qp-row${empty ? " is-empty" : ""}${gap?.largest ? " is-largest-gap" : ""}`}>
           <span class="qp-pole qp-pole-left">${row.left}</span>
           <div class="qp-plot">
             <svg class="qp-svg" viewBox="-1 0 2 10" preserveAspectRatio="none" focusable="false">
@@ -261,8 +270,9 @@ export function ProfileChart({ profile, size = "console" }) {
                 if (!e || !e.n) return null;
                 const y = i * lane;
                 const mid = y + lane / 2;
-                const lo = clamp(e.mean - e.spread, -1, 1);
-                const hi = clamp(e.mean + e.spread, -1, 1);
+                // The middle half of the answers; older servers sent only the spread.
+                const lo = clamp(typeof e.q1 === "number" ? e.q1 : e.mean - e.spread, -1, 1);
+                const hi = clamp(typeof e.q3 === "number" ? e.q3 : e.mean + e.spread, -1, 1);
                 const m = grown ? clamp(e.mean, -1, 1) : 0;
                 const cls = i < 2 ? s.id : "other";
                 return html`<g key=${s.id} class=${`qp-series qp-${cls}`}>
@@ -276,25 +286,100 @@ export function ProfileChart({ profile, size = "console" }) {
               })}
               <line class="qp-centre" x1="0" x2="0" y1="0" y2="10" />
             </svg>
+            ${gap && grown && html`<${GapArrow} from=${row.series[gap.from || "today"]} to=${row.series[gap.to || "today"]} />`}
             ${empty && html`<span class="qp-empty">no votes yet</span>`}
           </div>
           <span class="qp-pole qp-pole-right">${row.right}</span>
           <span class="qp-n">${empty ? "" : present.map((s) => {
             const e = row.series[s.id];
             return e ? `${s.label} ${e.n ? `n = ${e.n}` : "no votes yet"}` : null;
-          }).filter(Boolean).join(" · ")}</span>
+          }).filter(Boolean).join(" · ")}${gap ? ` · ${gapText(row, gap)}` : ""}
+            ${split && html` <span class="qp-flag qp-flag-split">split room — discuss</span>`}
+            ${gap?.largest && html` <span class="qp-flag qp-flag-gap">largest gap</span>`}</span>
         </li>`;
       })}
     </ul>
     <div class="visually-hidden"><table>
       <caption>Profile by dimension</caption>
-      <thead><tr><th scope="col">Dimension</th>${present.map((s) => html`<th key=${s.id} scope="col">${s.label}</th>`)}</tr></thead>
+      <thead><tr><th scope="col">Dimension</th>${present.map((s) => html`<th key=${s.id} scope="col">${s.label}</th>`)}<th scope="col">Gap</th></tr></thead>
       <tbody>
         ${rows.map((row) => html`<tr key=${row.dimension}>
           <th scope="row">${row.left} ↔ ${row.right}</th>
           ${present.map((s) => html`<td key=${s.id}>${describe(row, s) || "not asked"}</td>`)}
+          <td>${gapOf.get(row.dimension) ? `Gap ${gapText(row, gapOf.get(row.dimension))}${gapOf.get(row.dimension).largest ? " (largest gap)" : ""}` : ""}</td>
         </tr>`)}
       </tbody>
     </table></div>
   </figure>`;
+}
+
+/** An arrow from one series' mean to another's (today → target), over the plot. */
+function GapArrow({ from, to }) {
+  if (!from?.n || !to?.n || Math.abs(to.mean - from.mean) < 0.05) return null;
+  // Means in [-1, 1] map to 0–100 % of the plot; the arrow spans the gap.
+  return html`<span class=${`qp-gap${to.mean < from.mean ? " to-left" : ""}`} aria-hidden="true"
+    style=${{ left: `${(Math.min(from.mean, to.mean) + 1) * 50}%`, width: `${Math.abs(to.mean - from.mean) * 50}%` }}></span>`;
+}
+
+// ---------------------------------------------------------------- shifts
+
+/** Who moved between paired answers: counts toward each pole and who stayed. */
+export function ShiftSummary({ shifts, size = "console" }) {
+  size = sizeOf(size);
+  if (!shifts?.length) return null;
+  return html`<section class=${`qsh qsh-${size}`} aria-label="Who moved">
+    <h4 class="qsh-title">Who moved</h4>
+    <ul class="qsh-rows">
+      ${shifts.map((sh) => {
+        const total = Math.max(1, sh.paired);
+        const text = `${sh.towardLeft} moved toward ${sh.left}, ${sh.stayed} stayed, ${sh.towardRight} moved toward ${sh.right}`;
+        return html`<li key=${`${sh.step}-${sh.dimension}-${sh.from}-${sh.to}`} class="qsh-row">
+          <p class="qsh-label"><strong>${sh.from || "today"} → ${sh.to}</strong>${sh.step < 0 ? ` · ${sh.left} ↔ ${sh.right}` : ""}</p>
+          <div class="qsh-bar" aria-hidden="true">
+            <span class="qsh-left" style=${{ flexGrow: sh.towardLeft / total }}>${sh.towardLeft || ""}</span>
+            <span class="qsh-stay" style=${{ flexGrow: sh.stayed / total }}>${sh.stayed || ""}</span>
+            <span class="qsh-right" style=${{ flexGrow: sh.towardRight / total }}>${sh.towardRight || ""}</span>
+          </div>
+          <p class="qsh-text">${text} <span class="muted">(${sh.paired} answered both)</span></p>
+        </li>`;
+      })}
+    </ul>
+  </section>`;
+}
+
+// ---------------------------------------------------------------- groups
+
+const hiddenGroupText = "too few answers to show: groups smaller than the minimum are pooled";
+
+/** A result split by group, side by side; pooled and hidden groups say so. */
+export function GroupResults({ step, results, size = "console" }) {
+  size = sizeOf(size);
+  const groups = results?.kind === "profile" ? results.profileGroups : results?.groups;
+  if (!groups?.length) return null;
+  return html`<section class=${`qg qg-${size}`} aria-label="Results by group">
+    <h4 class="qg-title">By group</h4>
+    <div class="qg-grid">
+      ${groups.map((g) => html`<div key=${g.group} class=${`qg-col${g.hidden ? " is-hidden" : ""}`}>
+        <h5 class="qg-name">${g.group}${g.pooled ? html` <span class="muted">(${g.pooled} ${g.pooled === 1 ? "group" : "groups"})</span>` : ""}
+          ${!g.hidden && results.kind !== "profile" && html` <span class="muted">n = ${g.n}</span>`}</h5>
+        ${g.hidden
+          ? html`<p class="qg-hidden">${hiddenGroupText}</p>`
+          : results.kind === "profile"
+            ? html`<${ProfileChart} profile=${g.profile?.entries} gaps=${g.profile?.gaps} size=${size} />`
+            : html`<${ResultsChart} step=${step} results=${{ kind: results.kind, n: g.n, counts: g.counts, mean: g.mean }} size=${size} />`}
+      </div>`)}
+    </div>
+  </section>`;
+}
+
+/** On a scale step with a dimension: the profile as answered so far. */
+export function ProfileSoFar({ results, size = "console" }) {
+  const answered = new Set((results?.profile || []).filter((e) => e.n > 0).map((e) => e.dimension));
+  if (results?.kind !== "scale" || !answered.size) return null;
+  const profile = results.profile.filter((e) => answered.has(e.dimension));
+  const gaps = (results.gaps || []).filter((g) => answered.has(g.dimension));
+  return html`<section class=${`qpf qpf-${sizeOf(size)}`} aria-label="The room's profile so far">
+    <h4 class="qsh-title">The profile so far</h4>
+    <${ProfileChart} profile=${profile} gaps=${gaps} size=${size} />
+  </section>`;
 }

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preac
 import { html, api, formatCode, joinUrl, ConnectionBadge, ConnectionBanner, Countdown, Toasts, useToasts } from "./ui.js";
 import { useLive } from "./live.js";
 import { loadJSON, saveJSON } from "./ws.js";
-import { ResultsChart } from "./charts.js";
+import { GroupResults, ProfileSoFar, ResultsChart, ShiftSummary } from "./charts.js";
 import { EXPORTS, downloadExport, forgetHosted, reportLink } from "./hosted.js";
 
 const WARNING_KEY = "quorum:host-warning-dismissed";
@@ -80,6 +80,20 @@ function controlsFor(state) {
           action: "reveal",
         },
     reset: ended ? no(endedWhy) : !votingStep ? no("Only a voting step can be reset.") : !live ? no("Start the session first.") : yes,
+    round: ended
+      ? no(endedWhy)
+      : !votingStep
+        ? no("Only a voting step can be asked again.")
+        : !live
+          ? no("Start the session first.")
+          : open
+            ? no("Close voting on this round first.")
+            : !(state.results && state.results.n > 0)
+              ? no("This round has no votes yet.")
+              : step.round >= 9
+                ? no("A step can be asked at most 9 times.")
+                : yes,
+    proxy: ended ? no(endedWhy) : !votingStep ? no("There is nothing to vote on here.") : !open ? no("Open voting first.") : yes,
     timer: ended ? no(endedWhy) : !votingStep ? no("The timer runs on a voting step.") : !live ? no("Start the session first.") : yes,
     end: ended ? no(endedWhy) : yes,
     goto: ended ? no(endedWhy) : yes,
@@ -295,7 +309,30 @@ function StepBody({ step }) {
   `;
 }
 
-function Results({ state }) {
+const AUTO_REVEAL = [
+  ["", "By hand (R)"],
+  ["all-voted", "When everyone connected has voted"],
+  ["timer", "When the timer ends"],
+];
+
+/** How the current step reveals its results; a select, applied at once. */
+function AutoRevealPicker({ step, act, disabled }) {
+  return html`<label class="auto-reveal">
+    <span>Reveal</span>
+    <select value=${step.autoReveal || ""} disabled=${disabled} onChange=${(e) => act("autoreveal", { mode: e.target.value })}>
+      ${AUTO_REVEAL.map(([mode, label]) => html`<option key=${mode} value=${mode}>${label}</option>`)}
+    </select>
+  </label>`;
+}
+
+/** Where the room is: who voted, who is connected and has not (counts, never names). */
+function RoomCounts({ counts }) {
+  return html`<p class="room-counts" aria-live="polite" aria-atomic="true">
+    <strong>${counts.voted}</strong> voted · <strong>${counts.notVoted}</strong> of ${counts.connected} connected still to vote
+  </p>`;
+}
+
+function Results({ state, act, canSplit }) {
   const { step, results } = state;
   if (!step || step.kind === "info") {
     return html`<section class="results-panel results-none" aria-label="Results">
@@ -304,18 +341,130 @@ function Results({ state }) {
   }
   const n = results && typeof results.n === "number" ? results.n : state.counts.voted;
   const votingText = step.kind === "profile" ? "From the scale steps" : { pending: "Voting not opened yet", open: "Voting open", closed: "Voting closed" }[step.voting];
+  const votable = VOTING_KINDS.has(step.kind);
+  const settings = state.session.settings || {};
+  const live = state.session.status === "live";
   return html`<section class=${`results-panel${step.revealed ? " is-revealed" : " is-private"}`} aria-labelledby="results-title">
     <div class="results-head">
-      <h3 id="results-title">Results</h3>
+      <h3 id="results-title">Results${step.round > 1 ? html` <span class="chip chip-round">Round ${step.round}</span>` : ""}</h3>
       <span class="results-state">${votingText}${step.kind !== "profile" ? ` · ${votesLabel(n)}` : ""}</span>
       ${step.revealed
         ? html`<span class="reveal-flag revealed">Revealed: on the screen and phones</span>`
         : html`<span class="reveal-flag private">Only you see this until you reveal</span>`}
     </div>
+    ${votable && live && html`<div class="results-tools">
+      <${RoomCounts} counts=${state.counts} />
+      <${AutoRevealPicker} step=${step} act=${act} disabled=${!live} />
+    </div>`}
+    ${canSplit && step.kind !== "text" && step.kind !== "info" && html`<label class="split-toggle">
+      <input type="checkbox" checked=${Boolean(settings.splitByGroup)} disabled=${state.session.status === "ended"}
+        onChange=${(e) => act("settings", { settings: { ...settings, splitByGroup: e.target.checked } })} />
+      <span>Split by group <span class="muted">(groups under ${settings.minGroupSize || 3} answers are pooled)</span></span>
+    </label>`}
     <div class="results-chart">
       ${results ? html`<${ResultsChart} step=${step} results=${results} size="console" />` : html`<p class="muted">No results yet.</p>`}
+      ${results && html`<${ShiftSummary} shifts=${results.shifts} size="console" />`}
+      ${results && html`<${GroupResults} step=${step} results=${results} size="console" />`}
+      ${results && html`<${ProfileSoFar} results=${results} size="console" />`}
     </div>
   </section>`;
+}
+
+/** A vote the facilitator enters for someone without a phone. */
+function ProxyVote({ state, conn, toast }) {
+  const { step } = state;
+  const [proxy, setProxy] = useState("");
+  const [value, setValue] = useState("");
+  const [busy, setBusy] = useState(false);
+  const proxies = state.proxies || [];
+  const submit = async (e) => {
+    e.preventDefault();
+    const v = step.kind === "text" ? value.trim() : Number(value);
+    if (value === "" || (step.kind === "text" && !v)) {
+      toast("Choose the answer to enter first.", "info");
+      return;
+    }
+    setBusy(true);
+    try {
+      const done = await conn.current.request("proxy", { step: step.index, value: v, round: step.round, ...(proxy ? { proxy } : {}) });
+      const name = proxies.find((p) => p.id === done.proxy)?.name || "a new proxy";
+      toast(`Proxy vote counted for ${proxy ? name : "a new proxy"}.`, "info");
+      setValue("");
+    } catch (err) {
+      toast(err.message || "The proxy vote was refused.");
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<details class="proxy-vote">
+    <summary>Vote for someone without a phone</summary>
+    <form onSubmit=${submit}>
+      <label>
+        <span>Who</span>
+        <select value=${proxy} onChange=${(e) => setProxy(e.target.value)}>
+          <option value="">A new person</option>
+          ${proxies.map((p) => html`<option key=${p.id} value=${p.id}>${p.name} (again)</option>`)}
+        </select>
+      </label>
+      <label>
+        <span>Answer</span>
+        ${step.kind === "text"
+          ? html`<input type="text" maxlength=${step.maxLength || 80} value=${value} onInput=${(e) => setValue(e.target.value)} />`
+          : html`<select value=${value} onChange=${(e) => setValue(e.target.value)}>
+              <option value="">Choose…</option>
+              ${step.kind === "choice"
+                ? (step.options || []).map((o, i) => html`<option key=${i} value=${i}>${String.fromCharCode(65 + i)}: ${o}</option>`)
+                : Array.from({ length: step.points || 0 }, (_, i) => html`<option key=${i} value=${i + 1}>${i + 1}${i === 0 ? ` (${step.left})` : i + 1 === step.points ? ` (${step.right})` : ""}</option>`)}
+            </select>`}
+      </label>
+      <button type="submit" disabled=${busy}>Count this vote</button>
+    </form>
+    <p class="muted">It counts once, like a phone's, and is marked as a proxy vote in the exports.</p>
+  </details>`;
+}
+
+/** The room's settings: group size for splits, the split rule, reactions. */
+function SettingsDialog({ settings, act, onClose }) {
+  const [k, setK] = useState(String(settings.minGroupSize ?? 3));
+  const [share, setShare] = useState(String(Math.round((settings.splitShare ?? 0.3) * 100)));
+  const [reactions, setReactions] = useState(settings.reactions !== false);
+  const [error, setError] = useState("");
+  const save = async (e) => {
+    e.preventDefault();
+    const minGroupSize = Number(k);
+    const splitShare = Number(share) / 100;
+    if (!Number.isInteger(minGroupSize) || minGroupSize < 1 || minGroupSize > 50) return setError("The smallest group shown is 1 to 50 answers.");
+    if (!(splitShare >= 0.1 && splitShare <= 0.5)) return setError("The split rule is 10 to 50 %.");
+    try {
+      await act("settings", { settings: { ...settings, minGroupSize, splitShare, reactions } }, true);
+      onClose();
+    } catch (err) {
+      setError(err.message);
+    }
+  };
+  return html`<${Modal} labelledBy="settings-title" className="settings" onClose=${onClose}>
+    <h2 id="settings-title">Room settings</h2>
+    <form onSubmit=${save} novalidate>
+      <label class="field">
+        <span>Smallest group shown on its own</span>
+        <input type="number" min="1" max="50" value=${k} onInput=${(e) => setK(e.target.value)} aria-describedby="k-help" />
+        <small id="k-help" class="muted">When results are split by group, smaller groups are pooled under “Other groups”, so nobody can be picked out.</small>
+      </label>
+      <label class="field">
+        <span>“Split room” when at least this share is on each side (%)</span>
+        <input type="number" min="10" max="50" value=${share} onInput=${(e) => setShare(e.target.value)} />
+      </label>
+      <label class="field field-check">
+        <input type="checkbox" checked=${reactions} onChange=${(e) => setReactions(e.target.checked)} />
+        <span>Participants may send reactions to the screen</span>
+      </label>
+      ${error && html`<p class="field-error" role="alert">${error}</p>`}
+      <div class="modal-actions">
+        <button type="button" onClick=${onClose}>Cancel</button>
+        <button type="submit" class="primary">Save</button>
+      </div>
+    </form>
+  <//>`;
 }
 
 function JoinPanel({ state, id, toast }) {
@@ -423,14 +572,17 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
     setTimerOpen(false);
   }, [currentStep]);
 
-  const act = useCallback(async (name, extra) => {
+  // rethrow: the caller shows the error itself (a form next to its fields).
+  const act = useCallback(async (name, extra, rethrow = false) => {
     if (!conn.current) return;
     try {
       await conn.current.action(name, extra);
     } catch (err) {
+      if (rethrow) throw err;
       toast(err.message || "The server refused that.");
     }
   }, []);
+  const [settingsOpen, setSettingsOpen] = useState(false);
 
   useEffect(() => {
     if (state) {
@@ -496,6 +648,13 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
       confirmLabel: "Reset this step",
       run: () => act("reset"),
     });
+  const askRound = () =>
+    setConfirm({
+      title: `Ask this step again as round ${(state.step?.round || 1) + 1}?`,
+      text: "The votes so far stay as the earlier round, apart from the new one; phones vote again. After the reveal, the screen shows who moved.",
+      confirmLabel: "Start a new round",
+      run: () => act("round"),
+    });
   const askEnd = () =>
     setConfirm({
       title: "End the session?",
@@ -532,7 +691,7 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
     }
     if (typing) return;
     // In a menu, Space and Enter press the focused item.
-    if ((e.key === " " || e.key === "Enter") && target instanceof Element && target.closest(".export-menu, .timer-menu")) return;
+    if ((e.key === " " || e.key === "Enter") && target instanceof Element && target.closest(".export-menu, .timer-menu, .proxy-vote, .split-toggle, .auto-reveal")) return;
     if (confirm) return;
     if (e.key === "?") {
       e.preventDefault();
@@ -619,6 +778,7 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
   // the controls with the same text ("Reset this step", "End session").
   return html`<div class=${`console status-${session.status}`}>
     ${help && html`<${HelpDialog} onClose=${() => setHelp(false)} />`}
+    ${settingsOpen && html`<${SettingsDialog} settings=${session.settings || {}} act=${act} onClose=${() => setSettingsOpen(false)} />`}
     ${confirm && html`<${ConfirmDialog} confirm=${confirm} onCancel=${() => {
       setConfirm(null);
       if (confirm.returnFocus) setTimeout(() => confirm.returnFocus.current?.focus(), 0);
@@ -633,7 +793,7 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
       </div>
       <div class="topbar-info">
         <span class="topbar-code"><span class="muted">Code</span> <strong>${formatCode(session.code)}</strong></span>
-        <span class="topbar-counts" aria-live="polite" aria-atomic="true">${counts.joined} joined · ${counts.voted} voted</span>
+        <span class="topbar-counts" aria-live="polite" aria-atomic="true">${counts.joined} joined · ${counts.voted} voted${session.status === "live" && step && VOTING_KINDS.has(step.kind) ? ` · ${counts.notVoted} to go` : ""}</span>
         <${Countdown} live=${live} className="countdown topbar-countdown" />
         <${ConnectionBadge} live=${live} />
       </div>
@@ -649,6 +809,7 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
           html`<${ExportMenu} id=${id} live=${session.status !== "ended"} anonymous=${anonymous} setAnonymous=${setAnonymous}
             busy=${exporting} onDownload=${(f) => { closeExport(); download(f); }} onDelete=${askDelete} onClose=${closeExport} />`}
         </span>
+        <a class="button" href="/host/agendas" target="_blank" rel="noopener" title="Opens in a new tab">Edit agendas</a>
         <button type="button" class="help-button" aria-label="Keyboard shortcuts" aria-keyshortcuts="?" onClick=${() => setHelp(true)}>?</button>
       </div>
     </header>
@@ -682,7 +843,8 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
               <${StepBody} step=${step} />
             </article>
             <div class="stage-panels">
-              <${Results} state=${state} />
+              <${Results} state=${state} act=${act} canSplit=${Boolean(session.segments?.length)} />
+              ${c.proxy.ok && html`<${ProxyVote} state=${state} conn=${conn} toast=${toast} />`}
               <section class="notes" aria-labelledby="notes-title">
                 <h3 id="notes-title">Facilitator notes</h3>
                 ${step.notes ? html`<div class="notes-text">${step.notes}</div>` : html`<p class="muted">No notes for this step.</p>`}
@@ -711,7 +873,9 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
         </span>
         </div>
         <div class="ctl-more">
+        <button type="button" class="ctl" disabled=${!c.round.ok} title=${c.round.why} onClick=${askRound}>New round</button>
         <button type="button" class="ctl" disabled=${!c.reset.ok} title=${c.reset.why} onClick=${askReset}>Reset this step</button>
+        <button type="button" class="ctl" disabled=${session.status === "ended"} onClick=${() => setSettingsOpen(true)}>Room settings</button>
         <button type="button" class="ctl danger" disabled=${!c.end.ok} title=${c.end.why} onClick=${askEnd}>End session</button>
         </div>
       </section>

@@ -4,31 +4,31 @@ import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { html, formatCode, api, ConnectionBadge, ConnectionBanner, Countdown } from "./ui.js";
 import { useLive } from "./live.js";
-import { loadJSON, saveJSON } from "./ws.js";
+import { loadJSON, newId, saveJSON } from "./ws.js";
 
 // ---------------------------------------------------------------------------
 // Charts: loaded as soon as the page starts (so they are cached before the
 // network gets bad), but never allowed to break the voting page.
 
-let ResultsChart = null;
+let charts = null; // the charts.js module, once loaded
 const chartsReady = import("./charts.js")
   .then((m) => {
-    ResultsChart = m.ResultsChart || null;
+    charts = m;
   })
   .catch(() => {
-    ResultsChart = null;
+    charts = null;
   });
 
-function useChart() {
-  const [chart, setChart] = useState(() => ResultsChart);
+function useCharts() {
+  const [loaded, setLoaded] = useState(() => charts);
   useEffect(() => {
     let alive = true;
-    chartsReady.then(() => alive && setChart(() => ResultsChart));
+    chartsReady.then(() => alive && setLoaded(() => charts));
     return () => {
       alive = false;
     };
   }, []);
-  return chart;
+  return loaded;
 }
 
 // ---------------------------------------------------------------------------
@@ -363,6 +363,7 @@ function Live({ code, identity, onLost, onTypeAnother }) {
       </div>
     </header>
     <main class="p-main">${content}</main>
+    ${state?.session?.status === "live" && state.session.settings?.reactions && html`<${ReactionBar} live=${live} conn=${conn} />`}
     <p class="visually-hidden" aria-live="polite">${announcement(state)}</p>
   </div>`;
 }
@@ -392,8 +393,10 @@ function StepView({ live, conn }) {
   }, [step.index, step.voting, rawAck?.id]);
   const acked = rawAck && dropped[step.index] !== rawAck.id && step.voting !== "pending" ? rawAck : null;
 
-  // ws.js keeps a vote pending (also across reloads) until the server's ack.
-  const pending = conn.current?.pending?.[step.index] || null;
+  // ws.js keeps a vote pending (also across reloads) until the server's ack;
+  // one sent for an earlier round of this step is not this round's vote.
+  const queued = conn.current?.pending?.[step.index] || null;
+  const pending = queued && (queued.round == null || queued.round === step.round) ? queued : null;
 
   // Errors the server answered for this page's votes: step -> {message, ackId}.
   const knownIds = useRef(new Map()); // vote id -> step
@@ -417,7 +420,7 @@ function StepView({ live, conn }) {
     if (!online || step.voting !== "open") return;
     if (pending && pending.value === value) return; // already on its way
     if (!pending && acked && acked.value === value && !errored) return; // already the recorded vote
-    const v = conn.current?.vote(step.index, value);
+    const v = conn.current?.vote(step.index, value, step.round);
     if (!v) return;
     knownIds.current.set(v.id, step.index);
     setErrors((old) => ({ ...old, [step.index]: undefined }));
@@ -452,13 +455,16 @@ function StepView({ live, conn }) {
   const parts = [];
   if (votable && step.voting === "pending" && !revealed) {
     return html`<section class="p-step p-wait p-center" key=${`s${step.index}`}>
-      <p class="p-kicker">Next question coming up</p>
+      <p class="p-kicker">${step.round > 1 ? `Round ${step.round} coming up` : "Next question coming up"}</p>
       <h1 class="p-title">Look at the shared screen</h1>
       <p class="muted">Voting opens in a moment.</p>
     </section>`;
   }
 
   if (votable && step.voting === "open") {
+    if (step.round > 1) {
+      parts.push(html`<p class="p-round">Round ${step.round} — vote again<span class="p-round-hint">Earlier rounds keep their answers; this one starts afresh.</span></p>`);
+    }
     parts.push(html`<${Body} text=${step.body} className="p-body p-body-small" />`);
     if (step.kind === "choice") parts.push(html`<${ChoiceVote} step=${step} selected=${selected} acked=${acked} pending=${pending} disabled=${!online} onVote=${vote} />`);
     if (step.kind === "scale") parts.push(html`<${ScaleVote} step=${step} selected=${selected} disabled=${!online} onVote=${vote} />`);
@@ -478,7 +484,8 @@ function StepView({ live, conn }) {
     parts.push(html`<${Revealed} step=${step} results=${results} acked=${acked} />`);
   }
 
-  return html`<section class="p-step" key=${`s${step.index}`} aria-labelledby="step-title">
+  // Keyed by round too: a new round starts with an empty answer field.
+  return html`<section class="p-step" key=${`s${step.index}-r${step.round}`} aria-labelledby="step-title">
     ${heading}${parts}
   </section>`;
 }
@@ -491,7 +498,7 @@ function announcement(state) {
   if (state.session.status === "lobby" || !step) return "";
   if (step.kind === "info") return step.title;
   if (step.revealed && state.results) return `Results: ${step.title}`;
-  if (step.voting === "open") return `Voting is open: ${step.title}`;
+  if (step.voting === "open") return `${step.round > 1 ? `Round ${step.round}: voting` : "Voting"} is open: ${step.title}`;
   if (step.voting === "closed") return `Voting is closed: ${step.title}`;
   return "";
 }
@@ -586,7 +593,9 @@ function TextVote({ step, acked, pending, disabled, onVote }) {
 // Results after the reveal.
 
 function Revealed({ step, results, acked }) {
-  const Chart = useChart();
+  const loaded = useCharts();
+  const Chart = loaded?.ResultsChart;
+  const Shifts = loaded?.ShiftSummary;
   const hasCorrect = step.kind === "choice" && Number.isInteger(results.correct) && step.options?.[results.correct] !== undefined;
   let verdict = null;
   if (hasCorrect) {
@@ -598,13 +607,64 @@ function Revealed({ step, results, acked }) {
     verdict = html`<div class="p-answer" role="status"><p class="p-answer-line">${`Answer: ${right}`}</p>${mine}</div>`;
   }
   return html`<div class="p-results">
-    <h2 class="p-results-title">Results</h2>
+    <h2 class="p-results-title">${results.round > 1 ? `Results · round ${results.round}` : "Results"}</h2>
     ${verdict}
     <div class="p-chart">
       ${Chart ? html`<${Chart} step=${step} results=${results} size="phone" />` : html`<${FallbackChart} step=${step} results=${results} />`}
     </div>
+    ${Shifts && results.shifts?.length > 0 && html`<div class="p-chart"><${Shifts} shifts=${results.shifts} size="phone" /></div>`}
     ${!hasCorrect && step.kind !== "profile" && acked && html`<p class="p-mine">Your answer: <strong>${answerText(step, acked.value)}</strong></p>`}
   </div>`;
+}
+
+// ---------------------------------------------------------------------------
+// Reactions to the shared screen.
+
+const REACTIONS = [
+  ["👍", "thumbs up"],
+  ["❤️", "heart"],
+  ["😂", "laughing"],
+  ["🤔", "thinking"],
+  ["👏", "applause"],
+];
+const REACTION_PAUSE_MS = 2000; // the server takes one reaction every 2 s
+
+/** A row of emoji that float up on the shared screen; one tap every 2 s. */
+function ReactionBar({ live, conn }) {
+  const [sent, setSent] = useState(""); // the emoji just sent, during the pause
+  const [error, setError] = useState("");
+  const ids = useRef(new Set());
+  const online = live.status === "open";
+
+  useEffect(() => {
+    const e = live.lastError;
+    if (e?.id && ids.current.has(e.id)) setError(sentence(e.message || "The reaction was not sent."));
+  }, [live.lastError]);
+  useEffect(() => {
+    if (!sent) return undefined;
+    const timer = setTimeout(() => setSent(""), REACTION_PAUSE_MS);
+    return () => clearTimeout(timer);
+  }, [sent]);
+
+  const react = (emoji) => {
+    if (sent || !online) return;
+    const id = newId("r");
+    if (!conn.current?.send({ type: "react", id, emoji })) return;
+    ids.current.add(id);
+    setError("");
+    setSent(emoji);
+  };
+
+  let hint = "React on the shared screen";
+  if (!online) hint = "Reactions come back with the connection";
+  else if (sent) hint = `Sent ${sent} · you can react again in 2 seconds`;
+  return html`<aside class=${`p-react${sent ? " is-paused" : ""}`} aria-label="Reactions">
+    <div class="p-react-row" role="group" aria-describedby="react-hint">
+      ${REACTIONS.map(([emoji, name]) => html`<button type="button" key=${emoji} class="p-react-button" aria-label=${`React: ${name}`}
+        disabled=${Boolean(sent) || !online} onClick=${() => react(emoji)}>${emoji}</button>`)}
+    </div>
+    <p id="react-hint" class=${error ? "p-react-hint p-react-error" : "p-react-hint"} role="status">${error || hint}</p>
+  </aside>`;
 }
 
 /** A plain list of the numbers, only while charts.js is missing or failed. */

@@ -3,10 +3,10 @@
 // progress (never a distribution before the reveal), the results once the
 // facilitator reveals them, and a thank-you at the end.
 import { render } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { html, formatCode, joinUrl, keyFromHash, ConnectionBanner, Countdown } from "./ui.js";
 import { useLive } from "./live.js";
-import { ResultsChart, ProfileChart } from "./charts.js";
+import { GroupResults, ProfileSoFar, ResultsChart, ShiftSummary } from "./charts.js";
 
 const sessionId = decodeURIComponent(location.pathname.split("/")[2] || "");
 const keyStore = `quorum:screen:${sessionId}`;
@@ -185,15 +185,29 @@ function VotingState({ step }) {
   </span>`;
 }
 
+/**
+ * Who the room is waiting for, among the people connected now: "8 of 10
+ * voted" and "2 still to vote". Votes from people who left (or that the
+ * facilitator entered for someone without a phone) count in the total only.
+ */
+function turnout(counts) {
+  const connected = counts?.connected ?? 0;
+  const total = counts?.voted ?? 0;
+  const waiting = typeof counts?.notVoted === "number" ? Math.min(counts.notVoted, connected) : Math.max(0, connected - total);
+  const voted = connected - waiting;
+  return { connected, waiting, voted, total, text: `${voted} of ${connected} voted` };
+}
+
 function Progress({ counts }) {
-  const voted = counts?.voted ?? 0;
-  const joined = counts?.joined ?? 0;
-  const max = Math.max(joined, voted, 1);
-  return html`<div class="sc-progress">
-    <p class="sc-progress-text" aria-live="polite" aria-atomic="true">${voted} of ${joined} voted</p>
-    <div class="sc-progress-bar" role="progressbar" aria-label="Votes received"
-      aria-valuemin="0" aria-valuemax=${max} aria-valuenow=${voted} aria-valuetext=${`${voted} of ${joined} voted`}>
-      <span class="sc-progress-fill" style=${{ transform: `scaleX(${voted / max})` }}></span>
+  const t = turnout(counts);
+  const max = Math.max(t.connected, 1);
+  const rest = t.waiting === 0 && t.voted > 0 ? "everyone connected has voted" : `${t.waiting} still to vote`;
+  return html`<div class="sc-progress" aria-live="polite" aria-atomic="true">
+    <p class="sc-progress-text">${t.text}</p>
+    <p class="sc-progress-sub">${t.connected} connected · ${rest}${t.total > t.voted ? ` · ${t.total} votes in all` : ""}</p>
+    <div class="sc-progress-bar" role="progressbar" aria-label="Connected participants who voted"
+      aria-valuemin="0" aria-valuemax=${max} aria-valuenow=${t.voted} aria-valuetext=${`${t.text}, ${rest}`}>
+      <span class="sc-progress-fill" style=${{ transform: `scaleX(${t.voted / max})` }}></span>
     </div>
   </div>`;
 }
@@ -215,6 +229,25 @@ function QuestionShape({ step }) {
   return null;
 }
 
+/**
+ * The revealed chart, with who moved and the split by group when there are
+ * any: beside a choice or scale chart, under the profile (which needs the
+ * width for its poles).
+ */
+function Results({ step, results }) {
+  const groups = results.kind === "profile" ? results.profileGroups : results.groups;
+  const soFar = results.kind === "scale" && results.profile?.some((e) => e.n > 0);
+  const extra = results.shifts?.length > 0 || groups?.length > 0 || soFar;
+  return html`<div class=${`sc-results sc-results-${results.kind}${extra ? " has-extra" : ""}`}>
+    <div class="sc-chart"><${ResultsChart} step=${step} results=${results} size="screen" /></div>
+    ${extra && html`<div class="sc-extra">
+      <${ShiftSummary} shifts=${results.shifts} size="screen" />
+      <${GroupResults} step=${step} results=${results} size="screen" />
+      <${ProfileSoFar} results=${results} size="screen" />
+    </div>`}
+  </div>`;
+}
+
 function StepView({ state, live }) {
   const { session, step, counts, results } = state;
   const voting = step.kind === "choice" || step.kind === "scale" || step.kind === "text";
@@ -222,13 +255,11 @@ function StepView({ state, live }) {
   let content;
   if (step.kind === "info") {
     content = html`<${Paragraphs} text=${step.body} className="sc-body" />`;
-  } else if (step.kind === "profile") {
-    content = revealed
-      ? html`<div class="sc-chart"><${ProfileChart} profile=${results.profile} size="screen" /></div>`
-      : html`<${Paragraphs} text=${step.body} className="sc-body sc-body-small" />
-        <p class="sc-waiting">Results will appear here</p>`;
   } else if (revealed) {
-    content = html`<div class="sc-chart"><${ResultsChart} step=${step} results=${results} size="screen" /></div>`;
+    content = html`<${Results} step=${step} results=${results} />`;
+  } else if (step.kind === "profile") {
+    content = html`<${Paragraphs} text=${step.body} className="sc-body sc-body-small" />
+      <p class="sc-waiting">Results will appear here</p>`;
   } else {
     content = html`
       ${step.body && html`<p class="sc-body sc-body-small">${step.body}</p>`}
@@ -245,8 +276,9 @@ function StepView({ state, live }) {
       <div class="sc-head-main">
         <p class="sc-meta">
           <span class="sc-stepno">${step.index + 1} / ${session.stepCount}</span>
+          ${step.round > 1 && html`<span class="sc-round">Round ${step.round}</span>`}
           ${voting && html`<${VotingState} step=${step} />`}
-          ${voting && revealed && html`<span class="sc-meta-count">${counts?.voted ?? 0} of ${counts?.joined ?? 0} voted</span>`}
+          ${voting && revealed && html`<span class="sc-meta-count">${turnout(counts).text}</span>`}
           ${voting && revealed && html`<${Countdown} live=${live} className="sc-countdown-small countdown" />`}
         </p>
         <h1 class=${`sc-title${step.kind === "info" ? " sc-title-info" : ""}`}>${step.title}</h1>
@@ -255,6 +287,75 @@ function StepView({ state, live }) {
     </header>
     <div class="sc-content">${content}</div>
   </main>`;
+}
+
+// ---------------------------------------------------------------- reactions
+
+const reducedMotion = window.matchMedia?.("(prefers-reduced-motion: reduce)");
+
+function useReducedMotion() {
+  const [reduced, setReduced] = useState(Boolean(reducedMotion?.matches));
+  useEffect(() => {
+    if (!reducedMotion) return undefined;
+    const sync = () => setReduced(reducedMotion.matches);
+    reducedMotion.addEventListener("change", sync);
+    return () => reducedMotion.removeEventListener("change", sync);
+  }, []);
+  return reduced;
+}
+
+/** A number in [0, 1) that stays the same for a key: where its emoji floats. */
+function spread(key, salt) {
+  let h = 2166136261 ^ salt;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
+  return ((h >>> 0) % 10007) / 10007;
+}
+
+const EMOJI_NAMES = { "👍": "thumbs up", "❤️": "heart", "😂": "laughing", "🤔": "thinking", "👏": "applause" };
+
+/**
+ * The phones' reactions: each floats up from the bottom for about 3 s and is
+ * gone when its animation ends. Under reduced motion, a small static count
+ * per emoji for the current step instead.
+ */
+function Reactions({ reactions, stepIndex }) {
+  const reduced = useReducedMotion();
+  const [gone, setGone] = useState(() => new Set());
+  const [tally, setTally] = useState({});
+  const seen = useRef(new Set());
+
+  useEffect(() => {
+    const fresh = reactions.filter((r) => !seen.current.has(r.key));
+    // live.js keeps the latest 40: a key that left that list never comes back.
+    seen.current = new Set(reactions.map((r) => r.key));
+    setGone((old) => (old.size ? new Set([...old].filter((k) => seen.current.has(k))) : old));
+    if (fresh.length) {
+      setTally((old) => {
+        const next = { ...old };
+        for (const r of fresh) next[r.emoji] = (next[r.emoji] || 0) + 1;
+        return next;
+      });
+    }
+  }, [reactions]);
+  useEffect(() => setTally({}), [stepIndex]);
+
+  if (reduced) {
+    const counted = Object.entries(tally);
+    if (!counted.length) return null;
+    return html`<p class="sc-reaction-count" aria-label=${`Reactions: ${counted.map(([e, n]) => `${n} ${EMOJI_NAMES[e] || e}`).join(", ")}`}>
+      ${counted.map(([e, n]) => html`<span key=${e}><span aria-hidden="true">${e}</span> ${n}</span>`)}
+    </p>`;
+  }
+  const floating = reactions.filter((r) => !gone.has(r.key));
+  const done = (key) => setGone((old) => new Set(old).add(key));
+  return html`<div class="sc-reactions" aria-hidden="true">
+    ${floating.map((r) => html`<span key=${r.key} class="sc-float" onAnimationEnd=${() => done(r.key)}
+      style=${{
+        left: `${3 + 90 * spread(r.key, 1)}%`,
+        "--drift": `${(spread(r.key, 2) - 0.5) * 10}vw`,
+        animationDuration: `${(2.7 + 0.6 * spread(r.key, 3)).toFixed(2)}s`,
+      }}>${r.emoji}</span>`)}
+  </div>`;
 }
 
 function Ended({ state }) {
@@ -326,6 +427,7 @@ function Screen() {
   return html`<div class="sc-root">
     ${secret && live.status !== "failed" && html`<${ConnectionBanner} live=${live} />`}
     ${view}
+    <${Reactions} reactions=${live.reactions} stepIndex=${state?.session?.currentStep ?? -1} />
     <${Controls} theme=${theme} toggleTheme=${toggleTheme} />
   </div>`;
 }

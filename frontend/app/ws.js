@@ -137,8 +137,9 @@ export class Connection {
   resendPending(state) {
     const step = state.step;
     for (const [index, vote] of Object.entries(this.pending)) {
-      const stillOpen = step && step.index === Number(index) && step.voting === "open";
-      if (stillOpen) this.send({ type: "vote", id: vote.id, step: vote.step, value: vote.value });
+      // A vote for an earlier round of the step does not carry over.
+      const stillOpen = step && step.index === Number(index) && step.voting === "open" && (vote.round == null || vote.round === step.round);
+      if (stillOpen) this.send({ type: "vote", id: vote.id, step: vote.step, value: vote.value, round: vote.round });
       else delete this.pending[index];
     }
     this.savePending();
@@ -180,8 +181,8 @@ export class Connection {
   }
 
   /** Sends a vote; it stays pending (and survives a reload) until acknowledged. */
-  vote(step, value) {
-    const vote = { id: newId("v"), step, value };
+  vote(step, value, round) {
+    const vote = { id: newId("v"), step, value, round };
     this.pending[step] = vote;
     this.savePending();
     this.send({ type: "vote", ...vote });
@@ -190,9 +191,14 @@ export class Connection {
 
   /** Sends a host command; resolves on "done", rejects with the server's message. */
   action(action, extra = {}) {
+    return this.request("action", { action, ...extra });
+  }
+
+  /** Sends a frame the server answers with "done" or "error" (actions, proxy votes). */
+  request(type, fields) {
     const id = newId("a");
     return new Promise((resolve, reject) => {
-      if (!this.send({ type: "action", id, action, ...extra })) {
+      if (!this.send({ type, id, ...fields })) {
         reject(new Error("Not connected; the console reconnects by itself."));
         return;
       }

@@ -179,7 +179,7 @@ type ResultsView struct {
 	Mean    *float64              `json:"mean,omitempty"`    // scale
 	StdDev  *float64              `json:"stdDev,omitempty"`  // scale, population
 	Words   []quorum.WordCount    `json:"words,omitempty"`   // text
-	Profile []quorum.ProfileEntry `json:"profile,omitempty"` // profile
+	Profile []quorum.ProfileEntry `json:"profile,omitempty"` // profile, and a scale with a dimension: the profile so far
 	Gaps    []quorum.ProfileGap   `json:"gaps,omitempty"`    // profile: today → target
 	// Round is the step's round when it has been asked more than once.
 	Round int `json:"round,omitempty"`

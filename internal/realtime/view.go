@@ -111,6 +111,11 @@ func resultsView(s *quorum.Session, i int) *ResultsView {
 				v.Shifts = append(v.Shifts, sh)
 			}
 		}
+		if def.Dimension != "" {
+			// The profile so far, so that it builds up as its scales are answered.
+			p := s.Profile()
+			v.Profile, v.Gaps = p.Entries, p.Gaps
+		}
 	case quorum.KindText:
 		v.Words = t.Words(maxWords)
 		split = false // a word list per group would name small groups' words
