@@ -111,6 +111,7 @@ type config struct {
 	voteWindow      time.Duration
 	joinConcurrency int
 	serverPID       int
+	debugURL        *url.URL
 	db              string
 	json            bool
 	timeout         time.Duration
@@ -118,7 +119,7 @@ type config struct {
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var cfg config
-	var rawURL string
+	var rawURL, rawDebugURL string
 	fs := flag.NewFlagSet("quorum-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&rawURL, "url", "http://127.0.0.1:8080", "the Quorum server; loopback addresses only")
@@ -132,6 +133,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.voteWindow, "vote-window", 0, "spread each vote wave evenly over this long; 0 sends every vote at once")
 	fs.IntVar(&cfg.joinConcurrency, "join-concurrency", 256, "joins in flight at once, over all workers")
 	fs.IntVar(&cfg.serverPID, "server-pid", 0, "the server's process id, to read its memory from /proc/<pid>/status")
+	fs.StringVar(&rawDebugURL, "debug-url", "", "the server's --debug-addr as a URL (http://127.0.0.1:6060): memory is then measured after a forced GC")
 	fs.StringVar(&cfg.db, "db", "", "the server's SQLite file, to count the stored votes (opened read-only)")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object")
 	fs.DurationVar(&cfg.timeout, "timeout", time.Minute, "give up on a phase that takes longer than this")
@@ -146,6 +148,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return cfg, err
 	}
 	cfg.url = u
+	if rawDebugURL != "" {
+		if cfg.debugURL, err = loopbackURL(rawDebugURL); err != nil {
+			return cfg, fmt.Errorf("--debug-url: %w", err)
+		}
+	}
 	return cfg, cfg.complete()
 }
 
@@ -168,6 +175,8 @@ func (cfg *config) complete() error {
 		return fmt.Errorf("--session needs --host-key and --screen-key")
 	case cfg.session == "" && (cfg.hostKey != "" || cfg.screenKey != ""):
 		return fmt.Errorf("--host-key and --screen-key go with --session")
+	case cfg.debugURL != nil && cfg.serverPID == 0:
+		return fmt.Errorf("--debug-url goes with --server-pid: it makes the memory figure come after a GC")
 	}
 	if cfg.workers == 0 {
 		cfg.workers = ceilDiv(cfg.n, participantsPerWorker)

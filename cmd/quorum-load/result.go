@@ -79,6 +79,7 @@ type MemoryResult struct {
 	AfterKiB          int64   `json:"afterKiB"`  // every participant joined and connected
 	EndKiB            int64   `json:"endKiB"`    // after the last phase
 	PerParticipantKiB float64 `json:"perParticipantKiB"`
+	AfterGC           bool    `json:"afterGC"` // each RSS was read right after a forced GC
 }
 
 // Exactness compares the acknowledged votes with every count of them.

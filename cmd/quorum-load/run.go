@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"runtime"
 	"slices"
 	"strings"
@@ -85,7 +86,7 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*Result, error) {
 		}
 	}
 	if m := r.res.Memory; m != nil {
-		if m.EndKiB, err = readRSS(cfg.serverPID); err != nil {
+		if m.EndKiB, err = r.serverRSS(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -125,6 +126,27 @@ func (r *runner) endSession() {
 	}
 }
 
+// serverRSS reads the server's resident memory, after a forced collection
+// when the server's debug listener is known.
+func (r *runner) serverRSS(ctx context.Context) (int64, error) {
+	if u := r.cfg.debugURL; u != nil {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.JoinPath("/debug/gc").String(), nil)
+		if err != nil {
+			return 0, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, fmt.Errorf("server memory: forcing a GC: %w", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("server memory: forcing a GC: %s", resp.Status)
+		}
+		r.res.Memory.AfterGC = true
+	}
+	return readRSS(r.cfg.serverPID)
+}
+
 // joinBurst joins and connects every participant, measuring the server's
 // memory before and after.
 func (r *runner) joinBurst(ctx context.Context) error {
@@ -132,7 +154,7 @@ func (r *runner) joinBurst(ctx context.Context) error {
 	var err error
 	if pid != 0 {
 		res.Memory = &MemoryResult{PID: pid}
-		if res.Memory.BeforeKiB, err = readRSS(pid); err != nil {
+		if res.Memory.BeforeKiB, err = r.serverRSS(ctx); err != nil {
 			return err
 		}
 	}
@@ -149,7 +171,7 @@ func (r *runner) joinBurst(ctx context.Context) error {
 		return fmt.Errorf("no participant could join: %s", strings.Join(res.Join.Errors, "; "))
 	}
 	if m := res.Memory; m != nil {
-		if m.AfterKiB, err = readRSS(pid); err != nil {
+		if m.AfterKiB, err = r.serverRSS(ctx); err != nil {
 			return err
 		}
 		m.PerParticipantKiB = float64(m.AfterKiB-m.BeforeKiB) / float64(res.Join.Joined)
@@ -384,8 +406,11 @@ func notes(cfg config) []string {
 		"times come from each process's realtime clock: one machine, one clock, unless it is stepped during the run.",
 		fmt.Sprintf("the generator and the server share this machine's %d cores.", runtime.NumCPU()),
 	}
-	if cfg.serverPID != 0 {
-		n = append(n, "server memory per participant = (RSS after the join burst − RSS before) / participants joined; the server cannot be asked to collect garbage from outside, so RSS includes garbage not yet collected.")
+	switch {
+	case cfg.serverPID != 0 && cfg.debugURL != nil:
+		n = append(n, "server memory per participant = (RSS after the join burst − RSS before) / participants joined, each RSS read right after a forced GC (POST /debug/gc on the server's --debug-addr).")
+	case cfg.serverPID != 0:
+		n = append(n, "server memory per participant = (RSS after the join burst − RSS before) / participants joined; without --debug-url no GC is forced first, so RSS includes garbage not yet collected.")
 	}
 	return n
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"io"
+	"log/slog"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -45,4 +48,35 @@ func TestBadFlagsAreRefused(t *testing.T) {
 			t.Error("a malformed QUORUM_BROADCAST_INTERVAL was accepted")
 		}
 	})
+}
+
+// The debug listener serves profiles, metrics and a forced GC, on loopback.
+func TestDebugListener(t *testing.T) {
+	addr := freeAddr(t)
+	stop, err := serveDebug(addr, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "metrics") }), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	for _, c := range []struct {
+		method, path string
+		status       int
+		body         string
+	}{
+		{"POST", "/debug/gc", 200, "collected"},
+		{"GET", "/debug/gc", 405, ""},
+		{"GET", "/metrics", 200, "metrics"},
+		{"GET", "/debug/pprof/", 200, "goroutine"},
+	} {
+		req, _ := http.NewRequest(c.method, "http://"+addr+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || !strings.Contains(string(body), c.body) {
+			t.Errorf("%s %s: %d %.60q", c.method, c.path, resp.StatusCode, body)
+		}
+	}
 }
