@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fasthttp/websocket"
+
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
 	"github.com/quorum-workshop/quorum/internal/realtime"
@@ -96,5 +98,46 @@ func TestConnectionsPerAddressAreLimited(t *testing.T) {
 			t.Fatal("no place freed after a connection closed")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// An idle connection is pinged every PingInterval, though no writer runs
+// between pings, and a client that answers stays connected.
+func TestIdleConnectionsArePinged(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{}, testserver.WithHub(func(c *realtime.Config) {
+		c.PingInterval, c.PongTimeout = 50*time.Millisecond, 400*time.Millisecond
+	}))
+	s := ts.create("leadership-vs-management")
+	ws, _, err := websocket.DefaultDialer.Dial(ts.wsURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	pings := make(chan struct{}, 100)
+	ws.SetPingHandler(func(data string) error {
+		pings <- struct{}{}
+		return ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
+	if err := ws.WriteJSON(map[string]any{"type": "hello", "role": "screen", "session": s.ID, "key": s.ScreenKey}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	// Longer than the pong timeout: only the pongs keep it open.
+	time.Sleep(time.Second)
+	select {
+	case err := <-done:
+		t.Fatalf("connection closed: %v", err)
+	default:
+	}
+	if n := len(pings); n < 8 {
+		t.Errorf("%d pings in a second at one every 50 ms", n)
 	}
 }

@@ -63,14 +63,17 @@ func (noMetrics) SlowClientDropped()           {}
 
 // Defaults for Config's zero fields.
 const (
-	DefaultBroadcastInterval  = 100 * time.Millisecond
-	DefaultWriteTimeout       = 10 * time.Second
-	DefaultPingInterval       = 25 * time.Second
-	DefaultPongTimeout        = 60 * time.Second
-	DefaultHelloTimeout       = 10 * time.Second
-	DefaultIdleRoomTimeout    = 10 * time.Minute
-	DefaultMaxMessageBytes    = 4096
-	DefaultOutboxSize         = 64
+	DefaultBroadcastInterval = 100 * time.Millisecond
+	DefaultWriteTimeout      = 10 * time.Second
+	DefaultPingInterval      = 25 * time.Second
+	DefaultPongTimeout       = 60 * time.Second
+	DefaultHelloTimeout      = 10 * time.Second
+	DefaultIdleRoomTimeout   = 10 * time.Minute
+	DefaultMaxMessageBytes   = 4096
+	// DefaultOutboxSize is above the burst of frames a client may send, each
+	// of which may be answered: a client that floods without reading is
+	// told 1008 (too many messages) rather than 4429 (too slow).
+	DefaultOutboxSize         = 48
 	DefaultMessagesPerSecond  = 20
 	DefaultMaxConnsPerAddress = 10_000
 )
@@ -296,6 +299,7 @@ var errHostKey = quorum.Errorf(quorum.EUNAUTHORIZED, "the host key is missing or
 // ServeWS runs one WebSocket connection until it ends. It blocks for the
 // connection's whole life, as gofiber/websocket requires.
 func (h *Hub) ServeWS(ws *websocket.Conn, clientAddr string) {
+	defer ws.Close() // the server keeps hijacked connections: closing is ours
 	c := newConn(ws, &h.cfg)
 	c.addr = clientAddr
 	switch h.track(c) {
@@ -313,7 +317,7 @@ func (h *Hub) ServeWS(ws *websocket.Conn, clientAddr string) {
 	if !ok {
 		return
 	}
-	go c.writeLoop()
+	c.startWriting()
 	h.readLoop(c, room, in)
 	// The reader has stopped: detach, then stop the writer.
 	ctx := context.Background()
