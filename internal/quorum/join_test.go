@@ -248,3 +248,24 @@ func TestErrorHelpers(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+func TestSeenKeepsAMinuteResolution(t *testing.T) {
+	s := newSession(t)
+	p := mustJoin(t, s)
+	for name, at := range map[string]time.Time{"at once": now, "within the minute": now.Add(59 * time.Second), "earlier": now.Add(-time.Hour)} {
+		if _, ok := s.Seen(p.ID, at); ok {
+			t.Errorf("%s: a record", name)
+		}
+	}
+	later := now.Add(quorum.SeenResolution)
+	rec, ok := s.Seen(p.ID, later)
+	if !ok || rec.ParticipantID != p.ID || !rec.At.Equal(later) {
+		t.Errorf("a minute later: %+v %v", rec, ok)
+	}
+	if got, _ := s.Participant(p.ID); !got.LastSeenAt.Equal(later) {
+		t.Errorf("last seen %v, want %v", got.LastSeenAt, later)
+	}
+	if _, ok := s.Seen("nobody", later.Add(time.Hour)); ok {
+		t.Error("a record for an unknown participant")
+	}
+}

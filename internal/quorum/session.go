@@ -762,16 +762,19 @@ func (s *Session) VoteOf(step int, participantID string) (Vote, bool) {
 	return Vote{}, false
 }
 
+// SeenResolution is how finely a participant's last-seen time is kept: a
+// phone that joins and connects at once, or reconnects within it, costs no
+// write of its own (half the commits of a join burst).
+const SeenResolution = time.Minute
+
 // Seen moves a participant's last-seen time forward and returns the record
-// that saves it.
+// that saves it, when it moved by at least SeenResolution.
 func (s *Session) Seen(participantID string, now time.Time) (SeenRecord, bool) {
 	p := s.participants[participantID]
-	if p == nil {
+	if p == nil || now.Sub(p.LastSeenAt) < SeenResolution {
 		return SeenRecord{}, false
 	}
-	if now.After(p.LastSeenAt) {
-		p.LastSeenAt = now
-	}
+	p.LastSeenAt = now
 	return SeenRecord{SessionID: s.ID, ParticipantID: p.ID, At: p.LastSeenAt}, true
 }
 

@@ -413,8 +413,9 @@ func (r *Room) attach(b *batch, c *conn, in *Inbound, reply func(struct{}, error
 		c.participantID = p.ID
 		r.participants[c] = struct{}{}
 		r.byParticipant[p.ID] = append(r.byParticipant[p.ID], c)
-		rec, _ := s.Seen(p.ID, b.now)
-		b.records = append(b.records, rec)
+		if rec, ok := s.Seen(p.ID, b.now); ok {
+			b.records = append(b.records, rec)
+		}
 		b.resultsChanged = true
 	case RoleHost, RoleScreen:
 		hash := s.ScreenKeyHash

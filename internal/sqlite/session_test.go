@@ -36,8 +36,10 @@ func workshop(t *testing.T, s *quorum.Session, clk *clock) (participantIDs []str
 
 	// The room moves last-seen times forward itself; a late, older one must
 	// not move the stored time back.
-	seen := clk.tick()
-	s.Seen(ids[1], seen)
+	seen := clk.tick().Add(quorum.SeenResolution)
+	if _, ok := s.Seen(ids[1], seen); !ok {
+		t.Fatal("a minute later, the last-seen time did not move")
+	}
 	records = append(records,
 		quorum.SeenRecord{SessionID: s.ID, ParticipantID: ids[1], At: seen},
 		quorum.SeenRecord{SessionID: s.ID, ParticipantID: ids[1], At: seen.Add(-time.Minute)})
