@@ -29,7 +29,7 @@ const newKey = () => `s${++lastKey}`;
 
 /** A step as the editor holds it: each field as its form control shows it. */
 function emptyStep(kind) {
-  return { key: newKey(), kind, title: "", body: "", notes: "", options: [], correct: "", left: "", right: "", points: "", dimension: "", series: "", maxLength: "", extra: {} };
+  return { key: newKey(), kind, title: "", body: "", notes: "", options: [], correct: "", left: "", right: "", points: "", dimension: "", series: "", maxLength: "", autoReveal: "", extra: {} };
 }
 
 function newStep(kind) {
@@ -41,7 +41,8 @@ function newStep(kind) {
 
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 const isTextList = (v) => Array.isArray(v) && v.every((x) => typeof x === "string");
-const TEXT_FIELDS = ["kind", "title", "body", "notes", "left", "right", "dimension", "series"];
+const TEXT_FIELDS = ["kind", "title", "body", "notes", "left", "right", "dimension", "series", "autoReveal"];
+const VOTING_KINDS = ["choice", "scale", "text"];
 const WHOLE_FIELDS = ["correct", "points", "maxLength"];
 
 /**
@@ -96,6 +97,7 @@ function stepDocument(s) {
   } else if (s.kind === "text") {
     putWhole(out, "maxLength", s.maxLength);
   }
+  if (VOTING_KINDS.includes(s.kind) && s.autoReveal) out.autoReveal = s.autoReveal;
   return { ...out, ...s.extra };
 }
 
@@ -155,7 +157,7 @@ function hintsOf(d) {
 const FIELD_LABELS = {
   title: "Title", body: "Text", notes: "Facilitator notes", kind: "Kind", options: "Options", correct: "Right answer",
   left: "Left pole", right: "Right pole", points: "Points", dimension: "Dimension", series: "Series",
-  maxLength: "Longest answer", segments: "Groups", steps: "Steps",
+  maxLength: "Longest answer", autoReveal: "Reveal", segments: "Groups", steps: "Steps",
 };
 
 function fieldLabel(field) {
@@ -174,7 +176,11 @@ function controlId(key, field) {
 }
 
 // The fields each kind shows; a problem with any other goes above the form.
-const KIND_FIELDS = { choice: ["options", "correct"], scale: ["left", "right", "points", "dimension", "series"], text: ["maxLength"] };
+const KIND_FIELDS = {
+  choice: ["options", "correct", "autoReveal"],
+  scale: ["left", "right", "points", "dimension", "series", "autoReveal"],
+  text: ["maxLength", "autoReveal"],
+};
 function fieldShown(kind, field) {
   const base = field.replace(/\[\d+\]$/, "");
   return ["kind", "title", "body", "notes"].includes(base) || (KIND_FIELDS[kind] || []).includes(base);
@@ -496,6 +502,20 @@ function StepForm({ step, index, count, problemAt, otherProblems, update, change
 
     ${step.kind === "text" &&
     field("maxLength", "Longest answer", { inputMode: "numeric", placeholder: "80", hint: "In characters, 1 to 80; 80 when left empty." })}
+
+    ${VOTING_KINDS.includes(step.kind) &&
+    html`<div class=${`field${problemAt("autoReveal") ? " has-problem" : ""}`}>
+        <label for="step-autoReveal">Reveal the results</label>
+        <select id="step-autoReveal" value=${step.autoReveal} onChange=${(e) => update({ autoReveal: e.target.value })}
+          aria-describedby=${problemAt("autoReveal") ? "step-autoReveal-problem step-autoReveal-hint" : "step-autoReveal-hint"}>
+          ${!["", "all-voted", "timer"].includes(step.autoReveal) && html`<option value=${step.autoReveal}>${step.autoReveal}</option>`}
+          <option value="">By hand (R in the console)</option>
+          <option value="all-voted">When everyone connected has voted</option>
+          <option value="timer">When the timer ends</option>
+        </select>
+        ${problemAt("autoReveal") && html`<div id="step-autoReveal-problem" class="field-error">${problemAt("autoReveal")}</div>`}
+        <div id="step-autoReveal-hint" class="field-hint">The console can change it during the session.</div>
+      </div>`}
 
     ${field("notes", "Facilitator notes", { max: MAX.notes, rows: 3, hint: "Optional. Only you see them, in the console." })}
   </section>`;

@@ -92,6 +92,9 @@ func TestEditorCreatesAndRunsAnAgenda(t *testing.T) {
 	ed.waitIn(".ed-screen", "Voting closed")
 	ed.clickButton("Voting")
 	ed.waitIn(".ed-screen", "Voting open")
+	// The step reveals itself once everyone connected has voted.
+	ed.run("reveal mode", chromedp.Evaluate[chromedp.Void](`(() => { const el = document.getElementById("step-autoReveal");
+		el.value = "all-voted"; el.dispatchEvent(new Event("change", { bubbles: true })); })()`))
 
 	ed.clickButton("Add a scale step")
 	ed.typeInto("Step title", "Pace")
@@ -167,8 +170,10 @@ func TestEditorCreatesAndRunsAnAgenda(t *testing.T) {
 	if want := "info:Welcome|scale:Pace|choice:Lunch?"; agenda.Title != "Lunch plan" || strings.Join(got, "|") != want {
 		t.Errorf("downloaded %q with steps %q, want “Lunch plan” with %q", agenda.Title, strings.Join(got, "|"), want)
 	}
-	if len(agenda.Steps) == 3 && (agenda.Steps[1].Dimension != "pace" || strings.Join(agenda.Steps[2].Options, "|") != "Salad|Soup") {
-		t.Errorf("downloaded dimension %q and options %q, want pace and Salad|Soup", agenda.Steps[1].Dimension, agenda.Steps[2].Options)
+	if len(agenda.Steps) == 3 && (agenda.Steps[1].Dimension != "pace" || strings.Join(agenda.Steps[2].Options, "|") != "Salad|Soup" ||
+		agenda.Steps[2].AutoReveal != quorum.RevealOnAllVoted) {
+		t.Errorf("downloaded dimension %q, options %q, reveal %q; want pace, Salad|Soup, all-voted",
+			agenda.Steps[1].Dimension, agenda.Steps[2].Options, agenda.Steps[2].AutoReveal)
 	}
 
 	// A session from the saved agenda, created on /host: the editor's tab
