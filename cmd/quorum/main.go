@@ -122,27 +122,24 @@ func env(name, fallback string) string {
 }
 
 func envDuration(name string, fallback time.Duration) (time.Duration, error) {
-	v, ok := os.LookupEnv(name)
-	if !ok {
-		return fallback, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", name, err)
-	}
-	return d, nil
+	return envParsed(name, fallback, time.ParseDuration)
 }
 
 func envInt(name string, fallback int) (int, error) {
+	return envParsed(name, fallback, strconv.Atoi)
+}
+
+// envParsed reads an environment fallback of a flag that is not a string.
+func envParsed[T any](name string, fallback T, parse func(string) (T, error)) (T, error) {
 	v, ok := os.LookupEnv(name)
 	if !ok {
 		return fallback, nil
 	}
-	n, err := strconv.Atoi(v)
+	x, err := parse(v)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %q is not a whole number", name, v)
+		return x, fmt.Errorf("%s=%q: %w", name, v, err)
 	}
-	return n, nil
+	return x, nil
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {

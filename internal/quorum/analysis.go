@@ -1,6 +1,7 @@
 package quorum
 
 import (
+	"iter"
 	"math"
 	"sort"
 	"strconv"
@@ -56,6 +57,19 @@ type Profile struct {
 // profileKey names one bar of the profile.
 type profileKey struct{ dimension, series string }
 
+// dimensionSteps yields the profile's questions: the scale steps that carry a
+// dimension, with the bar each one adds to.
+func (s *Session) dimensionSteps() iter.Seq2[int, profileKey] {
+	return func(yield func(int, profileKey) bool) {
+		for i := range s.Agenda.Steps {
+			step := &s.Agenda.Steps[i]
+			if step.Kind == KindScale && step.Dimension != "" && !yield(i, profileKey{step.Dimension, step.Series}) {
+				return
+			}
+		}
+	}
+}
+
 // distribution counts answers by their position on [-1, 1].
 type distribution map[float64]int
 
@@ -75,12 +89,8 @@ func (s *Session) profileOf(countsOf func(step int) []int) Profile {
 	var order []profileKey
 	entries := map[profileKey]*ProfileEntry{}
 	dists := map[profileKey]distribution{}
-	for i := range s.Agenda.Steps {
+	for i, k := range s.dimensionSteps() {
 		step := &s.Agenda.Steps[i]
-		if step.Kind != KindScale || step.Dimension == "" {
-			continue
-		}
-		k := profileKey{step.Dimension, step.Series}
 		if entries[k] == nil {
 			entries[k] = &ProfileEntry{Dimension: step.Dimension, Series: step.Series, Left: step.Left, Right: step.Right}
 			dists[k] = distribution{}
@@ -300,12 +310,8 @@ func (s *Session) ProfileByGroup() []GroupProfile {
 	counts := map[string]map[int][]int{} // group → step → counts
 	perBar := map[string]map[profileKey]int{}
 	bars := map[profileKey]bool{}
-	for i := range s.Agenda.Steps {
+	for i, k := range s.dimensionSteps() {
 		step := &s.Agenda.Steps[i]
-		if step.Kind != KindScale || step.Dimension == "" {
-			continue
-		}
-		k := profileKey{step.Dimension, step.Series}
 		bars[k] = bars[k] || s.tallies[i].N > 0
 		for pid, v := range s.votes[i] {
 			g := s.participants[pid].Segment
@@ -392,12 +398,8 @@ func (s *Session) Shifts() []Shift {
 	positions := map[profileKey]map[string]*acc{}
 	var order []profileKey
 	labels := map[string][2]string{}
-	for i := range s.Agenda.Steps {
+	for i, k := range s.dimensionSteps() {
 		step := &s.Agenda.Steps[i]
-		if step.Kind != KindScale || step.Dimension == "" {
-			continue
-		}
-		k := profileKey{step.Dimension, step.Series}
 		if positions[k] == nil {
 			positions[k] = map[string]*acc{}
 			order = append(order, k)
