@@ -75,6 +75,8 @@ func TestProfileBuildsUpAndFlags(t *testing.T) {
 			if screen.hasText("split room") {
 				t.Error("the screen shows the profile before the reveal")
 			}
+			console.waitText("0 of 6 connected still to vote")
+			console.shot("console-profile-so-far")
 		}
 	}
 	s.act(t, "next", nil)

@@ -247,3 +247,42 @@ func TestRoomModeRounds(t *testing.T) {
 	phones[0].shot("roommode-phone-who-moved")
 	b.assertNoConsoleErrors()
 }
+
+// TestConsoleProxyVoteAndNewRound: the facilitator enters a vote for someone
+// without a phone from the console, and asks the step again as round 2.
+func TestConsoleProxyVoteAndNewRound(t *testing.T) {
+	const title = "Proxy check"
+	b, s := startRoom(t, title, []map[string]any{
+		{"kind": "choice", "title": "Which colour for the poster?", "options": []string{"Red", "Blue"}},
+	})
+	console := b.newTab("console", 1280, 900, false)
+	console.navigate(fmt.Sprintf("%s/host/%s#key=%s&screen=%s", s.srv.URL, s.ID, s.HostKey, s.ScreenKey))
+	console.waitText("0 joined")
+	s.act(t, "start", nil)
+	s.act(t, "open", nil)
+	console.waitText("Voting open")
+
+	console.run("open the proxy form", chromedp.Click(chromedp.Search(`//summary[normalize-space(.)="Vote for someone without a phone"]`), chromedp.NodeVisible))
+	console.run("choose Red", chromedp.Evaluate[chromedp.Void](`(() => {
+		const el = [...document.querySelectorAll(".proxy-vote select")].pop();
+		el.value = "0"; el.dispatchEvent(new Event("change", { bubbles: true })); })()`))
+	console.clickButton("Count this vote")
+	console.waitText("Proxy vote counted for a new proxy.")
+	console.waitText("Red — 1 (100%)")
+	console.waitText("1 joined · 1 voted")
+	// The same proxy again replaces its vote: still one vote.
+	console.run("again as Proxy 1", chromedp.Evaluate[chromedp.Void](`(() => {
+		const [who, answer] = document.querySelectorAll(".proxy-vote select");
+		who.value = [...who.options].find((o) => o.text.startsWith("Proxy 1")).value; who.dispatchEvent(new Event("change", { bubbles: true }));
+		answer.value = "1"; answer.dispatchEvent(new Event("change", { bubbles: true })); })()`))
+	console.clickButton("Count this vote")
+	console.waitText("Blue — 1 (100%)")
+	console.waitText("Red — 0 (0%)")
+
+	s.act(t, "close", nil)
+	console.clickButton("New round")
+	console.clickButton("Start a new round")
+	console.waitText("Round 2")
+	console.waitText("Voting not opened yet")
+	b.assertNoConsoleErrors()
+}
