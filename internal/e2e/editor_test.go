@@ -92,9 +92,6 @@ func TestEditorCreatesAndRunsAnAgenda(t *testing.T) {
 	ed.waitIn(".ed-screen", "Voting closed")
 	ed.clickButton("Voting")
 	ed.waitIn(".ed-screen", "Voting open")
-	// The step reveals itself once everyone connected has voted.
-	ed.run("reveal mode", chromedp.Evaluate[chromedp.Void](`(() => { const el = document.getElementById("step-autoReveal");
-		el.value = "all-voted"; el.dispatchEvent(new Event("change", { bubbles: true })); })()`))
 
 	ed.clickButton("Add a scale step")
 	ed.typeInto("Step title", "Pace")
@@ -103,6 +100,9 @@ func TestEditorCreatesAndRunsAnAgenda(t *testing.T) {
 	ed.waitIn(".ed-phone", "← Too slow")
 	ed.waitIn(".ed-screen", "Too fast")
 	ed.waitIn(".ed-screen", "3 / 3")
+	// The scale reveals itself once everyone connected has voted.
+	ed.run("reveal mode", chromedp.Evaluate[chromedp.Void](`(() => { const el = document.getElementById("step-autoReveal");
+		el.value = "all-voted"; el.dispatchEvent(new Event("change", { bubbles: true })); })()`))
 	ed.waitJS("three steps", fmt.Sprintf(`%s === "Welcome|Lunch?|Pace"`, stepOrder))
 	ed.shot("editor-new-agenda")
 
@@ -171,9 +171,9 @@ func TestEditorCreatesAndRunsAnAgenda(t *testing.T) {
 		t.Errorf("downloaded %q with steps %q, want “Lunch plan” with %q", agenda.Title, strings.Join(got, "|"), want)
 	}
 	if len(agenda.Steps) == 3 && (agenda.Steps[1].Dimension != "pace" || strings.Join(agenda.Steps[2].Options, "|") != "Salad|Soup" ||
-		agenda.Steps[2].AutoReveal != quorum.RevealOnAllVoted) {
+		agenda.Steps[1].AutoReveal != quorum.RevealOnAllVoted) {
 		t.Errorf("downloaded dimension %q, options %q, reveal %q; want pace, Salad|Soup, all-voted",
-			agenda.Steps[1].Dimension, agenda.Steps[2].Options, agenda.Steps[2].AutoReveal)
+			agenda.Steps[1].Dimension, agenda.Steps[2].Options, agenda.Steps[1].AutoReveal)
 	}
 
 	// A session from the saved agenda, created on /host: the editor's tab
