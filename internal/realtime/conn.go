@@ -105,6 +105,18 @@ func (c *conn) send(pm *websocket.PreparedMessage) {
 	}
 }
 
+// sendJSON queues a message for this connection alone, as plain bytes: a
+// prepared message costs a whole frame-building connection to set up, worth
+// it only when many connections share it.
+func (c *conn) sendJSON(v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		c.cfg.Logger.Error("encode message", "err", err) // a bug: every message type marshals
+		return
+	}
+	c.sendBytes(data)
+}
+
 // sendBytes queues a text frame for this connection alone; data must not
 // change afterwards.
 func (c *conn) sendBytes(data []byte) {

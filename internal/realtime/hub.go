@@ -398,12 +398,12 @@ func (h *Hub) readLoop(c *conn, room *Room, hello *Inbound) {
 			return
 		}
 		if mt != websocket.TextMessage {
-			c.send(room.prepare(errorMsg("", quorum.Errorf(quorum.EINVALIDJSON, "send JSON in text frames"))))
+			c.sendJSON(errorMsg("", quorum.Errorf(quorum.EINVALIDJSON, "send JSON in text frames")))
 			continue
 		}
 		in := new(Inbound)
 		if err := json.Unmarshal(data, in); err != nil {
-			c.send(room.prepare(errorMsg("", decodeError(err))))
+			c.sendJSON(errorMsg("", decodeError(err)))
 			continue
 		}
 		var j job
@@ -417,30 +417,30 @@ func (h *Hub) readLoop(c *conn, room *Room, hello *Inbound) {
 				cmd := quorum.Command{Action: in.Action, Step: in.Step, Seconds: in.Seconds, Mode: in.Mode, Settings: in.Settings}
 				room.hostAct(b, cmd, func(err error) {
 					if err != nil {
-						c.send(room.prepare(errorMsg(in.ID, err)))
+						c.sendJSON(errorMsg(in.ID, err))
 						return
 					}
-					c.send(room.prepare(DoneMsg{Type: "done", ID: in.ID, Action: in.Action}))
+					c.sendJSON(DoneMsg{Type: "done", ID: in.ID, Action: in.Action})
 				})
 			}
 		case in.Type == "proxy" && c.role == RoleHost:
 			j = func(b *batch) {
 				room.proxyVote(b, in, func(proxy string, err error) {
 					if err != nil {
-						c.send(room.prepare(errorMsg(in.ID, err)))
+						c.sendJSON(errorMsg(in.ID, err))
 						return
 					}
-					c.send(room.prepare(DoneMsg{Type: "done", ID: in.ID, Action: "proxy", Proxy: proxy}))
+					c.sendJSON(DoneMsg{Type: "done", ID: in.ID, Action: "proxy", Proxy: proxy})
 				})
 			}
 		case in.Type == "vote" || in.Type == "action" || in.Type == "proxy" || in.Type == "react":
-			c.send(room.prepare(errorMsg(in.ID, quorum.Errorf(quorum.EFORBIDDEN, "a %s connection cannot send %s messages", c.role, in.Type))))
+			c.sendJSON(errorMsg(in.ID, quorum.Errorf(quorum.EFORBIDDEN, "a %s connection cannot send %s messages", c.role, in.Type)))
 			continue
 		case in.Type == "hello":
-			c.send(room.prepare(errorMsg(in.ID, quorum.Errorf(quorum.EINVALIDREQUEST, "this connection has already said hello"))))
+			c.sendJSON(errorMsg(in.ID, quorum.Errorf(quorum.EINVALIDREQUEST, "this connection has already said hello")))
 			continue
 		default:
-			c.send(room.prepare(errorMsg(in.ID, quorum.Errorf(quorum.EUNKNOWNMESSAGE, "unknown message type %q (hello, vote, react, action, proxy)", in.Type))))
+			c.sendJSON(errorMsg(in.ID, quorum.Errorf(quorum.EUNKNOWNMESSAGE, "unknown message type %q (hello, vote, react, action, proxy)", in.Type)))
 			continue
 		}
 		if err := room.submit(ctx, j); err != nil {

@@ -302,7 +302,7 @@ func (r *Room) act(b *batch, cmd quorum.Command, reply func(error)) {
 // connection of that participant.
 func (r *Room) vote(b *batch, c *conn, in *Inbound) {
 	if in.Step == nil {
-		c.send(r.prepare(errorMsg(in.ID, quorum.Errorf(quorum.EINVALIDREQUEST, "a vote needs a step"))))
+		c.sendJSON(errorMsg(in.ID, quorum.Errorf(quorum.EINVALIDREQUEST, "a vote needs a step")))
 		return
 	}
 	value, err := parseValue(in.Value)
@@ -323,7 +323,7 @@ func (r *Room) vote(b *batch, c *conn, in *Inbound) {
 					r.hub.cfg.Metrics.Voted(1)
 				}
 				if err != nil {
-					c.send(r.prepare(errorMsg(in.ID, err)))
+					c.sendJSON(errorMsg(in.ID, err))
 					return
 				}
 				ack := appendAck(nil, v, r.session.Agenda.Steps[v.Step].Kind == quorum.KindText)
@@ -334,7 +334,7 @@ func (r *Room) vote(b *batch, c *conn, in *Inbound) {
 			return
 		}
 	}
-	c.send(r.prepare(errorMsg(in.ID, err)))
+	c.sendJSON(errorMsg(in.ID, err))
 }
 
 // proxyVote records a vote the facilitator enters for someone without a
@@ -387,7 +387,7 @@ func (r *Room) react(b *batch, c *conn, in *Inbound) {
 		err = quorum.Errorf(quorum.ETOOMANY, "one reaction every %d seconds", int(reactionInterval.Seconds()))
 	}
 	if err != nil {
-		c.send(r.prepare(errorMsg(in.ID, err)))
+		c.sendJSON(errorMsg(in.ID, err))
 		return
 	}
 	r.lastReaction[c.participantID] = b.now
@@ -395,7 +395,7 @@ func (r *Room) react(b *batch, c *conn, in *Inbound) {
 	// Flushed with the results after this batch commits, never before: the
 	// flush carries the tallies too.
 	b.resultsChanged = true
-	c.send(r.prepare(DoneMsg{Type: "done", ID: in.ID, Action: "react"}))
+	c.sendJSON(DoneMsg{Type: "done", ID: in.ID, Action: "react"})
 }
 
 // attach authenticates a hello and registers the connection. The welcome and
@@ -438,8 +438,8 @@ func (r *Room) attach(b *batch, c *conn, in *Inbound, reply func(struct{}, error
 			reply(struct{}{}, err)
 			return
 		}
-		c.send(r.prepare(r.welcome(c)))
-		c.send(r.prepare(r.stateFor(c.role, time.Now())))
+		c.sendJSON(r.welcome(c))
+		c.sendJSON(r.stateFor(c.role, time.Now()))
 		c.attached = true
 		r.hub.cfg.Metrics.Connected(string(c.role), 1)
 		reply(struct{}{}, nil)
