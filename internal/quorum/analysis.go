@@ -388,9 +388,19 @@ type Shift struct {
 // dimension's later series against its first, then each scale step's rounds
 // against the round before.
 func (s *Session) Shifts() []Shift {
+	out := s.SeriesShifts()
+	for i := range s.Agenda.Steps {
+		out = append(out, s.RoundShifts(i)...)
+	}
+	return out
+}
+
+// SeriesShifts compares each dimension's later series with its first (today
+// → target). A participant's position on a series is the mean of their
+// current-round answers to the steps of that series. It passes over every
+// vote of the profile's steps: the profile step's results, not a scale's.
+func (s *Session) SeriesShifts() []Shift {
 	var out []Shift
-	// series: a participant's position on a series is the mean of their
-	// current-round answers to the steps of that series.
 	type acc struct {
 		sum float64
 		n   int
@@ -434,23 +444,27 @@ func (s *Session) Shifts() []Shift {
 			out = append(out, sh)
 		}
 	}
-	// rounds
-	for i := range s.Agenda.Steps {
-		step := &s.Agenda.Steps[i]
-		if step.Kind != KindScale {
-			continue
+	return out
+}
+
+// RoundShifts compares each round of a scale step with the round before; a
+// step asked once has none.
+func (s *Session) RoundShifts(i int) []Shift {
+	step := &s.Agenda.Steps[i]
+	if step.Kind != KindScale || len(s.past[i]) == 0 {
+		return nil
+	}
+	var out []Shift
+	rounds := append(roundVotes(s.past[i]), s.votes[i])
+	for r := 1; r < len(rounds); r++ {
+		sh := Shift{Dimension: step.Dimension, Step: i, From: roundName(r), To: roundName(r + 1), Left: step.Left, Right: step.Right}
+		for pid, to := range rounds[r] {
+			if from := rounds[r-1][pid]; from != nil {
+				sh.count(float64(from.Value.Number), float64(to.Value.Number))
+			}
 		}
-		rounds := append(append([]map[string]*Vote(nil), roundVotes(s.past[i])...), s.votes[i])
-		for r := 1; r < len(rounds); r++ {
-			sh := Shift{Dimension: step.Dimension, Step: i, From: roundName(r), To: roundName(r + 1), Left: step.Left, Right: step.Right}
-			for pid, to := range rounds[r] {
-				if from := rounds[r-1][pid]; from != nil {
-					sh.count(float64(from.Value.Number), float64(to.Value.Number))
-				}
-			}
-			if sh.Paired > 0 {
-				out = append(out, sh)
-			}
+		if sh.Paired > 0 {
+			out = append(out, sh)
 		}
 	}
 	return out

@@ -82,3 +82,18 @@ func BenchmarkFanOut(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFlushViews builds what a live-results flush sends, on a revealed
+// scale step of the built-in agenda (with a dimension, so the profile so far
+// comes along), 10,000 votes in: it runs up to ten times a second.
+func BenchmarkFlushViews(b *testing.B) {
+	r := benchRoom(b, 10000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = r.counts(true)
+		if v := resultsView(r.session, r.session.CurrentStep); v == nil || v.N != 10000 {
+			b.Fatalf("results %+v", v)
+		}
+	}
+}

@@ -106,11 +106,7 @@ func resultsView(s *quorum.Session, i int) *ResultsView {
 		v.Counts = append([]int(nil), t.Counts...)
 		mean, sd := t.Mean(), t.StdDev()
 		v.Mean, v.StdDev = &mean, &sd
-		for _, sh := range s.Shifts() {
-			if sh.Step == i {
-				v.Shifts = append(v.Shifts, sh)
-			}
-		}
+		v.Shifts = s.RoundShifts(i)
 		if def.Dimension != "" {
 			// The profile so far, so that it builds up as its scales are answered.
 			p := s.Profile()
@@ -122,11 +118,7 @@ func resultsView(s *quorum.Session, i int) *ResultsView {
 	case quorum.KindProfile:
 		p := s.Profile()
 		v.Profile, v.Gaps = p.Entries, p.Gaps
-		for _, sh := range s.Shifts() {
-			if sh.Step < 0 {
-				v.Shifts = append(v.Shifts, sh)
-			}
-		}
+		v.Shifts = s.SeriesShifts()
 		if split {
 			v.ProfileGroups = s.ProfileByGroup()
 		}
