@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -278,6 +279,32 @@ func TestConsoleProxyVoteAndNewRound(t *testing.T) {
 	console.clickButton("Count this vote")
 	console.waitText("Blue — 1 (100%)")
 	console.waitText("Red — 0 (0%)")
+
+	// Room settings: the smallest group shown and reactions, saved on the server.
+	console.clickButton("Room settings")
+	console.run("smallest group 2", chromedp.Evaluate[chromedp.Void](`(() => {
+		const k = document.querySelector(".settings input[type=number]");
+		k.value = "2"; k.dispatchEvent(new Event("input", { bubbles: true })); })()`))
+	console.run("reactions off", chromedp.Evaluate[chromedp.Void](`document.querySelector(".settings input[type=checkbox]").click()`))
+	console.clickButton("Save")
+	console.waitJS("the dialog closed", `!document.querySelector("dialog.settings")`)
+	var st struct {
+		Session struct {
+			Settings struct {
+				MinGroupSize int
+				Reactions    bool
+			}
+		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		apiJSON(t, s.srv, "GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st, http.StatusOK)
+		if st.Session.Settings.MinGroupSize == 2 && !st.Session.Settings.Reactions {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("settings after saving: %+v", st.Session.Settings)
+		}
+	}
 
 	s.act(t, "close", nil)
 	console.clickButton("New round")
