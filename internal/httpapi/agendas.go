@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"strings"
 	"time"
@@ -36,7 +35,7 @@ func (s *Server) listAgendas(c *fiber.Ctx) error {
 	for _, a := range quorum.BuiltinAgendas() {
 		out = append(out, summarize(a, true))
 	}
-	if err := s.checkHostPassword(bearerPassword(c)); err != nil {
+	if err := s.checkHostPassword(bearer(c), savedAgendas); err != nil {
 		if c.Query("saved") == "1" {
 			return err
 		}
@@ -58,7 +57,7 @@ func (s *Server) listAgendas(c *fiber.Ctx) error {
 func (s *Server) getAgenda(c *fiber.Ctx) error {
 	id := c.Params("id")
 	if refuseBuiltin(id) == nil {
-		if err := s.checkHostPassword(bearerPassword(c)); err != nil {
+		if err := s.checkHostPassword(bearer(c), savedAgendas); err != nil {
 			return err
 		}
 	}
@@ -67,12 +66,6 @@ func (s *Server) getAgenda(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(a)
-}
-
-// bearerPassword is the host password a read sends as Authorization: Bearer.
-func bearerPassword(c *fiber.Ctx) string {
-	password, _ := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
-	return password
 }
 
 // findAgenda looks an agenda up by id among the built-ins, then the saved
@@ -161,7 +154,7 @@ func (s *Server) authorizeWrite(c *fiber.Ctx) (agendaRequest, error) {
 			return req, err
 		}
 	}
-	return req, s.checkHostPassword(req.Password)
+	return req, s.checkHostPassword(req.Password, savedAgendas)
 }
 
 // parseAgendaDocument checks an agenda to save as strictly as POST
@@ -174,14 +167,8 @@ func parseAgendaDocument(raw json.RawMessage) (*quorum.Agenda, error) {
 	return quorum.ParseAgenda(raw)
 }
 
-// checkHostPassword lets a write through when the server has no host
-// password or when password is it, compared in constant time.
-func (s *Server) checkHostPassword(password string) error {
-	if s.cfg.HostPassword != "" && subtle.ConstantTimeCompare([]byte(password), []byte(s.cfg.HostPassword)) != 1 {
-		return quorum.Errorf(quorum.EUNAUTHORIZED, "the agendas saved on this server need the host password")
-	}
-	return nil
-}
+// savedAgendas is what the host password guards here.
+const savedAgendas = "reading or changing saved agendas"
 
 // refuseBuiltin keeps writes away from the built-in agendas, which ship
 // with the binary.

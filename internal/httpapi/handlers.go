@@ -68,8 +68,8 @@ func (s *Server) createSession(c *fiber.Ctx) error {
 	if err := decodeBody(c, &req); err != nil {
 		return err
 	}
-	if s.cfg.HostPassword != "" && subtle.ConstantTimeCompare([]byte(req.Password), []byte(s.cfg.HostPassword)) != 1 {
-		return quorum.Errorf(quorum.EUNAUTHORIZED, "creating a session on this server needs the host password")
+	if err := s.checkHostPassword(req.Password, "creating a session"); err != nil {
+		return err
 	}
 	agenda, err := s.agendaFrom(c.UserContext(), req.Agenda)
 	if err != nil {
@@ -163,15 +163,30 @@ func (s *Server) codeInfo(c *fiber.Ctx) error {
 	return c.JSON(info)
 }
 
-// hostKey reads the host key from "Authorization: Bearer <key>", the one
-// place it travels outside the URL fragment.
+// bearer is the secret a request sends as "Authorization: Bearer <secret>",
+// the one place a secret travels outside the URL fragment; "" without one.
+func bearer(c *fiber.Ctx) string {
+	secret, _ := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	return secret
+}
+
+// hostKey reads the host key a request sends as its bearer.
 func hostKey(c *fiber.Ctx) (string, error) {
-	auth := c.Get(fiber.HeaderAuthorization)
-	key, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok || strings.TrimSpace(key) == "" {
+	key := strings.TrimSpace(bearer(c))
+	if key == "" {
 		return "", quorum.Errorf(quorum.EUNAUTHORIZED, "send the host key as Authorization: Bearer <key>")
 	}
-	return strings.TrimSpace(key), nil
+	return key, nil
+}
+
+// checkHostPassword lets a request through when the server has no host
+// password or when password is it, compared in constant time; doing says
+// what needs it.
+func (s *Server) checkHostPassword(password, doing string) error {
+	if s.cfg.HostPassword != "" && subtle.ConstantTimeCompare([]byte(password), []byte(s.cfg.HostPassword)) != 1 {
+		return quorum.Errorf(quorum.EUNAUTHORIZED, "%s on this server needs the host password", doing)
+	}
+	return nil
 }
 
 func (s *Server) sessionState(c *fiber.Ctx) error {
