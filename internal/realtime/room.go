@@ -266,8 +266,10 @@ func (r *Room) armDeadline(now time.Time) {
 func (r *Room) autoReveal(b *batch) {
 	s := r.session
 	st := s.Steps[s.CurrentStep]
+	// Fewer votes than connected phones is someone still to vote: the pass
+	// over the room is only needed once the count could be complete.
 	if s.Status == quorum.StatusLive && st.AutoReveal == quorum.RevealOnAllVoted && st.Voting == quorum.VotingOpen &&
-		len(r.byParticipant) > 0 && r.notVoted() == 0 {
+		len(r.byParticipant) > 0 && s.Tally(s.CurrentStep).N >= len(r.byParticipant) && r.notVoted() == 0 {
 		r.act(b, quorum.Command{Action: quorum.ActionAllVoted}, nil)
 	}
 }
@@ -518,11 +520,12 @@ func (r *Room) groups() [3]roleGroup {
 // carries newer numbers.
 func (r *Room) broadcastState(now time.Time) {
 	defer r.observeBroadcast(time.Now())
+	counts := r.counts(len(r.hosts)+len(r.screens) > 0)
 	for _, group := range r.groups() {
 		if len(group.conns) == 0 {
 			continue
 		}
-		pm := r.prepare(r.stateFor(group.role, now))
+		pm := r.prepare(r.stateWith(group.role, now, counts))
 		for c := range group.conns {
 			c.results.Store(nil)
 			c.send(pm)

@@ -9,8 +9,16 @@ import (
 // maxWords bounds a word cloud on the wire; the tally keeps every answer.
 const maxWords = 100
 
-// stateFor builds the full state as role may see it.
+// stateFor builds the full state as role may see it. A phone does not need
+// the waiting count, and computing it for each of thousands of attaching
+// phones would cost a pass over the room each.
 func (r *Room) stateFor(role Role, now time.Time) *StateMsg {
+	return r.stateWith(role, now, r.counts(role != RoleParticipant))
+}
+
+// stateWith builds the state with counts computed once for every role of a
+// broadcast.
+func (r *Room) stateWith(role Role, now time.Time, counts Counts) *StateMsg {
 	s := r.session
 	msg := &StateMsg{
 		Type: "state",
@@ -25,9 +33,7 @@ func (r *Room) stateFor(role Role, now time.Time) *StateMsg {
 			Segments:    s.Agenda.Segments,
 			Settings:    s.Settings,
 		},
-		// A phone does not need the waiting count, and computing it for each
-		// of thousands of attaching phones would cost a pass over the room each.
-		Counts: r.counts(role != RoleParticipant),
+		Counts: counts,
 	}
 	if role != RoleParticipant && r.hub.cfg.JoinURL != nil {
 		msg.Session.JoinURL = r.hub.cfg.JoinURL(s.Code)
