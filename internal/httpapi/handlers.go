@@ -210,10 +210,7 @@ func (s *Server) action(c *fiber.Ctx) error {
 	if err := decodeBody(c, &cmd); err != nil {
 		return err
 	}
-	if err := s.hub.Act(c.UserContext(), c.Params("id"), key, cmd); err != nil {
-		return err
-	}
-	state, err := s.hub.HostState(c.UserContext(), c.Params("id"), key)
+	state, err := s.hub.Act(c.UserContext(), c.Params("id"), key, cmd)
 	if err != nil {
 		return err
 	}

@@ -228,18 +228,23 @@ func (h *Hub) Join(ctx context.Context, sessionID, name, segment string) (JoinRe
 }
 
 // Act applies a host command given with the host key, as the host's
-// WebSocket does.
-func (h *Hub) Act(ctx context.Context, sessionID, hostKey string, cmd quorum.Command) error {
-	_, err := withRoom(ctx, h, sessionID, func(r *Room) (struct{}, error) {
-		return call(ctx, r, func(b *batch, reply func(struct{}, error)) {
+// WebSocket does, and returns the host's state once the command is committed.
+func (h *Hub) Act(ctx context.Context, sessionID, hostKey string, cmd quorum.Command) (*StateMsg, error) {
+	return withRoom(ctx, h, sessionID, func(r *Room) (*StateMsg, error) {
+		return call(ctx, r, func(b *batch, reply func(*StateMsg, error)) {
 			if !quorum.SecretMatches(hostKey, r.session.HostKeyHash) {
-				reply(struct{}{}, errHostKey)
+				reply(nil, errHostKey)
 				return
 			}
-			r.hostAct(b, cmd, func(err error) { reply(struct{}{}, err) })
+			r.hostAct(b, cmd, func(err error) {
+				if err != nil {
+					reply(nil, err)
+					return
+				}
+				reply(r.stateFor(RoleHost, time.Now()), nil)
+			})
 		})
 	})
-	return err
 }
 
 // HostState returns the host's view of a session, given the host key.
