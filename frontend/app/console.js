@@ -316,10 +316,10 @@ const AUTO_REVEAL = [
 ];
 
 /** How the current step reveals its results; a select, applied at once. */
-function AutoRevealPicker({ step, act, disabled }) {
+function AutoRevealPicker({ step, act }) {
   return html`<label class="auto-reveal">
     <span>Reveal</span>
-    <select value=${step.autoReveal || ""} disabled=${disabled} onChange=${(e) => act("autoreveal", { mode: e.target.value })}>
+    <select value=${step.autoReveal || ""} onChange=${(e) => act("autoreveal", { mode: e.target.value })}>
       ${AUTO_REVEAL.map(([mode, label]) => html`<option key=${mode} value=${mode}>${label}</option>`)}
     </select>
   </label>`;
@@ -354,7 +354,7 @@ function Results({ state, act, canSplit }) {
     </div>
     ${votable && live && html`<div class="results-tools">
       <${RoomCounts} counts=${state.counts} />
-      <${AutoRevealPicker} step=${step} act=${act} disabled=${!live} />
+      <${AutoRevealPicker} step=${step} act=${act} />
     </div>`}
     ${canSplit && step.kind !== "text" && step.kind !== "info" && html`<label class="split-toggle">
       <input type="checkbox" checked=${Boolean(settings.splitByGroup)} disabled=${state.session.status === "ended"}
@@ -387,8 +387,9 @@ function ProxyVote({ state, conn, toast }) {
     setBusy(true);
     try {
       const done = await conn.current.request("proxy", { step: step.index, value: v, round: step.round, ...(proxy ? { proxy } : {}) });
-      const name = proxies.find((p) => p.id === done.proxy)?.name || "a new proxy";
-      toast(`Proxy vote counted for ${proxy ? name : "a new proxy"}.`, "info");
+      // A new proxy's name arrives with the next state; an existing one's is known.
+      const again = proxies.find((p) => p.id === done.proxy);
+      toast(`Proxy vote counted for ${proxy && again ? again.name : "a new proxy"}.`, "info");
       setValue("");
     } catch (err) {
       toast(err.message || "The proxy vote was refused.");
