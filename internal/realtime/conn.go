@@ -254,9 +254,9 @@ func (c *conn) fail() {
 	c.stopReader()
 }
 
-// stopReader ends the reader's wait at once. Closing the socket would not:
-// fasthttp makes Close a no-op on a hijacked connection and closes it only
-// when the handler returns, and the handler waits for the reader.
+// stopReader ends the reader's wait at once without closing the socket:
+// ServeWS still reads what the client sends for a moment after the close
+// frame, so that a reset does not destroy that frame, and then closes it.
 func (c *conn) stopReader() {
 	_ = c.ws.NetConn().SetReadDeadline(time.Now())
 }

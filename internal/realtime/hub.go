@@ -301,8 +301,8 @@ func (h *Hub) remove(ctx context.Context, sessionID string, allowed func(*quorum
 
 var errHostKey = quorum.Errorf(quorum.EUNAUTHORIZED, "the host key is missing or wrong")
 
-// ServeWS runs one WebSocket connection until it ends. It blocks for the
-// connection's whole life, as gofiber/websocket requires.
+// ServeWS runs one WebSocket connection until it ends, on a goroutine of its
+// own, and closes it: the HTTP server keeps hijacked connections open.
 func (h *Hub) ServeWS(ws *websocket.Conn, clientAddr string) {
 	defer ws.Close() // the server keeps hijacked connections: closing is ours
 	c := newConn(ws, &h.cfg)
