@@ -76,8 +76,7 @@ const (
 	readBufferBytes = 4096
 	// The WebSocket reads through fasthttp's buffer already, so its own only
 	// needs to hold a frame header; longer reads bypass it.
-	wsReadBufferBytes  = 256
-	wsWriteBufferBytes = 1024
+	wsReadBufferBytes = 256
 )
 
 // New builds the server. Call Listener to serve.
@@ -163,9 +162,9 @@ func (s *Server) routes() {
 	}, websocket.Config{
 		HandshakeTimeout: 10 * time.Second,
 		ReadBufferSize:   wsReadBufferBytes,
-		WriteBufferSize:  wsWriteBufferBytes,
-		// A connection takes a write buffer only while it writes: most phones
-		// are quiet most of the time.
+		// The hub writes whole frames to the socket itself, so the library's
+		// message writer and its buffer are never used: with a pool, the
+		// library takes no buffer up front.
 		WriteBufferPool: &sync.Pool{},
 	}))
 

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fasthttp/websocket"
 	"github.com/quorum-workshop/quorum/internal/quorum"
 )
 
@@ -55,27 +54,24 @@ func BenchmarkEncodeState(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if pm := r.prepare(r.stateFor(RoleParticipant, now)); pm == nil {
+		if f := r.encode(r.stateFor(RoleParticipant, now)); f == nil {
 			b.Fatal("no message")
 		}
 	}
 }
 
-// BenchmarkFanOut queues one prepared message to many in-memory
+// BenchmarkFanOut queues one encoded frame to many in-memory
 // connections: the room's share of a broadcast (the writers do the rest).
 func BenchmarkFanOut(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			r := benchRoom(b, n)
-			pm, err := websocket.NewPreparedMessage(websocket.TextMessage, []byte(`{"type":"results"}`))
-			if err != nil {
-				b.Fatal(err)
-			}
+			f := textFrame([]byte(`{"type":"results"}`))
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				for c := range r.participants {
-					c.setResults(pm)
+					c.setResults(f)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/conn")

@@ -1,8 +1,6 @@
 package realtime
 
 import (
-	"encoding/json"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,10 +23,10 @@ type conn struct {
 
 	// outbox holds state messages, acks and errors in order. It is bounded: a
 	// client that lets it fill is closed with CloseTooSlow, never waited for.
-	outbox chan outFrame
+	outbox chan *frame
 	// results holds only the newest live-results update; a newer one replaces
 	// an unsent older one instead of queueing behind it.
-	results atomic.Pointer[websocket.PreparedMessage]
+	results atomic.Pointer[frame]
 
 	closing   chan struct{} // closed by kick: the writer sends a close frame and stops
 	closeOnce sync.Once
@@ -50,7 +48,7 @@ func newConn(ws *websocket.Conn, cfg *Config) *conn {
 	return &conn{
 		ws:        ws,
 		cfg:       cfg,
-		outbox:    make(chan outFrame, cfg.OutboxSize),
+		outbox:    make(chan *frame, cfg.OutboxSize),
 		closing:   make(chan struct{}),
 		writerOut: make(chan struct{}),
 	}
@@ -89,45 +87,21 @@ func (c *conn) wake() {
 	go c.writeLoop()
 }
 
-// outFrame is one queued message: prepared once for many connections, or
-// plain bytes for this connection alone (an acknowledgement). Pointers
-// only: every connection's outbox holds OutboxSize of them from the start.
-type outFrame struct {
-	pm   *websocket.PreparedMessage
-	data *[]byte
-}
-
-// send queues a message prepared for many connections.
-func (c *conn) send(pm *websocket.PreparedMessage) {
-	if pm != nil {
-		c.queue(outFrame{pm: pm})
-		c.wake()
+// send queues a frame encoded for many connections.
+func (c *conn) send(f *frame) {
+	if f != nil {
+		c.queue(f)
 	}
 }
 
-// sendJSON queues a message for this connection alone, as plain bytes: a
-// prepared message costs a whole frame-building connection to set up, worth
-// it only when many connections share it.
-func (c *conn) sendJSON(v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		c.cfg.Logger.Error("encode message", "err", err) // a bug: every message type marshals
-		return
-	}
-	c.sendBytes(data)
-}
-
-// sendBytes queues a text frame for this connection alone; data must not
-// change afterwards.
-func (c *conn) sendBytes(data []byte) {
-	c.queue(outFrame{data: &data})
-	c.wake()
-}
+// sendJSON queues a message for this connection alone.
+func (c *conn) sendJSON(v any) { c.send(encodeFrame(c.cfg.Logger, v)) }
 
 // queue adds a frame without ever blocking the caller (a room).
-func (c *conn) queue(f outFrame) {
+func (c *conn) queue(f *frame) {
 	select {
 	case c.outbox <- f:
+		c.wake()
 	default:
 		c.cfg.Metrics.SlowClientDropped()
 		c.kick(CloseTooSlow, "connection too slow to keep up with messages")
@@ -140,8 +114,8 @@ func (c *conn) queue(f outFrame) {
 }
 
 // setResults replaces the pending live-results update.
-func (c *conn) setResults(pm *websocket.PreparedMessage) {
-	c.results.Store(pm)
+func (c *conn) setResults(f *frame) {
+	c.results.Store(f)
 	c.wake()
 }
 
@@ -154,30 +128,53 @@ func (c *conn) kick(code int, text string) {
 	c.wake()
 }
 
+// Limits of one write of several queued frames: a burst of acks and a state
+// fit, and the buffer stays small enough to pool.
+const (
+	maxFramesPerWrite = 16
+	maxBytesPerWrite  = 16 << 10
+)
+
+// writeBuffers holds the buffers that join several frames into one write.
+var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, maxBytesPerWrite); return &b }}
+
 // writeLoop writes until there is nothing left to write, then stops; wake
-// starts it again. Queued messages go before the pending results so that a
-// client always has the state a results update refers to; a kick is obeyed
-// once the queue is empty.
+// starts it again. Each write takes every queued frame there is (up to the
+// limits), then the pending results, in that order, so that a client always
+// has the state a results update refers to; a kick is obeyed once the queue
+// is empty.
 func (c *conn) writeLoop() {
+	var batch [maxFramesPerWrite]*frame
 	for {
-		select {
-		case f := <-c.outbox:
-			if !c.writeFrame(f) {
-				c.finish()
-				return
+		n, size, drained := 0, 0, false
+	gather:
+		for n < len(batch) && size < maxBytesPerWrite {
+			select {
+			case f := <-c.outbox:
+				batch[n] = f
+				n++
+				size += len(*f)
+			default:
+				drained = true
+				break gather
 			}
-			continue
-		default:
 		}
-		select {
-		case <-c.closing:
+		closing := c.isClosing()
+		if n == 0 && closing {
 			c.writeClose()
 			c.finish()
 			return
-		default:
 		}
-		if pm := c.results.Swap(nil); pm != nil {
-			if !c.writeFrame(outFrame{pm: pm}) {
+		if drained && !closing {
+			if f := c.results.Swap(nil); f != nil {
+				batch[n] = f
+				n++
+			}
+		}
+		if n > 0 {
+			ok := c.writeFrames(batch[:n])
+			clear(batch[:n])
+			if !ok {
 				c.finish()
 				return
 			}
@@ -197,6 +194,15 @@ func (c *conn) writeLoop() {
 	}
 }
 
+func (c *conn) isClosing() bool {
+	select {
+	case <-c.closing:
+		return true
+	default:
+		return false
+	}
+}
+
 func (c *conn) takePing() bool {
 	c.writerMu.Lock()
 	defer c.writerMu.Unlock()
@@ -209,12 +215,7 @@ func (c *conn) takePing() bool {
 func (c *conn) idle() bool {
 	c.writerMu.Lock()
 	defer c.writerMu.Unlock()
-	select {
-	case <-c.closing:
-		return false
-	default:
-	}
-	if len(c.outbox) > 0 || c.results.Load() != nil || c.pingDue {
+	if c.isClosing() || len(c.outbox) > 0 || c.results.Load() != nil || c.pingDue {
 		return false
 	}
 	c.writing = false
@@ -232,13 +233,26 @@ func (c *conn) finish() {
 	close(c.writerOut)
 }
 
-func (c *conn) writeFrame(f outFrame) bool {
-	err := c.ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
+// writeFrames sends frames in one write, straight to the socket: a write of
+// whole frames cannot interleave with the library's control frames, since
+// the socket takes each write whole.
+func (c *conn) writeFrames(fs []*frame) bool {
+	nc := c.ws.NetConn()
+	err := nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
 	if err == nil {
-		if f.pm != nil {
-			err = c.ws.WritePreparedMessage(f.pm)
+		if len(fs) == 1 {
+			_, err = nc.Write(*fs[0])
 		} else {
-			err = c.ws.WriteMessage(websocket.TextMessage, *f.data)
+			bp := writeBuffers.Get().(*[]byte)
+			buf := (*bp)[:0]
+			for _, f := range fs {
+				buf = append(buf, *f...)
+			}
+			_, err = nc.Write(buf)
+			if cap(buf) <= 4*maxBytesPerWrite {
+				*bp = buf[:0]
+				writeBuffers.Put(bp)
+			}
 		}
 	}
 	if err != nil {
@@ -274,19 +288,4 @@ func (c *conn) writeClose() {
 	// The client has the close frame; waiting for its reply only holds
 	// resources.
 	c.stopReader()
-}
-
-// prepare encodes a message once for any number of connections.
-func prepare(log *slog.Logger, v any) *websocket.PreparedMessage {
-	data, err := json.Marshal(v)
-	if err != nil {
-		log.Error("encode message", "err", err) // a bug: every message type marshals
-		return nil
-	}
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, data)
-	if err != nil {
-		log.Error("prepare message", "err", err)
-		return nil
-	}
-	return pm
 }

@@ -2,6 +2,10 @@ package realtime
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,19 +23,16 @@ func TestSlowClientIsKickedNotWaitedFor(t *testing.T) {
 	cfg := Config{OutboxSize: 4}
 	cfg.setDefaults()
 	c := newConn(nil, &cfg)
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, []byte(`{"type":"state"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := textFrame([]byte(`{"type":"state"}`))
 	for i := 0; i < cfg.OutboxSize; i++ {
-		c.send(pm)
+		c.send(f)
 	}
 	select {
 	case <-c.closing:
 		t.Fatal("kicked before the outbox was full")
 	default:
 	}
-	c.send(pm) // one more than fits: must return at once and kick
+	c.send(f) // one more than fits: must return at once and kick
 	select {
 	case <-c.closing:
 	default:
@@ -47,14 +48,11 @@ func TestResultsReplaceUnsentResults(t *testing.T) {
 	cfg := Config{}
 	cfg.setDefaults()
 	c := newConn(nil, &cfg)
-	var last *websocket.PreparedMessage
+	var last *frame
 	for i := 0; i < 1000; i++ {
-		pm, err := websocket.NewPreparedMessage(websocket.TextMessage, []byte(`{"type":"results"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.setResults(pm)
-		last = pm
+		f := textFrame([]byte(`{"type":"results"}`))
+		c.setResults(f)
+		last = f
 	}
 	if got := c.results.Load(); got != last {
 		t.Error("the pending results are not the newest")
@@ -109,4 +107,63 @@ func TestAppendAck(t *testing.T) {
 			t.Errorf("%s decodes to %+v, want %+v", data, got, want)
 		}
 	}
+}
+
+// Frames the writer builds and joins into one write reach a real WebSocket
+// client whole and in order: every length encoding, more queued frames than
+// one write takes, and the pending results after the queue.
+func TestWriterSendsQueuedFramesInOrder(t *testing.T) {
+	serverSide := make(chan *websocket.Conn, 1)
+	upgrader := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := upgrader.Upgrade(w, r, nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		serverSide <- ws
+	}))
+	defer srv.Close()
+	client, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ws := <-serverSide
+	defer ws.Close()
+
+	cfg := Config{OutboxSize: 64}
+	cfg.setDefaults()
+	c := newConn(ws, &cfg)
+	var want []string
+	for i, size := range []int{0, 1, 125, 126, 1000, 0xffff, 0x10000, 100_000} {
+		payload := fmt.Sprintf("%d:%s", i, strings.Repeat("x", size))
+		want = append(want, payload)
+		c.send(textFrame([]byte(payload)))
+	}
+	for i := range 2 * maxFramesPerWrite {
+		payload := fmt.Sprintf(`{"n":%d}`, i)
+		want = append(want, payload)
+		c.send(textFrame([]byte(payload)))
+	}
+	c.setResults(textFrame([]byte("stale results")))
+	c.setResults(textFrame([]byte("results")))
+	want = append(want, "results")
+	c.startWriting() // everything above is queued before the writer starts
+
+	_ = client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for i, w := range want {
+		typ, got, err := client.ReadMessage()
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if typ != websocket.TextMessage || string(got) != w {
+			t.Fatalf("frame %d: type %d, %.40q (%d bytes), want %.40q (%d bytes)", i, typ, got, len(got), w, len(w))
+		}
+	}
+	c.kick(websocket.CloseNormalClosure, "done")
+	if _, _, err := client.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+		t.Errorf("after the frames: %v, want a normal close", err)
+	}
+	<-c.writerOut
 }

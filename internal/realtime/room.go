@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/fasthttp/websocket"
 	"github.com/quorum-workshop/quorum/internal/quorum"
 )
 
@@ -328,9 +327,9 @@ func (r *Room) vote(b *batch, c *conn, in *Inbound) {
 					c.sendJSON(errorMsg(in.ID, err))
 					return
 				}
-				ack := appendAck(nil, v, r.session.Agenda.Steps[v.Step].Kind == quorum.KindText)
+				ack := finishFrame(appendAck(startFrame(64), v, r.session.Agenda.Steps[v.Step].Kind == quorum.KindText))
 				for _, pc := range r.byParticipant[v.ParticipantID] {
-					pc.sendBytes(ack)
+					pc.send(ack)
 				}
 			})
 			return
@@ -525,10 +524,10 @@ func (r *Room) broadcastState(now time.Time) {
 		if len(group.conns) == 0 {
 			continue
 		}
-		pm := r.prepare(r.stateWith(group.role, now, counts))
+		f := r.encode(r.stateWith(group.role, now, counts))
 		for c := range group.conns {
 			c.results.Store(nil)
-			c.send(pm)
+			c.send(f)
 		}
 	}
 	r.resultsDirty = false
@@ -562,9 +561,9 @@ func (r *Room) flushResults(now time.Time) {
 	r.lastFlush = now
 	defer r.observeBroadcast(time.Now())
 	if len(r.reactions) > 0 {
-		pm := r.prepare(ReactionsMsg{Type: "reactions", Counts: r.reactions})
+		f := r.encode(ReactionsMsg{Type: "reactions", Counts: r.reactions})
 		for c := range r.screens {
-			c.send(pm)
+			c.send(f)
 		}
 		r.reactions = map[string]int{}
 	}
@@ -587,13 +586,13 @@ func (r *Room) flushResults(now time.Time) {
 		if group.role == RoleParticipant && msg.Results == nil {
 			continue // phones need no live counts; it keeps the fan-out small
 		}
-		pm := r.prepare(msg)
+		f := r.encode(msg)
 		for c := range group.conns {
-			c.setResults(pm)
+			c.setResults(f)
 		}
 	}
 }
 
 func (r *Room) observeBroadcast(start time.Time) { r.hub.cfg.Metrics.Broadcast(time.Since(start)) }
 
-func (r *Room) prepare(v any) *websocket.PreparedMessage { return prepare(r.hub.log, v) }
+func (r *Room) encode(v any) *frame { return encodeFrame(r.hub.log, v) }
