@@ -8,9 +8,10 @@ import (
 	"github.com/quorum-workshop/quorum/internal/quorum"
 )
 
-// benchRoom is a room with a live session of n participants, without a
-// store: the benchmarks below never commit.
-func benchRoom(b *testing.B, n int) *Room {
+// revealedRoom is a room with a live session of n connected participants
+// who voted on its revealed current step, without a store: its users never
+// commit.
+func revealedRoom(b testing.TB, n int) *Room {
 	b.Helper()
 	agenda, err := quorum.BuiltinAgenda("leadership-vs-management")
 	if err != nil {
@@ -49,7 +50,7 @@ func benchRoom(b *testing.B, n int) *Room {
 // BenchmarkEncodeState encodes the participants' state once, as every
 // broadcast does per role.
 func BenchmarkEncodeState(b *testing.B) {
-	r := benchRoom(b, 100)
+	r := revealedRoom(b, 100)
 	now := time.Now()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -65,7 +66,7 @@ func BenchmarkEncodeState(b *testing.B) {
 func BenchmarkFanOut(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			r := benchRoom(b, n)
+			r := revealedRoom(b, n)
 			f := textFrame([]byte(`{"type":"results"}`))
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -83,7 +84,7 @@ func BenchmarkFanOut(b *testing.B) {
 // scale step of the built-in agenda (with a dimension, so the profile so far
 // comes along), 10,000 votes in: it runs up to ten times a second.
 func BenchmarkFlushViews(b *testing.B) {
-	r := benchRoom(b, 10000)
+	r := revealedRoom(b, 10000)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

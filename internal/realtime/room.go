@@ -50,12 +50,17 @@ type Room struct {
 	participants  map[*conn]struct{}
 	byParticipant map[string][]*conn // connected participants, by id
 
-	resultsDirty bool
+	// Live results: resultsDirty means hosts and screens have not seen the
+	// latest numbers, phonesBehind that phones have not seen the latest
+	// revealed results; each audience has its own last update and interval.
+	resultsDirty   bool
+	phonesBehind   bool
+	lastFlush      time.Time
+	lastPhoneFlush time.Time
 	// reactions since the last flush, by emoji, and each participant's last
 	// reaction, for its rate limit
 	reactions    map[string]int
 	lastReaction map[string]time.Time
-	lastFlush    time.Time
 	flushTimer   *time.Timer
 	flushArmed   bool
 	deadline     *time.Timer
@@ -149,7 +154,7 @@ func (r *Room) run() {
 			r.process(j)
 		case <-flushC:
 			r.flushArmed = false
-			r.flushResults(time.Now())
+			r.flushDue(time.Now())
 		case <-deadlineC:
 			r.deadlineSet = false
 			r.expireIfDue()
@@ -211,20 +216,24 @@ func (r *Room) process(first job) {
 			b.stateChanged = true
 		}
 	}
+	if r.deleted {
+		for _, f := range b.after {
+			f(err)
+		}
+		return
+	}
+	// The commit took time: measure the broadcast interval from now. Screens
+	// and hosts hear of committed votes before the acks go out: thousands of
+	// ack writers started first would hold the screen's update back.
+	now := time.Now()
+	if b.resultsChanged && !b.stateChanged {
+		r.markResultsDirty(now)
+	}
 	for _, f := range b.after {
 		f(err)
 	}
-	if r.deleted {
-		return
-	}
-	// The commit took time: measure the broadcast interval from now, so that a
-	// screen hears of a batch as soon as it is committed.
-	now := time.Now()
-	switch {
-	case b.stateChanged:
+	if b.stateChanged {
 		r.broadcastState(now)
-	case b.resultsChanged:
-		r.markResultsDirty(now)
 	}
 	r.armDeadline(now)
 }
@@ -530,33 +539,54 @@ func (r *Room) broadcastState(now time.Time) {
 			c.send(f)
 		}
 	}
-	r.resultsDirty = false
-	r.lastFlush = now
+	r.resultsDirty, r.phonesBehind = false, false
+	r.lastFlush, r.lastPhoneFlush = now, now
 }
 
 // markResultsDirty schedules a results update: at once if none went out for
 // an interval, else at the end of it, so updates are at most one per interval.
 func (r *Room) markResultsDirty(now time.Time) {
 	r.resultsDirty = true
-	if r.flushArmed {
-		return
-	}
-	wait := r.hub.cfg.BroadcastInterval - now.Sub(r.lastFlush)
-	if wait <= 0 {
-		r.flushResults(now)
-		return
-	}
-	r.flushTimer.Reset(wait)
-	r.flushArmed = true
+	r.flushDue(now)
 }
 
-// flushResults sends the coalesced live numbers: counts and results to
-// hosts, counts (and results once revealed) to screens, results to
-// participants only once revealed.
-func (r *Room) flushResults(now time.Time) {
-	if !r.resultsDirty {
-		return
+// phoneResultsInterval is how often phones get a revealed step's results
+// while they change. The projector shows them live; a phone's copy may lag a
+// little in a big room, where an update to every phone costs 10–20 µs of
+// system time per phone: 100 µs per connected phone, from the broadcast
+// interval (a small room sees no difference) up to a second.
+func (r *Room) phoneResultsInterval() time.Duration {
+	perPhone := time.Duration(len(r.participants)) * 100 * time.Microsecond
+	return min(time.Second, max(r.hub.cfg.BroadcastInterval, perPhone))
+}
+
+// flushDue sends the results updates that are due and arms the timer for
+// the next one.
+func (r *Room) flushDue(now time.Time) {
+	interval, phoneInterval := r.hub.cfg.BroadcastInterval, r.phoneResultsInterval()
+	if r.resultsDirty && now.Sub(r.lastFlush) >= interval {
+		r.flushResults(now)
 	}
+	if r.phonesBehind && now.Sub(r.lastPhoneFlush) >= phoneInterval {
+		r.flushPhoneResults(now)
+	}
+	next := time.Duration(-1)
+	if r.resultsDirty {
+		next = interval - now.Sub(r.lastFlush)
+	}
+	if wait := phoneInterval - now.Sub(r.lastPhoneFlush); r.phonesBehind && (next < 0 || wait < next) {
+		next = wait
+	}
+	r.flushArmed = next >= 0
+	if r.flushArmed {
+		r.flushTimer.Reset(next)
+	}
+}
+
+// flushResults sends the coalesced live numbers to hosts (counts and
+// results) and screens (counts, and results once revealed); phones, which
+// need no live counts, are marked behind when the step is revealed.
+func (r *Room) flushResults(now time.Time) {
 	r.resultsDirty = false
 	r.lastFlush = now
 	defer r.observeBroadcast(time.Now())
@@ -575,7 +605,8 @@ func (r *Room) flushResults(now time.Time) {
 		results = resultsView(s, s.CurrentStep)
 	}
 	revealed := s.Steps[s.CurrentStep].Revealed
-	for _, group := range r.groups() {
+	r.phonesBehind = revealed && len(r.participants) > 0
+	for _, group := range []roleGroup{{RoleHost, r.hosts}, {RoleScreen, r.screens}} {
 		if len(group.conns) == 0 {
 			continue
 		}
@@ -583,13 +614,25 @@ func (r *Room) flushResults(now time.Time) {
 		if group.role == RoleHost || revealed {
 			msg.Results = results
 		}
-		if group.role == RoleParticipant && msg.Results == nil {
-			continue // phones need no live counts; it keeps the fan-out small
-		}
 		f := r.encode(msg)
 		for c := range group.conns {
 			c.setResults(f)
 		}
+	}
+}
+
+// flushPhoneResults sends phones the revealed step's latest results.
+func (r *Room) flushPhoneResults(now time.Time) {
+	r.phonesBehind = false
+	r.lastPhoneFlush = now
+	s := r.session
+	if s.Status == quorum.StatusLobby || !s.Steps[s.CurrentStep].Revealed {
+		return
+	}
+	defer r.observeBroadcast(time.Now())
+	f := r.encode(ResultsMsg{Type: "results", Step: s.CurrentStep, Counts: r.counts(false), Results: resultsView(s, s.CurrentStep)})
+	for c := range r.participants {
+		c.setResults(f)
 	}
 }
 

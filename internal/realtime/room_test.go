@@ -1,0 +1,64 @@
+package realtime
+
+import (
+	"testing"
+	"time"
+)
+
+// In a big room, phones get a revealed step's changing results less often
+// than the screen, and always get the latest in the end.
+func TestPhonesGetRevealedResultsAtTheirOwnPace(t *testing.T) {
+	r := revealedRoom(t, 5000)
+	screen := newConn(nil, &r.hub.cfg)
+	screen.role = RoleScreen
+	r.screens[screen] = struct{}{}
+	interval := r.hub.cfg.BroadcastInterval
+	if got, want := r.phoneResultsInterval(), 500*time.Millisecond; got != want {
+		t.Fatalf("phone interval with 5,000 phones: %s, want %s", got, want)
+	}
+	var phone *conn
+	for c := range r.participants {
+		phone = c
+		break
+	}
+	took := func(c *conn) bool { return c.results.Swap(nil) != nil }
+
+	t0 := time.Now()
+	r.markResultsDirty(t0)
+	if !took(screen) || !took(phone) {
+		t.Fatal("the first update did not reach the screen and the phones at once")
+	}
+	r.markResultsDirty(t0.Add(interval + time.Millisecond))
+	if !took(screen) {
+		t.Error("the screen missed an update an interval later")
+	}
+	if took(phone) {
+		t.Error("a phone got an update before its interval was over")
+	}
+	if !r.flushArmed {
+		t.Fatal("no flush armed for the phones that are behind")
+	}
+	r.flushDue(t0.Add(r.phoneResultsInterval()))
+	if !took(phone) {
+		t.Error("the phones never got the latest results")
+	}
+	if took(screen) {
+		t.Error("the screen got a second copy of what it had")
+	}
+	if r.phonesBehind || r.resultsDirty || r.flushArmed {
+		t.Errorf("after catching up: phones behind %v, results dirty %v, flush armed %v", r.phonesBehind, r.resultsDirty, r.flushArmed)
+	}
+	r.flushTimer.Stop()
+}
+
+// A small room sees no difference: phones and screen at the same pace.
+func TestSmallRoomPhonesKeepTheBroadcastInterval(t *testing.T) {
+	r := revealedRoom(t, 30)
+	if got := r.phoneResultsInterval(); got != r.hub.cfg.BroadcastInterval {
+		t.Errorf("phone interval with 30 phones: %s, want the broadcast interval %s", got, r.hub.cfg.BroadcastInterval)
+	}
+	big := revealedRoom(t, 20000)
+	if got := big.phoneResultsInterval(); got != time.Second {
+		t.Errorf("phone interval with 20,000 phones: %s, want a second", got)
+	}
+}
