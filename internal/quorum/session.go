@@ -389,11 +389,12 @@ func (s *Session) AddProxy(now time.Time) (*Participant, error) {
 // Proxies returns the proxies in the order they were added.
 func (s *Session) Proxies() []Participant {
 	var out []Participant
-	for _, p := range s.Participants() {
+	for _, p := range s.participants {
 		if p.Proxy {
-			out = append(out, p)
+			out = append(out, *p)
 		}
 	}
+	sortByJoin(out)
 	return out
 }
 
@@ -784,11 +785,16 @@ func (s *Session) Participants() []Participant {
 	for _, p := range s.participants {
 		out = append(out, *p)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].JoinedAt.Equal(out[j].JoinedAt) {
-			return out[i].JoinedAt.Before(out[j].JoinedAt)
-		}
-		return out[i].ID < out[j].ID
-	})
+	sortByJoin(out)
 	return out
+}
+
+// sortByJoin orders participants as they joined; the id breaks ties.
+func sortByJoin(ps []Participant) {
+	sort.Slice(ps, func(i, j int) bool {
+		if !ps[i].JoinedAt.Equal(ps[j].JoinedAt) {
+			return ps[i].JoinedAt.Before(ps[j].JoinedAt)
+		}
+		return ps[i].ID < ps[j].ID
+	})
 }
