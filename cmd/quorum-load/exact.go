@@ -91,8 +91,10 @@ func storeTally(ctx context.Context, path, session string, step int, b ballot) (
 }
 
 // check compares every view of the tally with the acknowledged votes and
-// records each difference as a failure.
-func (e *Exactness) check(r *Result) {
+// records each difference as a failure, after label when there is one. A
+// view without counts, the screen while results are hidden, is held to
+// its number of votes only.
+func (e *Exactness) check(r *Result, label string) {
 	e.OK = true
 	views := []struct {
 		name string
@@ -102,9 +104,16 @@ func (e *Exactness) check(r *Result) {
 		if v.t == nil {
 			continue
 		}
-		if v.t.N != e.Acked || !slices.Equal(v.t.Counts, e.Expected) {
+		if v.t.N != e.Acked || v.t.Counts != nil && !slices.Equal(v.t.Counts, e.Expected) {
 			e.OK = false
-			r.fail("%s counts %d votes %v, but %d were acknowledged %v", v.name, v.t.N, v.t.Counts, e.Acked, e.Expected)
+			msg := fmt.Sprintf("%s counts %d votes %v, but %d were acknowledged %v", v.name, v.t.N, v.t.Counts, e.Acked, e.Expected)
+			if v.t.Counts == nil {
+				msg = fmt.Sprintf("%s counts %d votes, but %d were acknowledged", v.name, v.t.N, e.Acked)
+			}
+			if label != "" {
+				msg = label + ": " + msg
+			}
+			r.fail("%s", msg)
 		}
 	}
 }

@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Server frames as the generator reads them (docs/protocol.md, "Server
 // frames"). Thousands of connections read them at once on the same cores as
-// the server, so each frame is decoded once, into a struct of its own type.
+// the server, so each frame is decoded once, into a struct of its own type;
+// the participants, who are the thousands, read theirs with lookup instead
+// (phoneState, phoneReply), taking only the fields they need.
 
 // frameType reads a frame's type from its start, where the server writes it,
 // or else from the decoded frame.
@@ -97,4 +101,80 @@ func decodeView(typ string, data []byte) (view, error) {
 		return view{Step: f.Step, Voted: f.Counts.Voted, Revealed: f.Results != nil, Results: f.Results}, nil
 	}
 	return view{}, fmt.Errorf("a %q frame is not a state or results frame", typ)
+}
+
+// phoneState reads what a participant needs of a state frame: the current
+// step and, once the session is live, whether voting on it is open and
+// whether it is revealed. It reads what decodeView does, without encoding/json
+// or an allocation, and fails on a frame that is not well-formed. The frame
+// is walked once, then the session and the step within it.
+func phoneState(data []byte) (view, error) {
+	var top [2][]byte
+	if !lookupMembers(data, []string{"session", "step"}, top[:]) {
+		return view{}, errors.New("a state frame that is not a well-formed JSON object")
+	}
+	session, step := top[0], top[1]
+	current, ok := lookupInt(session, "currentStep")
+	if !ok {
+		return view{}, errors.New("a state frame without a session.currentStep")
+	}
+	v := view{Step: current}
+	if step == nil || string(step) == "null" {
+		return v, nil // the lobby
+	}
+	var fields [2][]byte
+	if !lookupMembers(step, []string{"voting", "revealed"}, fields[:]) {
+		return view{}, errors.New("a state frame whose step is not an object")
+	}
+	if v.Voting, ok = votingOf(fields[0]); !ok {
+		return view{}, errors.New("a state frame without a step.voting string")
+	}
+	switch string(fields[1]) {
+	case "true":
+		v.Revealed = true
+	case "false":
+	default:
+		return view{}, errors.New("a state frame without a step.revealed true or false")
+	}
+	return v, nil
+}
+
+// votingOf reads step.voting, raw. The values the server sends come back as
+// constants, so that reading them allocates nothing.
+func votingOf(raw []byte) (string, bool) {
+	switch string(raw) {
+	case `"pending"`:
+		return "pending", true
+	case `"open"`:
+		return "open", true
+	case `"closed"`:
+		return "closed", true
+	}
+	return unquote(raw)
+}
+
+// phoneReply reads an ack or an error for a participant. A field that is
+// missing reads as empty, as encoding/json would leave it; a frame that is
+// not well-formed reads as all empty, and so answers no vote.
+func phoneReply(data []byte) replyFrame {
+	var f replyFrame
+	f.ID, _ = lookupString(data, "id")
+	f.Code, _ = lookupString(data, "code")
+	f.Message, _ = lookupString(data, "message")
+	return f
+}
+
+// appendVote encodes a vote frame by hand, as encoding/json would: ten
+// thousand phones vote within the same second, on the server's cores. The
+// ids are the generator's own, in ASCII, where Go's quoting is JSON's.
+func appendVote(b []byte, v vote) []byte {
+	b = append(b, `{"type":`...)
+	b = strconv.AppendQuote(b, v.Type)
+	b = append(b, `,"id":`...)
+	b = strconv.AppendQuote(b, v.ID)
+	b = append(b, `,"step":`...)
+	b = strconv.AppendInt(b, int64(v.Step), 10)
+	b = append(b, `,"value":`...)
+	b = strconv.AppendInt(b, int64(v.Value), 10)
+	return append(b, '}')
 }

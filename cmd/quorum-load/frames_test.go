@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestFrameType(t *testing.T) {
 	for data, want := range map[string]string{
@@ -33,4 +36,88 @@ func TestDecodeView(t *testing.T) {
 	if _, err := decodeView("ack", []byte(`{"type":"ack"}`)); err == nil {
 		t.Error("an ack decoded as a view")
 	}
+}
+
+// phoneFrame is a participant's state frame as the server sends it, on a
+// revealed scale step: about a kilobyte, the most a phone reads at once.
+const phoneFrame = `{"type":"state","session":{"id":"0b6f3c2e-4d1a-4f7e-9c35-8a2d5e71b940","code":"48213907","codeDisplay":"4821 3907","title":"quorum-load, 10000 participants","status":"live","currentStep":1,"stepCount":19,"segments":["Manager","Engineer","Designer"],"settings":{"minGroupSize":5,"splitShare":0.25,"reactions":true,"splitByGroup":false}},"counts":{"joined":10000,"connected":9998,"voted":9876},"step":{"index":1,"kind":"scale","title":"Right now, where does most of your energy go?","body":"Think of the last two weeks: the meetings you ran, the decisions you made, the work you checked.","left":"Leading people","right":"Managing work","points":5,"dimension":"Leadership ↔ Management","series":"Today","voting":"closed","revealed":true,"round":1},"results":{"step":1,"kind":"scale","n":9876,"counts":[1201,2710,3044,2105,816],"mean":2.8079182,"stdDev":1.1420394,"shifts":[{"step":1,"from":"Round 1","to":"Round 2","left":"Leading people","right":"Managing work","paired":0,"towardLeft":0,"stayed":0,"towardRight":0}]}}`
+
+func TestPhoneStateReadsWhatDecodeViewReads(t *testing.T) {
+	frames := append([]string{phoneFrame}, lookupFrames[:3]...)
+	frames = append(frames, lookupFrames[6:9]...)
+	for _, frame := range frames {
+		want, err := decodeView("state", []byte(frame))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Voted, want.Results = 0, nil // not a phone's business
+		if got, err := phoneState([]byte(frame)); err != nil || got != want {
+			t.Errorf("phoneState(%s) = %+v, %v; decodeView reads %+v", frame, got, err, want)
+		}
+	}
+	for _, frame := range []string{
+		`{"type":"state","session":{"currentStep":1},"step":{"voting":"open","revealed":false}`,
+		`{"type":"state","session":{},"step":null}`,
+		`{"type":"state","session":{"currentStep":"1"},"step":null}`,
+		`{"type":"state","session":{"currentStep":1},"step":{"voting":"open"}}`,
+		`{"type":"state","session":{"currentStep":1},"step":{"revealed":true}}`,
+		`{"type":"state","session":{"currentStep":1},"step":[]}`,
+	} {
+		if v, err := phoneState([]byte(frame)); err == nil {
+			t.Errorf("phoneState(%s) = %+v, want an error", frame, v)
+		}
+	}
+}
+
+func TestPhoneReply(t *testing.T) {
+	for frame, want := range map[string]replyFrame{
+		`{"type":"ack","id":"v1-42","step":1,"value":2}`:                                                       {ID: "v1-42"},
+		`{"type":"error","id":"c7f1-3","code":"voting_closed","message":"voting on this question has closed"}`: {ID: "c7f1-3", Code: "voting_closed", Message: "voting on this question has closed"},
+		`{"type":"error","code":"bad_frame","message":"a \"vote\" needs a step"}`:                              {Code: "bad_frame", Message: `a "vote" needs a step`},
+		`{"type":"ack","id":"v1-42"`: {},
+	} {
+		if got := phoneReply([]byte(frame)); got != want {
+			t.Errorf("phoneReply(%s) = %+v, want %+v", frame, got, want)
+		}
+	}
+}
+
+func TestAppendVoteIsWhatEncodingJSONWrites(t *testing.T) {
+	for _, v := range []vote{
+		{Type: "vote", ID: "v1-0", Step: 1, Value: 0},
+		{Type: "vote", ID: "c12-9999", Step: 12, Value: 5},
+		{Type: "vote", ID: "", Step: 0, Value: -1},
+	} {
+		want, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendVote(nil, v); string(got) != string(want) {
+			t.Errorf("appendVote(%+v) = %s, want %s", v, got, want)
+		}
+	}
+}
+
+// BenchmarkParseState reads a participant's state frame the old way, with
+// encoding/json, and the new one, with lookup.
+func BenchmarkParseState(b *testing.B) {
+	data := []byte(phoneFrame)
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := decodeView("state", data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("lookup", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := phoneState(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -36,7 +37,7 @@ func testLoad(t *testing.T, workers int) {
 	}
 	cfg := config{
 		url: u, n: n, workers: workers, changeShare: share, joinConcurrency: 32,
-		timeout: 15 * time.Second, db: dbPath, serverPID: os.Getpid(),
+		timeout: 15 * time.Second, db: dbPath, serverPID: os.Getpid(), pace: 200 * time.Millisecond,
 	}
 	if err := cfg.complete(); err != nil {
 		t.Fatal(err)
@@ -62,16 +63,35 @@ func testLoad(t *testing.T, workers int) {
 		t.Errorf("changes: acked %d, failed %d; want %d, 0", res.Changes.Acked, res.Changes.Failed, changes)
 	}
 
+	// One vote per participant on the voting step, one on the paced wave's.
 	stored, err := srv.DB.CountVotes(ctx, res.Session)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if stored != 2*n {
+		t.Errorf("CountVotes = %d, want %d", stored, 2*n)
+	}
 	e := res.Exact
-	if !e.OK || e.Acked != n || e.Screen.N != n || e.Host.N != n || e.Store == nil || e.Store.N != n || stored != n {
-		t.Errorf("not exact: acked %d, screen %d, host %d, store %+v, CountVotes %d; want %d", e.Acked, e.Screen.N, e.Host.N, e.Store, stored, n)
+	if !e.OK || e.Acked != n || e.Screen.N != n || e.Host.N != n || e.Store == nil || e.Store.N != n {
+		t.Errorf("not exact: acked %d, screen %d, host %d, store %+v; want %d", e.Acked, e.Screen.N, e.Host.N, e.Store, n)
 	}
 	if last := e.Expected[len(e.Expected)-1]; last != changes {
 		t.Errorf("the changed-to value has %d votes, want %d", last, changes)
+	}
+
+	p := res.Paced
+	if p == nil {
+		t.Fatalf("no paced wave; notes: %q", res.Notes)
+	}
+	if p.Step != res.StepChange.To || p.Votes.Acked != n || p.Votes.Failed != 0 || p.Votes.ToScreenMs.Count != n {
+		t.Errorf("paced wave on step %d: acked %d, failed %d, %d on screen; want step %d, %d, 0, %d", p.Step, p.Votes.Acked, p.Votes.Failed, p.Votes.ToScreenMs.Count, res.StepChange.To, n, n)
+	}
+	if pe := p.Exact; !pe.OK || pe.Acked != n || pe.Screen.N != n || pe.Host.N != n || pe.Store == nil || pe.Store.N != n || !slices.Equal(pe.Store.Counts, pe.Expected) {
+		t.Errorf("paced wave not exact: acked %d, screen %d, host %d, store %+v, expected %v; want %d", pe.Acked, pe.Screen.N, pe.Host.N, pe.Store, pe.Expected, n)
+	}
+	// The votes went out over the pace, not at once.
+	if p.Votes.SendSeconds < 0.1 {
+		t.Errorf("the paced votes were sent over %.3f s, want about 0.2 s", p.Votes.SendSeconds)
 	}
 
 	positive := map[string]Dist{
@@ -81,6 +101,7 @@ func testLoad(t *testing.T, workers int) {
 		"changed vote to screen": res.Changes.ToScreenMs,
 		"reveal to participants": res.Reveal.ParticipantsMs,
 		"step change fan-out":    res.StepChange.Ms,
+		"paced vote to screen":   p.Votes.ToScreenMs,
 	}
 	for name, d := range positive {
 		if d.Count == 0 || d.P50 <= 0 || d.P99 < d.P50 || d.Max < d.P99 {

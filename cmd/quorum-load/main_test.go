@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoopbackURL(t *testing.T) {
@@ -76,6 +77,12 @@ func TestFlagDefaults(t *testing.T) {
 			t.Errorf("%v: %d workers, %d sources; want %d, %d", c.args, cfg.workers, cfg.sources, c.workers, c.sources)
 		}
 	}
+	if cfg, err := parseFlags(nil, io.Discard); err != nil || cfg.pace != 2*time.Second {
+		t.Errorf("default --pace %s, %v; want 2s", cfg.pace, err)
+	}
+	if cfg, err := parseFlags([]string{"--pace", "0"}, io.Discard); err != nil || cfg.pace != 0 {
+		t.Errorf("--pace 0: %s, %v; want 0, no error", cfg.pace, err)
+	}
 	cfg, _ := parseFlags([]string{"-n", "30000", "--sources", "3"}, io.Discard)
 	if ips := cfg.sourceIPs(); !slices.Equal(ips, []string{"127.0.0.2", "127.0.0.3", "127.0.0.4"}) {
 		t.Errorf("source addresses %v", ips)
@@ -88,6 +95,9 @@ func TestFlagDefaults(t *testing.T) {
 		{"--change-share", "1.5"},
 		{"--session", "abc"},
 		{"--host-key", "k"},
+		{"--pace", "-1s"},
+		{"--pace", "1m"},
+		{"--pace", "5s", "--timeout", "3s"},
 	} {
 		if _, err := parseFlags(args, io.Discard); err == nil {
 			t.Errorf("%v: want an error", args)

@@ -26,10 +26,18 @@ const settleTime = 5 * time.Second
 //     revealed step, so the screen's tally shows each change;
 //  5. exactness: the tally on the screen, in the host state and in the
 //     store against the acknowledged votes;
-//  6. step change: the host moves on and every phone gets the new step.
+//  6. step change: the host moves on and every phone gets the new step;
+//  7. paced wave: the host opens voting on that step, results hidden, and
+//     every participant votes once, the votes spread evenly over --pace;
+//     its count on the screen, in the host state and in the store is held
+//     against the acknowledged votes too.
 //
 // Changes come after the reveal because a changed vote leaves the screen's
-// voted count as it is: only a revealed tally shows it.
+// voted count as it is: only a revealed tally shows it. The vote wave is a
+// burst, every vote at once, to measure capacity; the paced wave is a hall
+// voting within seconds of voting opening, to measure latency as people see
+// it. The paced wave needs the step moved to to be a choice or scale step
+// without votes; otherwise it is skipped, with a note.
 func run(ctx context.Context, cfg config, progress io.Writer) (*Result, error) {
 	base := cfg.url.String()
 	r := &runner{
@@ -80,7 +88,7 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*Result, error) {
 	}
 	defer r.pool.stop()
 
-	for _, phase := range []func(context.Context) error{r.joinBurst, r.voteWave, r.reveal, r.changeWave, r.checkExact, r.stepChange} {
+	for _, phase := range []func(context.Context) error{r.joinBurst, r.voteWave, r.reveal, r.changeWave, r.checkExact, r.stepChange, r.pacedWave} {
 		if err := phase(ctx); err != nil {
 			return nil, err
 		}
@@ -90,7 +98,7 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*Result, error) {
 			return nil, err
 		}
 	}
-	r.res.Notes = notes(cfg)
+	r.res.Notes = notes(cfg, r.res.Paced, r.pacedSkipped)
 	return r.res, nil
 }
 
@@ -107,9 +115,10 @@ type runner struct {
 	pool     *pool
 	res      *Result
 
-	ballot ballot
-	firsts []voteTiming // the vote wave
-	last   screenFrame  // the screen once the change wave has settled
+	ballot       ballot
+	firsts       []voteTiming // the vote wave
+	last         screenFrame  // the screen once the change wave has settled
+	pacedSkipped string       // why there was no paced wave
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -181,19 +190,9 @@ func (r *runner) joinBurst(ctx context.Context) error {
 
 // voteWave opens voting on the step, results hidden, and has everyone vote.
 func (r *runner) voteWave(ctx context.Context) error {
-	view, err := openVoting(ctx, r.api, r.sess, r.step)
-	if err != nil {
+	var err error
+	if r.ballot, err = r.openForVotes(ctx, r.step); err != nil {
 		return err
-	}
-	if r.ballot, err = ballotOf(view); err != nil {
-		return err
-	}
-	reps, err := r.pool.all(ctx, command{Cmd: "await", Await: &stateMatch{Step: r.step, Voting: "open"}})
-	if err != nil {
-		return err
-	}
-	if _, missing := arrivals(reps, 0); missing > 0 {
-		r.res.fail("%d participants never saw voting open", missing)
 	}
 	r.logf("vote wave: %d votes", r.res.Join.Joined)
 	if r.firsts, err = r.wave(ctx, voteOrder{Step: r.step, Values: r.ballot.firstValues(), Window: r.cfg.voteWindow}); err != nil {
@@ -205,6 +204,27 @@ func (r *runner) voteWave(ctx context.Context) error {
 	r.res.Votes = summarizeWave(r.firsts, r.screen.snapshot(), func(f screenFrame) (int, bool) { return f.Voted, f.Step == step })
 	r.checkWave("vote", r.res.Votes)
 	return nil
+}
+
+// openForVotes opens voting on step, results hidden, and waits until every
+// participant sees it open. It returns the step's ballot.
+func (r *runner) openForVotes(ctx context.Context, step int) (ballot, error) {
+	view, err := openVoting(ctx, r.api, r.sess, step)
+	if err != nil {
+		return ballot{}, err
+	}
+	b, err := ballotOf(view)
+	if err != nil {
+		return ballot{}, err
+	}
+	reps, err := r.pool.all(ctx, command{Cmd: "await", Await: &stateMatch{Step: step, Voting: "open"}})
+	if err != nil {
+		return ballot{}, err
+	}
+	if _, missing := arrivals(reps, 0); missing > 0 {
+		r.res.fail("%d participants never saw voting open on step %d", missing, step)
+	}
+	return b, nil
 }
 
 // reveal shows the step's results and times their way to the screen and
@@ -274,27 +294,35 @@ func (r *runner) checkWave(name string, w WaveResult) {
 // checkExact compares the screen's final tally, the host state's and the
 // store's with the acknowledged votes.
 func (r *runner) checkExact(ctx context.Context) error {
-	e, step := &r.res.Exact, r.step
+	e := &r.res.Exact
 	if r.last.Results != nil {
 		e.Screen = Tally{N: r.last.Results.N, Counts: r.last.Results.Counts}
 	}
+	r.countElsewhere(ctx, e, r.step, r.ballot)
+	e.check(r.res, "")
+	return nil
+}
+
+// countElsewhere fills in the host state's and the store's count of the
+// current step's votes.
+func (r *runner) countElsewhere(ctx context.Context, e *Exactness, step int, b ballot) {
 	hs, err := r.api.hostState(ctx, r.sess.ID, r.sess.HostKey)
 	switch {
 	case err != nil:
 		r.res.fail("read the host state: %v", err)
+	case hs.Session.CurrentStep != step:
+		r.res.fail("the host state is on step %d, not step %d", hs.Session.CurrentStep, step)
 	case hs.Results != nil && step < len(hs.Steps):
 		e.Host = Tally{N: hs.Steps[step].Votes, Counts: hs.Results.Counts}
 		if hs.Results.N != hs.Steps[step].Votes {
-			r.res.fail("the host state counts %d votes in the results but %d in the agenda", hs.Results.N, hs.Steps[step].Votes)
+			r.res.fail("the host state counts %d votes in the results of step %d but %d in the agenda", hs.Results.N, step, hs.Steps[step].Votes)
 		}
 	}
 	if r.cfg.db != "" {
-		if e.Store, err = storeTally(ctx, r.cfg.db, r.sess.ID, step, r.ballot); err != nil {
+		if e.Store, err = storeTally(ctx, r.cfg.db, r.sess.ID, step, b); err != nil {
 			r.res.fail("%v", err)
 		}
 	}
-	e.check(r.res)
-	return nil
 }
 
 // stepChange moves the session on and times the new step's way to every
@@ -317,6 +345,70 @@ func (r *runner) stepChange(ctx context.Context) error {
 	return nil
 }
 
+// pacedWave opens voting on the step the run moved to, results hidden, and
+// has every participant vote once, the votes spread evenly over --pace: a
+// hall voting within seconds of voting opening. The vote wave's burst
+// measures how many votes the server takes per second; this wave measures
+// how soon a vote reaches the screen when they arrive as people cast them.
+func (r *runner) pacedWave(ctx context.Context) error {
+	step := r.to
+	why, err := r.whyNoPacedWave(ctx, step)
+	if err != nil {
+		return err
+	}
+	if why != "" {
+		r.pacedSkipped = why
+		r.logf("no paced wave: %s", why)
+		return nil
+	}
+	b, err := r.openForVotes(ctx, step)
+	if err != nil {
+		return err
+	}
+	r.logf("paced wave: %d votes over %s", r.res.Join.Joined, r.cfg.pace)
+	votes, err := r.wave(ctx, voteOrder{Step: step, Values: b.firstValues(), Window: r.cfg.pace})
+	if err != nil {
+		return err
+	}
+	acked, expected := b.expected(votes)
+	last, _ := r.screen.await(settleTime, func(f screenFrame) bool { return f.Step == step && f.Voted >= acked })
+	p := &PacedResult{Step: step, PaceMs: ms(int64(r.cfg.pace))}
+	p.Votes = summarizeWave(votes, r.screen.snapshot(), func(f screenFrame) (int, bool) { return f.Voted, f.Step == step })
+	r.checkWave("paced vote", p.Votes)
+
+	// The results are hidden: the screen shows how many voted, not for what.
+	p.Exact = Exactness{Acked: acked, Expected: expected}
+	if last.Step == step {
+		p.Exact.Screen = Tally{N: last.Voted}
+	}
+	r.countElsewhere(ctx, &p.Exact, step, b)
+	p.Exact.check(r.res, "paced wave")
+	r.res.Paced = p
+	return nil
+}
+
+// whyNoPacedWave says why the paced wave cannot run on step, or "" if it
+// can: it needs a choice or scale step without votes, so that its count is
+// its own.
+func (r *runner) whyNoPacedWave(ctx context.Context, step int) (string, error) {
+	if r.cfg.pace == 0 {
+		return "--pace is 0", nil
+	}
+	st, err := r.api.hostState(ctx, r.sess.ID, r.sess.HostKey)
+	if err != nil {
+		return "", fmt.Errorf("read the session before the paced wave: %w", err)
+	}
+	switch {
+	case step >= len(st.Steps):
+		return fmt.Sprintf("the session has no step %d", step), nil
+	case st.Steps[step].Kind != "choice" && st.Steps[step].Kind != "scale":
+		return fmt.Sprintf("step %d, the step moved to, is a %s step: votes go to a choice or scale step", step, st.Steps[step].Kind), nil
+	case st.Steps[step].Votes > 0:
+		return fmt.Sprintf("step %d, the step moved to, already has %d votes", step, st.Steps[step].Votes), nil
+	}
+	return "", nil
+}
+
 // wave runs a vote wave on every worker and gathers its timings.
 func (r *runner) wave(ctx context.Context, o voteOrder) ([]voteTiming, error) {
 	reps, err := r.pool.all(ctx, command{Cmd: "vote", Vote: &o})
@@ -332,7 +424,9 @@ func (r *runner) wave(ctx context.Context, o voteOrder) ([]voteTiming, error) {
 
 // pickSteps chooses the step to vote on, the first choice or scale step with
 // no votes yet, and the step to move to afterwards, with the command that
-// gets there.
+// gets there. The paced wave votes on the step moved to: in the run's own
+// agenda (loadAgenda) and in the built-in one, leadership-vs-management,
+// that is the next step, a choice or a scale.
 func pickSteps(st *hostState) (step, to int, move string, err error) {
 	step = -1
 	for i, s := range st.Steps {
@@ -394,7 +488,7 @@ func (cfg *config) split(code string) []workerSetup {
 }
 
 // notes say how to read the figures.
-func notes(cfg config) []string {
+func notes(cfg config, paced *PacedResult, pacedSkipped string) []string {
 	window := "every vote of a wave is sent at once (--vote-window 0)"
 	if cfg.voteWindow > 0 {
 		window = fmt.Sprintf("the votes of a wave are spread evenly over %s (--vote-window)", cfg.voteWindow)
@@ -405,6 +499,13 @@ func notes(cfg config) []string {
 		"fan-out: from the host sending its command to each participant receiving the state that shows it.",
 		"times come from each process's realtime clock: one machine, one clock, unless it is stepped during the run.",
 		fmt.Sprintf("the generator and the server share this machine's %d cores.", runtime.NumCPU()),
+	}
+	switch {
+	case paced != nil:
+		n = append(n, fmt.Sprintf("the paced wave spreads its %d votes evenly over %s (--pace), %.0f votes arriving per second, as a hall voting within seconds of voting opening: its vote→screen is the latency figure; the vote wave's burst measures capacity.",
+			paced.Votes.Sent, cfg.pace, float64(paced.Votes.Sent)/cfg.pace.Seconds()))
+	case pacedSkipped != "":
+		n = append(n, "no paced wave: "+pacedSkipped+"; the vote wave's vote→screen is then all there is, and it is a burst's.")
 	}
 	switch {
 	case cfg.serverPID != 0 && cfg.debugURL != nil:

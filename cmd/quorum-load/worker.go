@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -294,27 +295,57 @@ type inflight struct {
 	wave   *voteWave
 }
 
+// read takes the participant's frames until the connection drops. Each is
+// read into one buffer, reused from frame to frame, and read with lookup:
+// ten thousand readers share the server's cores.
 func (p *participant) read() {
+	var buf []byte
 	for {
-		_, data, err := p.ws.ReadMessage()
+		var err error
+		buf, err = readFrame(p.ws, buf)
 		at := time.Now().UnixNano()
 		if err != nil {
 			p.drop(err)
 			return
 		}
-		if bytes.HasPrefix(data, resultsPrefix) {
+		if bytes.HasPrefix(buf, resultsPrefix) {
 			continue // live results after a reveal: the state already told the phone
 		}
-		switch typ := frameType(data); typ {
+		switch typ := frameType(buf); typ {
 		case "state":
-			if v, err := decodeView(typ, data); err == nil {
+			if v, err := phoneState(buf); err == nil {
 				p.record(v, at)
 			}
 		case "ack", "error":
-			var f replyFrame
-			if json.Unmarshal(data, &f) == nil {
-				p.answer(typ, &f, at)
-			}
+			f := phoneReply(buf)
+			p.answer(typ, &f, at)
+		}
+	}
+}
+
+// frameGrowth is the least a frame buffer grows by: a phone's frames are a
+// few hundred bytes to a kilobyte, so one or two steps fit them all.
+const frameGrowth = 512
+
+// readFrame reads the next message into buf's memory, growing it when the
+// message does not fit, and returns the message.
+func readFrame(ws *websocket.Conn, buf []byte) ([]byte, error) {
+	_, r, err := ws.NextReader()
+	if err != nil {
+		return buf[:0], err
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, frameGrowth)
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf, err
 		}
 	}
 }
@@ -362,9 +393,10 @@ func (p *participant) send(wv *voteWave, t *voteTiming, v vote, at time.Time, ti
 	t.Sent = time.Now().UnixNano()
 	p.mu.Unlock()
 
+	var frame [64]byte
 	p.wmu.Lock()
 	_ = p.ws.SetWriteDeadline(time.Now().Add(timeout))
-	err := p.ws.WriteJSON(v)
+	err := p.ws.WriteMessage(websocket.TextMessage, appendVote(frame[:0], v))
 	p.wmu.Unlock()
 	if err != nil {
 		p.resolve(v.ID, func(t *voteTiming) { t.Err = "send: " + err.Error() })
