@@ -17,6 +17,9 @@ func TestMain(m *testing.M) {
 	if len(os.Args) == 2 && os.Args[1] == workerFlag {
 		os.Exit(workerMain())
 	}
+	if len(os.Args) == 2 && os.Args[1] == floorReaderFlag {
+		os.Exit(floorReaderMain())
+	}
 	os.Exit(m.Run())
 }
 

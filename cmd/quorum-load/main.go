@@ -70,6 +70,9 @@ func main() {
 	if len(os.Args) == 2 && os.Args[1] == workerFlag {
 		os.Exit(workerMain())
 	}
+	if len(os.Args) == 2 && os.Args[1] == floorReaderFlag {
+		os.Exit(floorReaderMain())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
@@ -87,6 +90,19 @@ func main() {
 	} else if need := cfg.filesPerProcess(); uint64(need) > limit {
 		fmt.Fprintf(os.Stderr, "quorum-load: each process needs about %d open files, over its limit of %d: raise --workers or the limit (ulimit -n)\n", need, limit)
 		os.Exit(2)
+	}
+	if cfg.floor {
+		f, err := runFloor(ctx, cfg.n, cfg.sourceIPs(), cfg.timeout)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "quorum-load:", err)
+			os.Exit(1)
+		}
+		if cfg.json {
+			_ = json.NewEncoder(os.Stdout).Encode(f)
+		} else {
+			f.print(os.Stdout)
+		}
+		return
 	}
 	res, err := run(ctx, cfg, os.Stderr)
 	if err != nil {
@@ -124,6 +140,7 @@ type config struct {
 	db              string
 	json            bool
 	timeout         time.Duration
+	floor           bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -146,6 +163,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&rawDebugURL, "debug-url", "", "the server's --debug-addr as a URL (http://127.0.0.1:6060): memory is then measured after a forced GC")
 	fs.StringVar(&cfg.db, "db", "", "the server's SQLite file, to count the stored votes (opened read-only)")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object")
+	fs.BoolVar(&cfg.floor, "floor", false, "measure only the machine's floor: one message to -n bare loopback TCP connections, written and read as the server and the generator do, no Quorum needed")
 	fs.DurationVar(&cfg.timeout, "timeout", time.Minute, "give up on a phase that takes longer than this")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -202,6 +220,9 @@ func (cfg *config) complete() error {
 		return fmt.Errorf("--sources can be at most 250 (127.0.0.2 to 127.0.0.251)")
 	}
 	cfg.workers = min(cfg.workers, cfg.n)
+	if cfg.floor && cfg.n+64 > maxFilesPerWorker {
+		return fmt.Errorf("--floor holds all %d connections in each of its two processes: at most %d", cfg.n, maxFilesPerWorker-64)
+	}
 	if files := cfg.filesPerProcess(); files > maxFilesPerWorker {
 		return fmt.Errorf("%d participants per worker need about %d open files, over the %d a worker may use: raise --workers", ceilDiv(cfg.n, cfg.workers), files, maxFilesPerWorker)
 	}

@@ -104,3 +104,19 @@ func TestFlagDefaults(t *testing.T) {
 		}
 	}
 }
+
+// The floor runs in two processes of this binary and times every message.
+func TestFloor(t *testing.T) {
+	f, err := runFloor(t.Context(), 50, []string{"127.0.0.2", "127.0.0.3"}, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Rounds) != floorRounds {
+		t.Fatalf("%d rounds, want %d", len(f.Rounds), floorRounds)
+	}
+	for i, d := range f.Rounds {
+		if d.Count != 50 || d.P50 <= 0 || d.P99 < d.P50 || d.Max < d.P99 {
+			t.Errorf("round %d: %+v", i+1, d)
+		}
+	}
+}

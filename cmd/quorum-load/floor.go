@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The floor (--floor) is what a fan-out costs on this machine with no
+// Quorum in it: this process writes one message to N loopback TCP
+// connections, a goroutine per write as the server's connection writers do,
+// and a second process, like the generator's workers, reads them on a
+// goroutine per connection and stamps each arrival. It is a lower bound for
+// the step-change fan-out: the same system calls on the same two cores,
+// without HTTP, WebSocket, JSON, SQLite or a room.
+
+// floorReaderFlag, as the only argument, makes the binary the floor's
+// reading process; it takes its orders on stdin.
+const floorReaderFlag = "--quorum-load-floor-reader"
+
+// Floor settings: the message is about a phone's state frame; the rounds are
+// a few, for the spread between them.
+const (
+	floorMessageBytes = 800
+	floorRounds       = 5
+	floorPause        = 300 * time.Millisecond
+)
+
+// FloorResult is the fan-out of each round, from the first write to each
+// arrival.
+type FloorResult struct {
+	Connections  int    `json:"connections"`
+	MessageBytes int    `json:"messageBytes"`
+	Rounds       []Dist `json:"rounds"`
+}
+
+// runFloor measures the floor over n connections from the given source
+// addresses.
+func runFloor(ctx context.Context, n int, sources []string, timeout time.Duration) (*FloorResult, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	defer ln.Close()
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find this program to start the reader: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, exe, floorReaderFlag)
+	cmd.Stderr = os.Stderr
+	orders, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the reader: %w", err)
+	}
+	defer func() {
+		orders.Close()
+		_ = cmd.Wait()
+	}()
+	fmt.Fprintf(orders, "%s %d %s\n", ln.Addr(), n, strings.Join(sources, ","))
+
+	conns, err := acceptAll(ln.(*net.TCPListener), n, timeout)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	reports := json.NewDecoder(out)
+	msg := make([]byte, floorMessageBytes)
+	res := &FloorResult{Connections: n, MessageBytes: floorMessageBytes}
+	for range floorRounds {
+		time.Sleep(floorPause)
+		start := time.Now()
+		fmt.Fprintf(orders, "%d\n", start.UnixNano())
+		var wg sync.WaitGroup
+		for _, c := range conns {
+			wg.Go(func() {
+				_ = c.SetWriteDeadline(time.Now().Add(timeout))
+				_, _ = c.Write(msg)
+			})
+		}
+		wg.Wait()
+		var d Dist
+		if err := reports.Decode(&d); err != nil {
+			return nil, fmt.Errorf("the reader's report: %w", err)
+		}
+		if d.Count < n {
+			return nil, fmt.Errorf("the reader got %d of %d messages in time", d.Count, n)
+		}
+		res.Rounds = append(res.Rounds, d)
+	}
+	return res, nil
+}
+
+func acceptAll(ln *net.TCPListener, n int, timeout time.Duration) ([]net.Conn, error) {
+	_ = ln.SetDeadline(time.Now().Add(timeout))
+	conns := make([]net.Conn, 0, n)
+	for len(conns) < n {
+		c, err := ln.Accept()
+		if err != nil {
+			return conns, fmt.Errorf("accept the reader's connection %d of %d: %w", len(conns)+1, n, err)
+		}
+		conns = append(conns, c)
+	}
+	return conns, nil
+}
+
+// floorReaderMain connects and reads: its first order is "address count
+// sources", each next one a round's start in Unix nanoseconds, answered
+// with the round's arrivals as a Dist.
+func floorReaderMain() int {
+	if _, err := raiseFileLimit(); err != nil {
+		fmt.Fprintln(os.Stderr, "quorum-load floor:", err)
+	}
+	if err := readFloor(os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "quorum-load floor:", err)
+		return 1
+	}
+	return 0
+}
+
+func readFloor(in io.Reader, out io.Writer) error {
+	orders := bufio.NewScanner(in)
+	if !orders.Scan() {
+		return errors.New("no connect order")
+	}
+	var addr, sourceList string
+	var n int
+	if _, err := fmt.Sscan(orders.Text(), &addr, &n, &sourceList); err != nil {
+		return fmt.Errorf("connect order %q: %w", orders.Text(), err)
+	}
+	sources := strings.Split(sourceList, ",")
+	var mu sync.Mutex
+	var arrivals []int64
+	for i := range n {
+		d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(sources[i%len(sources)])}}
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("connection %d: %w", i+1, err)
+		}
+		defer c.Close()
+		go func() {
+			buf := make([]byte, floorMessageBytes)
+			for {
+				if _, err := io.ReadFull(c, buf); err != nil {
+					return
+				}
+				at := time.Now().UnixNano()
+				mu.Lock()
+				arrivals = append(arrivals, at)
+				mu.Unlock()
+			}
+		}()
+	}
+	enc := json.NewEncoder(out)
+	for orders.Scan() {
+		var start int64
+		if _, err := fmt.Sscan(orders.Text(), &start); err != nil {
+			return fmt.Errorf("round order %q: %w", orders.Text(), err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		var got []int64
+		for done := false; !done; {
+			time.Sleep(5 * time.Millisecond)
+			mu.Lock()
+			if done = len(arrivals) >= n || time.Now().After(deadline); done {
+				got, arrivals = arrivals, nil
+			}
+			mu.Unlock()
+		}
+		lat := make([]float64, len(got))
+		for i, at := range got {
+			lat[i] = ms(at - start)
+		}
+		if err := enc.Encode(distOf(lat)); err != nil {
+			return err
+		}
+	}
+	return orders.Err()
+}
+
+// print writes the floor as a small table.
+func (f *FloorResult) print(out io.Writer) {
+	fmt.Fprintf(out, "bare TCP fan-out, no Quorum: %d bytes to %d loopback connections, a goroutine per write; read by a second process, a goroutine per connection\n", f.MessageBytes, f.Connections)
+	for i, d := range f.Rounds {
+		fmt.Fprintf(out, "round %d: p50 / p99 / max  %s\n", i+1, fmtDist(d, false))
+	}
+}
