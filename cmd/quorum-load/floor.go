@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"time"
@@ -51,21 +50,8 @@ func runFloor(ctx context.Context, n int, sources []string, timeout time.Duratio
 		return nil, err
 	}
 	defer ln.Close()
-	exe, err := os.Executable()
+	cmd, orders, out, err := startSelf(ctx, floorReaderFlag)
 	if err != nil {
-		return nil, fmt.Errorf("find this program to start the reader: %w", err)
-	}
-	cmd := exec.CommandContext(ctx, exe, floorReaderFlag)
-	cmd.Stderr = os.Stderr
-	orders, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the reader: %w", err)
 	}
 	defer func() {

@@ -108,21 +108,8 @@ type workerConn struct {
 
 // startWorker runs a worker as a child process of this very binary.
 func startWorker() (*workerConn, error) {
-	exe, err := os.Executable()
+	cmd, stdin, stdout, err := startSelf(context.Background(), workerFlag)
 	if err != nil {
-		return nil, fmt.Errorf("find this program to start workers: %w", err)
-	}
-	cmd := exec.Command(exe, workerFlag)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start a worker: %w", err)
 	}
 	w := &workerConn{enc: json.NewEncoder(stdin), dec: json.NewDecoder(stdout), stdin: stdin, stdout: stdout, done: make(chan error, 1), proc: cmd.Process}
@@ -248,4 +235,27 @@ func (p *pool) stop() {
 			fmt.Fprintln(os.Stderr, "quorum-load:", err)
 		}
 	}
+}
+
+// startSelf runs this very binary as a child process in the role the flag
+// names, talking over its stdin and stdout; its complaints go to ours.
+func startSelf(ctx context.Context, roleFlag string) (*exec.Cmd, io.WriteCloser, io.ReadCloser, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("find this program: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, exe, roleFlag)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, nil, err
+	}
+	return cmd, stdin, stdout, nil
 }
