@@ -235,7 +235,9 @@ func (c *conn) finish() {
 
 // writeFrames sends frames in one write, straight to the socket: a write of
 // whole frames cannot interleave with the library's control frames, since
-// the socket takes each write whole.
+// the socket takes each write whole. (A pong the reader sends meanwhile sets
+// the socket's deadline to its own; clients' pings are rare, browsers send
+// none.)
 func (c *conn) writeFrames(fs []*frame) bool {
 	nc := c.ws.NetConn()
 	err := nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
