@@ -235,7 +235,7 @@ func connect(ctx context.Context, d *websocket.Dialer, wsURL string, h hello, ti
 		}
 		switch typ := frameType(data); typ {
 		case "state":
-			v, err := decodeView(typ, data)
+			v, err := firstState(h.Role, data)
 			if err != nil {
 				return fail(fmt.Errorf("state: %w", err))
 			}
@@ -248,6 +248,15 @@ func connect(ctx context.Context, d *websocket.Dialer, wsURL string, h hello, ti
 			return fail(fmt.Errorf("after hello: %s: %s", f.Code, f.Message))
 		}
 	}
+}
+
+// firstState reads a connection's first state: a phone's with the lean
+// walker (ten thousand of them join at once), a screen's or host's in full.
+func firstState(role string, data []byte) (view, error) {
+	if role == "participant" {
+		return phoneState(data)
+	}
+	return decodeView("state", data)
 }
 
 // wsURL is the WebSocket endpoint of a server's base URL.
