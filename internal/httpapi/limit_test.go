@@ -141,3 +141,51 @@ func TestIdleConnectionsArePinged(t *testing.T) {
 		t.Errorf("%d pings in a second at one every 50 ms", n)
 	}
 }
+
+// A client's ping gets its pong and a client's close gets the server's close
+// in reply, both written by the connection's one writer.
+func TestPingAndCloseFromTheClientAreAnswered(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{})
+	s := ts.create("leadership-vs-management")
+	ws, _, err := websocket.DefaultDialer.Dial(ts.wsURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	pongs := make(chan string, 1)
+	ws.SetPongHandler(func(data string) error { pongs <- data; return nil })
+	if err := ws.WriteJSON(map[string]any{"type": "hello", "role": "screen", "session": s.ID, "key": s.ScreenKey}); err != nil {
+		t.Fatal(err)
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				readErr <- err
+				return
+			}
+		}
+	}()
+	if err := ws.WriteControl(websocket.PingMessage, []byte("are you there"), time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-pongs:
+		if got != "are you there" {
+			t.Errorf("pong %q, want the ping's payload", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no pong")
+	}
+	if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-readErr:
+		if !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+			t.Errorf("after our close: %v, want the server's normal close", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no close in reply")
+	}
+}

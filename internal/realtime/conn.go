@@ -42,6 +42,7 @@ type conn struct {
 	finished bool // the writer has stopped for good
 	pingDue  bool
 	pinger   *time.Timer
+	pongData []byte // the payload of a client's ping to answer; nil: none
 }
 
 func newConn(ws *websocket.Conn, cfg *Config) *conn {
@@ -72,6 +73,16 @@ func (c *conn) pingTick() {
 	}
 	c.pingDue = true
 	c.pinger.Reset(c.cfg.PingInterval)
+	c.writerMu.Unlock()
+	c.wake()
+}
+
+// pong answers a client's ping through the writer, which owns every write:
+// the library would answer from the reader, beside the writer's own writes.
+// Only the latest ping is answered, as the protocol allows.
+func (c *conn) pong(data string) {
+	c.writerMu.Lock()
+	c.pongData = append(make([]byte, 0, len(data)), data...)
 	c.writerMu.Unlock()
 	c.wake()
 }
@@ -180,8 +191,8 @@ func (c *conn) writeLoop() {
 			}
 			continue
 		}
-		if c.takePing() {
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.cfg.WriteTimeout)); err != nil {
+		if kind, data, ok := c.takeControl(); ok {
+			if err := c.ws.WriteControl(kind, data, time.Now().Add(c.cfg.WriteTimeout)); err != nil {
 				c.fail()
 				c.finish()
 				return
@@ -203,19 +214,26 @@ func (c *conn) isClosing() bool {
 	}
 }
 
-func (c *conn) takePing() bool {
+// takeControl takes the control frame due, a pong before a ping.
+func (c *conn) takeControl() (kind int, data []byte, ok bool) {
 	c.writerMu.Lock()
 	defer c.writerMu.Unlock()
-	due := c.pingDue
-	c.pingDue = false
-	return due
+	switch {
+	case c.pongData != nil:
+		data, c.pongData = c.pongData, nil
+		return websocket.PongMessage, data, true
+	case c.pingDue:
+		c.pingDue = false
+		return websocket.PingMessage, nil, true
+	}
+	return 0, nil, false
 }
 
 // idle stops this writer if nothing arrived since it last looked.
 func (c *conn) idle() bool {
 	c.writerMu.Lock()
 	defer c.writerMu.Unlock()
-	if c.isClosing() || len(c.outbox) > 0 || c.results.Load() != nil || c.pingDue {
+	if c.isClosing() || len(c.outbox) > 0 || c.results.Load() != nil || c.pingDue || c.pongData != nil {
 		return false
 	}
 	c.writing = false
@@ -233,11 +251,8 @@ func (c *conn) finish() {
 	close(c.writerOut)
 }
 
-// writeFrames sends frames in one write, straight to the socket: a write of
-// whole frames cannot interleave with the library's control frames, since
-// the socket takes each write whole. (A pong the reader sends meanwhile sets
-// the socket's deadline to its own; clients' pings are rare, browsers send
-// none.)
+// writeFrames sends frames in one write, straight to the socket; the
+// library's control frames are written by this same goroutine (writeLoop).
 func (c *conn) writeFrames(fs []*frame) bool {
 	nc := c.ws.NetConn()
 	err := nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))

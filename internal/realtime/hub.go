@@ -390,6 +390,11 @@ func (h *Hub) readLoop(c *conn, room *Room, hello *Inbound) {
 	alive := func() { _ = ws.SetReadDeadline(time.Now().Add(h.cfg.PongTimeout)) }
 	alive()
 	ws.SetPongHandler(func(string) error { alive(); return nil })
+	// Control frames the client asks for go through the connection's one
+	// writer: a ping's pong, and the close reply, which ServeWS's kick
+	// writes once the reader has stopped.
+	ws.SetPingHandler(func(data string) error { c.pong(data); return nil })
+	ws.SetCloseHandler(func(int, string) error { return nil })
 	ctx := context.Background()
 	budget := newTokenBucket(h.cfg.MessagesPerSecond, 2*h.cfg.MessagesPerSecond)
 	for {
