@@ -353,7 +353,7 @@ func (h *Hub) hello(c *conn) (*Room, *Inbound, bool) {
 		return nil, nil, false
 	}
 	var in Inbound
-	if err := json.Unmarshal(data, &in); err != nil || in.Type != "hello" {
+	if err := decodeInbound(data, &in); err != nil || in.Type != "hello" {
 		closeNow(ws, CloseBadHello, "the first message must be a hello", h.cfg.WriteTimeout)
 		return nil, nil, false
 	}
@@ -412,7 +412,7 @@ func (h *Hub) readLoop(c *conn, room *Room, hello *Inbound) {
 			continue
 		}
 		in := new(Inbound)
-		if err := json.Unmarshal(data, in); err != nil {
+		if err := decodeInbound(data, in); err != nil {
 			c.sendJSON(errorMsg("", decodeError(err)))
 			continue
 		}

@@ -1,0 +1,159 @@
+package realtime
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// decodeInbound decodes a client's frame. Nearly every frame is a hello or a
+// vote of a few plain fields; those are read by hand, which is shallow and
+// reflection-free (encoding/json's deep recursion grows each new reader
+// goroutine's stack, for the connection's whole life). Anything else goes to
+// encoding/json, whose meaning the hand-read path keeps exactly
+// (FuzzDecodeInbound checks).
+func decodeInbound(data []byte, in *Inbound) error {
+	if readPlainInbound(data, in) {
+		return nil
+	}
+	*in = Inbound{}
+	return json.Unmarshal(data, in)
+}
+
+// readPlainInbound reads a frame that is one flat object of known keys whose
+// values are ASCII strings without escapes or whole numbers, and reports
+// whether it could; it may leave in half filled when it could not.
+func readPlainInbound(data []byte, in *Inbound) bool {
+	*in = Inbound{}
+	i := skipBlank(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return false
+	}
+	i = skipBlank(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return skipBlank(data, i+1) == len(data)
+	}
+	for {
+		key, next, ok := plainString(data, i)
+		if !ok {
+			return false
+		}
+		i = skipBlank(data, next)
+		if i >= len(data) || data[i] != ':' {
+			return false
+		}
+		i = skipBlank(data, i+1)
+		if i, ok = readPlainField(data, i, key, in); !ok {
+			return false
+		}
+		i = skipBlank(data, i)
+		if i >= len(data) {
+			return false
+		}
+		switch data[i] {
+		case ',':
+			i = skipBlank(data, i+1)
+		case '}':
+			return skipBlank(data, i+1) == len(data)
+		default:
+			return false
+		}
+	}
+}
+
+// readPlainField reads the value at data[i] into the field key names.
+func readPlainField(data []byte, i int, key []byte, in *Inbound) (int, bool) {
+	var text *string
+	switch string(key) {
+	case "type":
+		text = &in.Type
+	case "session":
+		text = &in.Session
+	case "token":
+		text = &in.Token
+	case "key":
+		text = &in.Key
+	case "id":
+		text = &in.ID
+	case "role":
+		s, next, ok := plainString(data, i)
+		in.Role = Role(s)
+		return next, ok
+	case "step":
+		return plainIntInto(data, i, &in.Step)
+	case "round":
+		return plainIntInto(data, i, &in.Round)
+	case "value":
+		// Kept raw, as encoding/json keeps a json.RawMessage: a whole
+		// number or a plain string, quotes included.
+		next, ok := 0, false
+		if i < len(data) && data[i] == '"' {
+			_, next, ok = plainString(data, i)
+		} else {
+			_, next, ok = plainInt(data, i)
+		}
+		if ok {
+			in.Value = append(json.RawMessage(nil), data[i:next]...)
+		}
+		return next, ok
+	default:
+		return i, false
+	}
+	s, next, ok := plainString(data, i)
+	*text = string(s)
+	return next, ok
+}
+
+// plainString reads a string of printable ASCII without escapes at data[i]
+// and returns its content.
+func plainString(data []byte, i int) ([]byte, int, bool) {
+	if i >= len(data) || data[i] != '"' {
+		return nil, i, false
+	}
+	for j := i + 1; j < len(data); j++ {
+		switch c := data[j]; {
+		case c == '"':
+			return data[i+1 : j], j + 1, true
+		case c < 0x20 || c == '\\' || c >= 0x80:
+			return nil, j, false
+		}
+	}
+	return nil, len(data), false
+}
+
+// plainInt reads a whole number at data[i] as JSON writes it: an optional
+// minus, no leading zero, at most 15 digits, so that it fits any int.
+func plainInt(data []byte, i int) (int, int, bool) {
+	start := i
+	if i < len(data) && data[i] == '-' {
+		i++
+	}
+	digits := i
+	for i < len(data) && '0' <= data[i] && data[i] <= '9' {
+		i++
+	}
+	n := i - digits
+	if n == 0 || n > 15 || n > 1 && data[digits] == '0' {
+		return 0, i, false
+	}
+	if i < len(data) && (data[i] == '.' || data[i] == 'e' || data[i] == 'E') {
+		return 0, i, false
+	}
+	v, err := strconv.Atoi(string(data[start:i]))
+	return v, i, err == nil
+}
+
+func plainIntInto(data []byte, i int, field **int) (int, bool) {
+	v, next, ok := plainInt(data, i)
+	if ok {
+		*field = &v
+	}
+	return next, ok
+}
+
+// skipBlank skips JSON whitespace.
+func skipBlank(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
