@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/quorum-workshop/quorum/internal/quorum"
+	"github.com/quorum-workshop/quorum/internal/realtime"
 )
 
 // maxCachedCodes bounds the cache; past it, the cache starts afresh.
@@ -43,7 +44,7 @@ func (c *codeCache) forget(code string) {
 
 // joinByCode admits a participant to the session a code names, trusting the
 // cache first and the database when the cached session is gone.
-func (s *Server) joinByCode(ctx context.Context, code, name, segment string) (any, error) {
+func (s *Server) joinByCode(ctx context.Context, code, name, segment string) (realtime.JoinResult, error) {
 	if id, ok := s.codes.get(code); ok {
 		res, err := s.hub.Join(ctx, id, name, segment)
 		switch quorum.ErrorCode(err) {
@@ -55,8 +56,23 @@ func (s *Server) joinByCode(ctx context.Context, code, name, segment string) (an
 	}
 	id, err := s.store.FindSessionByCode(ctx, code)
 	if err != nil {
-		return nil, err
+		return realtime.JoinResult{}, err
 	}
 	s.codes.put(code, id)
 	return s.hub.Join(ctx, id, name, segment)
+}
+
+// joinInHello admits a phone that joins in its WebSocket hello, with POST
+// /api/join's code cache and its guard against code guessing.
+func (s *Server) joinInHello(ctx context.Context, rawCode, name, segment, clientAddr string) (realtime.JoinResult, error) {
+	var res realtime.JoinResult
+	_, err := s.guardCodeGuesses(clientAddr, func() error {
+		code, err := quorum.NormalizeJoinCode(rawCode)
+		if err != nil {
+			return err
+		}
+		res, err = s.joinByCode(ctx, code, name, segment)
+		return err
+	})
+	return res, err
 }

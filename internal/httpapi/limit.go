@@ -76,15 +76,26 @@ func (l *failureLimiter) forgetExpired(now time.Time) {
 // guardCodeLookup refuses a client that failed too many code lookups, and
 // counts this request's failure when the code does not lead anywhere.
 func (s *Server) guardCodeLookup(c *fiber.Ctx) error {
-	ip := c.IP()
-	if wait, blocked := s.joinLimiter.blocked(ip, time.Now()); blocked {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
-		return quorum.Errorf(quorum.ETOOMANY, "too many wrong join codes from this address; try again in %d seconds", int(wait.Seconds())+1)
-	}
-	err := c.Next()
-	switch quorum.ErrorCode(err) {
-	case quorum.ECODENOTFOUND, quorum.ESESSIONENDED, quorum.EINVALIDREQUEST:
-		s.joinLimiter.fail(ip, time.Now())
+	retryAfter, err := s.guardCodeGuesses(c.IP(), c.Next)
+	if retryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfter))
 	}
 	return err
+}
+
+// guardCodeGuesses runs lookup unless addr failed too many code lookups
+// lately (then it says in how many seconds to retry), and counts lookup's
+// failure against addr when the code does not lead anywhere. POST /api/join
+// and a phone joining in its WebSocket hello share it.
+func (s *Server) guardCodeGuesses(addr string, lookup func() error) (retryAfter int, err error) {
+	if wait, blocked := s.joinLimiter.blocked(addr, time.Now()); blocked {
+		retryAfter = int(wait.Seconds()) + 1
+		return retryAfter, quorum.Errorf(quorum.ETOOMANY, "too many wrong join codes from this address; try again in %d seconds", retryAfter)
+	}
+	err = lookup()
+	switch quorum.ErrorCode(err) {
+	case quorum.ECODENOTFOUND, quorum.ESESSIONENDED, quorum.EINVALIDREQUEST:
+		s.joinLimiter.fail(addr, time.Now())
+	}
+	return 0, err
 }

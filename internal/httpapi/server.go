@@ -113,6 +113,7 @@ func New(store Store, hub *realtime.Hub, cfg Config) *Server {
 	// (about a third of what a connected phone cost); the hub reads on a
 	// goroutine of its own and closes the connection itself.
 	s.app.Server().KeepHijackedConns = true
+	hub.AcceptJoinsInHello(s.joinInHello)
 	s.routes()
 	return s
 }

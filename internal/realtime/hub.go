@@ -123,7 +123,19 @@ type Hub struct {
 	byAddr   map[string]int // open connections per client address
 	closing  bool
 	handlers sync.WaitGroup
+
+	// joinByCode admits a phone that joins in its hello; nil: only tokens.
+	joinByCode JoinByCode
 }
+
+// JoinByCode admits a participant to the session a join code names, as the
+// HTTP layer does for POST /api/join, guarding against code guessing from
+// clientAddr.
+type JoinByCode func(ctx context.Context, code, name, segment, clientAddr string) (JoinResult, error)
+
+// AcceptJoinsInHello lets phones join in their hello, with join; call it
+// before serving.
+func (h *Hub) AcceptJoinsInHello(join JoinByCode) { h.joinByCode = join }
 
 // roomEntry lets concurrent callers wait for one load of a session.
 type roomEntry struct {
@@ -363,6 +375,11 @@ func (h *Hub) hello(c *conn) (*Room, *Inbound, bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.HelloTimeout)
 	defer cancel()
+	if in.Role == RoleParticipant && in.Code != "" && in.Token == "" {
+		if !h.joinInHello(ctx, c, &in) {
+			return nil, nil, false
+		}
+	}
 	room, err := withRoom(ctx, h, in.Session, func(r *Room) (*Room, error) {
 		_, err := call(ctx, r, func(b *batch, reply func(struct{}, error)) { r.attach(b, c, &in, reply) })
 		return r, err
@@ -383,6 +400,38 @@ func (h *Hub) hello(c *conn) (*Room, *Inbound, bool) {
 		return nil, nil, false
 	}
 	return room, &in, true
+}
+
+// joinInHello admits a phone that sent a join code instead of a token: the
+// hello then goes on as if it had come with the new participant's session
+// and token, and the welcome carries the token. A refused join is told in
+// an error frame (code and message, for the join form), then a close.
+func (h *Hub) joinInHello(ctx context.Context, c *conn, in *Inbound) bool {
+	if h.joinByCode == nil {
+		closeNow(c.ws, CloseBadHello, "join with POST /api/join, then say hello with the token", h.cfg.WriteTimeout)
+		return false
+	}
+	res, err := h.joinByCode(ctx, in.Code, in.Name, in.Segment, c.addr)
+	if err != nil {
+		code, text := CloseBadHello, "join refused"
+		switch quorum.ErrorCode(err) {
+		case quorum.ECODENOTFOUND, quorum.ESESSIONENDED, quorum.ESESSIONNOTFOUND:
+			code, text = CloseNotFound, "no session to join with this code"
+		case quorum.EUNAVAILABLE:
+			code, text = CloseServiceRestart, "server restarting"
+		case quorum.EINTERNAL:
+			code, text = CloseInternal, "internal error"
+			h.log.Error("join in hello failed", "err", err)
+		}
+		if msg, merr := json.Marshal(errorMsg("", err)); merr == nil {
+			_ = c.ws.SetWriteDeadline(time.Now().Add(h.cfg.WriteTimeout))
+			_ = c.ws.WriteMessage(websocket.TextMessage, msg)
+		}
+		closeNow(c.ws, code, text, h.cfg.WriteTimeout)
+		return false
+	}
+	in.Session, in.Token = res.SessionID, res.Token
+	return true
 }
 
 func (h *Hub) readLoop(c *conn, room *Room, hello *Inbound) {

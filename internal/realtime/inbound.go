@@ -74,6 +74,12 @@ func readPlainField(data []byte, i int, key []byte, in *Inbound) (int, bool) {
 		text = &in.Key
 	case "id":
 		text = &in.ID
+	case "code":
+		text = &in.Code
+	case "name":
+		text = &in.Name
+	case "segment":
+		text = &in.Segment
 	case "role":
 		s, next, ok := plainString(data, i)
 		in.Role = Role(s)

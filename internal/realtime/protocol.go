@@ -41,6 +41,12 @@ type Inbound struct {
 	Session string `json:"session,omitempty"`
 	Token   string `json:"token,omitempty"` // participant
 	Key     string `json:"key,omitempty"`   // host and screen
+	// A participant may join in its hello instead: the join code, and the
+	// name and group it would send to POST /api/join (then no session or
+	// token; the welcome carries them).
+	Code    string `json:"code,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Segment string `json:"segment,omitempty"`
 
 	// vote and action: the client's message id, echoed in the reply
 	ID string `json:"id,omitempty"`
@@ -219,11 +225,14 @@ type ResultsMsg struct {
 
 // WelcomeMsg is the first frame after a good hello.
 type WelcomeMsg struct {
-	Type        string             `json:"type"` // "welcome"
-	Role        Role               `json:"role"`
-	SessionID   string             `json:"session"`
-	Participant *ParticipantView   `json:"participant,omitempty"`
-	Votes       map[string]VoteAck `json:"votes,omitempty"` // participant: own votes by step index
+	Type        string           `json:"type"` // "welcome"
+	Role        Role             `json:"role"`
+	SessionID   string           `json:"session"`
+	Participant *ParticipantView `json:"participant,omitempty"`
+	// Token is the new participant's token, when it joined in its hello:
+	// the phone keeps it to reconnect with.
+	Token string             `json:"token,omitempty"`
+	Votes map[string]VoteAck `json:"votes,omitempty"` // participant: own votes by step index
 }
 
 // ParticipantView is what a participant knows of itself.

@@ -448,7 +448,11 @@ func (r *Room) attach(b *batch, c *conn, in *Inbound, reply func(struct{}, error
 			reply(struct{}{}, err)
 			return
 		}
-		c.sendJSON(r.welcome(c))
+		welcome := r.welcome(c)
+		if in.Code != "" {
+			welcome.Token = in.Token // joined in this hello: the phone has no token yet
+		}
+		c.sendJSON(welcome)
 		c.sendJSON(r.stateFor(c.role, time.Now()))
 		c.attached = true
 		r.hub.cfg.Metrics.Connected(string(c.role), 1)

@@ -1,0 +1,108 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+
+	"github.com/quorum-workshop/quorum/internal/httpapi"
+	"github.com/quorum-workshop/quorum/internal/quorum"
+)
+
+// helloFrames says hello and returns the frames up to the first state, or
+// the close error with the frames before it.
+func helloFrames(t *testing.T, ts *testServer, hello map[string]any) ([]map[string]any, error) {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial(ts.wsURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if err := ws.WriteJSON(hello); err != nil {
+		t.Fatal(err)
+	}
+	_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var frames []map[string]any
+	for {
+		var f map[string]any
+		if err := ws.ReadJSON(&f); err != nil {
+			return frames, err
+		}
+		frames = append(frames, f)
+		if f["type"] == "state" {
+			return frames, nil
+		}
+	}
+}
+
+// A phone joins in its hello: the welcome brings its session and token, the
+// token reconnects as the same participant, and the join is stored.
+func TestParticipantJoinsInTheHello(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{})
+	s := ts.create("leadership-vs-management")
+	frames, err := helloFrames(t, ts, map[string]any{"type": "hello", "role": "participant", "code": s.Code, "name": "Ana", "segment": "Manager"})
+	if err != nil {
+		t.Fatalf("join in hello: %v after %v", err, frames)
+	}
+	w := frames[0]
+	p, _ := w["participant"].(map[string]any)
+	token, _ := w["token"].(string)
+	if w["type"] != "welcome" || w["session"] != s.ID || token == "" || p["name"] != "Ana" || p["segment"] != "Manager" {
+		t.Fatalf("welcome %v", w)
+	}
+	again, err := helloFrames(t, ts, map[string]any{"type": "hello", "role": "participant", "session": s.ID, "token": token})
+	if err != nil {
+		t.Fatalf("reconnect with the token: %v", err)
+	}
+	if q, _ := again[0]["participant"].(map[string]any); q["id"] != p["id"] || again[0]["token"] != nil {
+		t.Errorf("reconnect welcome %v: want participant %v and no new token", again[0], p["id"])
+	}
+	var st struct {
+		Counts struct{ Joined int } `json:"counts"`
+	}
+	if status := ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st); status != http.StatusOK || st.Counts.Joined != 1 {
+		t.Errorf("host state: %d, %d joined; want 1", status, st.Counts.Joined)
+	}
+}
+
+// A refused join in the hello says why (an error frame with the code), then
+// closes; wrong codes count against the address as POST /api/join's do.
+func TestRefusedJoinInTheHello(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{FailedJoins: 3})
+	s := ts.create("leadership-vs-management")
+	refusal := func(hello map[string]any) (string, int) {
+		t.Helper()
+		frames, err := helloFrames(t, ts, hello)
+		var ce *websocket.CloseError
+		if len(frames) != 1 || frames[0]["type"] != "error" || !asClose(err, &ce) {
+			t.Fatalf("%v: frames %v, %v; want one error frame, then a close", hello, frames, err)
+		}
+		return frames[0]["code"].(string), ce.Code
+	}
+	long := fmt.Sprintf("%0200d", 0)
+	if code, closeCode := refusal(map[string]any{"type": "hello", "role": "participant", "code": s.Code, "name": long}); code != quorum.EINVALIDJOIN || closeCode != 4400 {
+		t.Errorf("a 200-character name: %s, close %d; want %s, 4400", code, closeCode, quorum.EINVALIDJOIN)
+	}
+	for i := 0; i < 3; i++ {
+		if code, closeCode := refusal(map[string]any{"type": "hello", "role": "participant", "code": fmt.Sprintf("0000%04d", i)}); code != quorum.ECODENOTFOUND || closeCode != 4404 {
+			t.Errorf("wrong code: %s, close %d; want %s, 4404", code, closeCode, quorum.ECODENOTFOUND)
+		}
+	}
+	// Three failures from this address: the right code is refused too, in
+	// the hello and over HTTP.
+	if code, _ := refusal(map[string]any{"type": "hello", "role": "participant", "code": s.Code}); code != quorum.ETOOMANY {
+		t.Errorf("after three failures: %s, want %s", code, quorum.ETOOMANY)
+	}
+	if status := ts.call("POST", "/api/join", "", map[string]any{"code": s.Code}, nil); status != http.StatusTooManyRequests {
+		t.Errorf("POST /api/join after three failures in hellos: %d, want 429", status)
+	}
+}
+
+func asClose(err error, ce **websocket.CloseError) bool {
+	c, ok := err.(*websocket.CloseError)
+	*ce = c
+	return ok
+}
