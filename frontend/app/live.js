@@ -3,10 +3,14 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Connection } from "./ws.js";
 
-export function useLive({ role, session, secret, participantId = "" }) {
+// A phone joining passes join ({code, name, segment}) instead of session and
+// secret, and hears of its identity in onJoined; the connection stays the
+// same one (see Connection in ws.js).
+export function useLive({ role, session, secret, participantId = "", join = null, onJoined }) {
   const [live, setLive] = useState({
     status: "connecting",
     detail: "",
+    refusal: null, // a refused join: the server's {code, message}
     welcome: null,
     state: null, // the last state frame, with results frames merged in
     myVotes: {}, // participant: step -> {id, value, round}
@@ -15,20 +19,25 @@ export function useLive({ role, session, secret, participantId = "" }) {
     receivedAt: 0, // when the state arrived, for countdowns
   });
   const connRef = useRef(null);
+  const joinedRef = useRef(onJoined);
+  joinedRef.current = onJoined;
 
   useEffect(() => {
-    if (!session || !secret) return undefined;
+    if (!join && (!session || !secret)) return undefined;
     const conn = new Connection({
       role,
       session,
       secret,
       participantId,
-      onStatus: ({ status, detail }) => setLive((l) => ({ ...l, status, detail })),
+      join,
+      onStatus: ({ status, detail, refusal }) => setLive((l) => ({ ...l, status, detail, refusal })),
       onFrame: (frame) => setLive((l) => reduce(l, frame)),
+      onJoined: (identity) => joinedRef.current?.(identity),
     });
     connRef.current = conn;
     return () => conn.close();
-  }, [role, session, secret, participantId]);
+    // A join is made once: a new one only for another code.
+  }, [role, session, secret, participantId, join?.code]);
 
   return [live, connRef];
 }

@@ -133,9 +133,23 @@ function App() {
     setPath("/join");
     setFlow({ phase: "entry", code: "", error: "" });
   };
+  // The join happens in the live connection's hello: one round trip less on
+  // a hall's Wi-Fi. The identity it brings is kept for reloads and
+  // reconnects; the page stays on the same connection.
+  const join = ({ name, segment }) => {
+    setFlow({ phase: "live", code: flow.code, info: flow.info, join: { code: flow.code, name, segment } });
+  };
   const joined = (identity) => {
-    saveIdentity(flow.code, identity);
-    setFlow({ phase: "live", code: flow.code, identity });
+    const { name, segment } = flow.join;
+    saveIdentity(flow.code, { ...identity, name, segment, title: flow.info?.title });
+  };
+  const refused = (refusal) => {
+    if (refusal?.code === "code_not_found" || refusal?.code === "session_ended") {
+      setPath("/join");
+      setFlow({ phase: "entry", code: "", error: lookupMessage(refusal), lastCode: flow.code });
+    } else {
+      setFlow({ phase: "join", code: flow.code, info: flow.info, error: sentence(refusal?.message || "Joining failed. Try again.") });
+    }
   };
   const lostIdentity = () => {
     clearIdentity(flow.code);
@@ -148,13 +162,10 @@ function App() {
 
   switch (flow.phase) {
     case "live":
-      return html`<${Live} code=${flow.code} identity=${flow.identity} onLost=${lostIdentity} onTypeAnother=${typeAnother} />`;
+      return html`<${Live} code=${flow.code} identity=${flow.identity} join=${flow.join} title=${flow.info?.title}
+        onJoined=${joined} onRefused=${refused} onLost=${lostIdentity} onTypeAnother=${typeAnother} />`;
     case "join":
-      return html`<${JoinForm} code=${flow.code} info=${flow.info} notice=${flow.notice} onJoined=${joined}
-        onGone=${(err) => {
-          setPath("/join");
-          setFlow({ phase: "entry", code: "", error: lookupMessage(err), lastCode: flow.code });
-        }}
+      return html`<${JoinForm} code=${flow.code} info=${flow.info} notice=${flow.notice} error=${flow.error} onJoin=${join}
         onTypeAnother=${typeAnother} />`;
     case "lookup":
       return html`<${Shell}><div class="p-center" role="status"><p class="p-lead">Looking up ${formatCode(flow.code)}…</p></div></${Shell}>`;
@@ -232,35 +243,14 @@ function CodeEntry({ error: initialError, onCode }) {
 // ---------------------------------------------------------------------------
 // Join form: name and segment, both optional.
 
-function JoinForm({ code, info, notice, onJoined, onGone, onTypeAnother }) {
+function JoinForm({ code, info, notice, error, onJoin, onTypeAnother }) {
   const [name, setName] = useState("");
   const [segment, setSegment] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState("");
   const segments = info.segments || [];
 
-  const onSubmit = async (e) => {
+  const onSubmit = (e) => {
     e.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError("");
-    try {
-      const body = { code, name: name.trim() };
-      if (segment) body.segment = segment;
-      const res = await api("POST", "/api/join", body);
-      onJoined({
-        sessionId: res.sessionId,
-        participantId: res.participantId,
-        token: res.token,
-        name: name.trim(),
-        segment,
-        title: info.title,
-      });
-    } catch (err) {
-      setBusy(false);
-      if (err.code === "code_not_found" || err.code === "session_ended") onGone(err);
-      else setError(err.message);
-    }
+    onJoin({ name: name.trim(), segment });
   };
 
   return html`<${Shell}>
@@ -288,9 +278,7 @@ function JoinForm({ code, info, notice, onJoined, onGone, onTypeAnother }) {
         ${segment && html`<button type="button" class="p-link" onClick=${() => setSegment("")}>Clear my choice</button>`}
       </fieldset>`}
       ${error && html`<div class="p-error" role="alert">${error}</div>`}
-      <button class="primary p-big" type="submit" disabled=${busy} aria-busy=${busy ? "true" : "false"}>
-        ${busy ? "Joining…" : "Join"}
-      </button>
+      <button class="primary p-big" type="submit">Join</button>
       <p class="p-other"><button type="button" class="p-link" onClick=${onTypeAnother}>Not this session? Type another code</button></p>
     </form>
   </${Shell}>`;
@@ -299,28 +287,36 @@ function JoinForm({ code, info, notice, onJoined, onGone, onTypeAnother }) {
 // ---------------------------------------------------------------------------
 // Live: follow the session.
 
-function Live({ code, identity, onLost, onTypeAnother }) {
+// Live follows the session with the stored identity, or joins it (join:
+// {code, name, segment}) in the connection's hello.
+function Live({ code, identity, join, title: joinTitle, onJoined, onRefused, onLost, onTypeAnother }) {
   const [live, conn] = useLive({
     role: "participant",
-    session: identity.sessionId,
-    secret: identity.token,
-    participantId: identity.participantId,
+    session: identity?.sessionId,
+    secret: identity?.token,
+    participantId: identity?.participantId,
+    join: identity ? null : join,
+    onJoined,
   });
+  const sessionId = identity?.sessionId || live.welcome?.session;
   // Until the first state arrives (a reload without network), show the last one seen.
   const [cached] = useState(() => {
-    const last = loadJSON(lastKey(code), null);
+    const last = identity && loadJSON(lastKey(code), null);
     return last && last.sessionId === identity.sessionId && last.state ? last : null;
   });
   useEffect(() => {
-    if (live.state && live.state.session?.status !== "ended") saveLast(code, identity.sessionId, live);
+    if (live.state && sessionId && live.state.session?.status !== "ended") saveLast(code, sessionId, live);
   }, [live.state, live.myVotes]);
   const view = live.state || !cached ? live : { ...live, state: cached.state, myVotes: cached.myVotes || {} };
   const state = view.state;
   const ended = state?.session?.status === "ended";
 
-  // The token is no longer valid (or the session is gone): join again.
+  // A join refused: say why on the join form (or the code form). A token no
+  // longer valid (or the session gone): join again.
   useEffect(() => {
-    if (live.status === "failed") onLost();
+    if (live.status !== "failed") return;
+    if (!identity && live.refusal) onRefused(live.refusal);
+    else onLost();
   }, [live.status]);
 
   // An ended session frees its code for a new one: forget this identity, so
@@ -329,11 +325,11 @@ function Live({ code, identity, onLost, onTypeAnother }) {
     if (ended) clearIdentity(code);
   }, [ended, code]);
 
-  const title = state?.session?.title || identity.title || "";
+  const title = state?.session?.title || identity?.title || joinTitle || "";
   useEffect(() => {
     if (title) document.title = `${title} · Quorum`;
   }, [title]);
-  const name = live.welcome?.participant?.name || identity.name || "";
+  const name = live.welcome?.participant?.name || identity?.name || join?.name || "";
 
   let content;
   if (!state) {

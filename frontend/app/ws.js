@@ -1,6 +1,8 @@
 // The one WebSocket connection module every view uses: hello with the stored
-// token or key, reconnect with backoff and jitter, re-send unacknowledged
-// votes, and report the connection state. See docs/protocol.md.
+// token or key (or, for a phone joining, with the join code: one round trip
+// instead of a join request first), reconnect with backoff and jitter,
+// re-send unacknowledged votes, and report the connection state. See
+// docs/protocol.md.
 
 const FATAL = new Map([
   [4400, "The app sent something the server did not understand. Reload the page."],
@@ -19,23 +21,27 @@ export function newId(prefix) {
 
 /**
  * Connection keeps one live WebSocket to the server for a role.
- * Listeners: onFrame(frame), onStatus({status, detail}).
+ * Listeners: onFrame(frame), onStatus({status, detail, refusal}), onJoined(identity).
  * status: "connecting" | "open" | "reconnecting" | "offline" | "failed".
+ * A participant without a token yet passes join: {code, name, segment}
+ * instead of session and secret; the welcome brings its identity
+ * ({sessionId, participantId, token}, handed to onJoined), which reconnects
+ * use. A refused join fails with refusal: the server's {code, message}.
  */
 export class Connection {
-  constructor({ role, session, secret, participantId = "", onFrame, onStatus }) {
+  constructor({ role, session, secret, participantId = "", join = null, onFrame, onStatus, onJoined }) {
     this.role = role;
-    this.session = session;
-    this.secret = secret;
+    this.join = join;
     this.onFrame = onFrame;
     this.onStatus = onStatus;
+    this.onJoined = onJoined;
     this.attempt = 0;
     this.ws = null;
     this.timer = null;
     this.stopped = false;
-    this.pendingKey = `quorum:pending:${session}:${participantId}`;
-    this.pending = loadJSON(this.pendingKey, {}); // step -> {id, step, value}
+    this.refusal = null; // an error frame before the welcome of a join
     this.actions = new Map(); // id -> {resolve, reject}
+    this.identify(session, secret, participantId);
     this.wake = () => this.reconnectNow();
     this.goneOffline = () => this.setStatus("offline", "No network. Your votes are kept and sent when you are back.");
     window.addEventListener("online", this.wake);
@@ -44,9 +50,16 @@ export class Connection {
     this.open();
   }
 
+  identify(session, secret, participantId) {
+    this.session = session;
+    this.secret = secret;
+    this.pendingKey = `quorum:pending:${session}:${participantId}`;
+    this.pending = loadJSON(this.pendingKey, {}); // step -> {id, step, value}
+  }
+
   setStatus(status, detail = "") {
     this.status = status;
-    this.onStatus?.({ status, detail });
+    this.onStatus?.({ status, detail, refusal: this.refusal });
   }
 
   open() {
@@ -57,9 +70,15 @@ export class Connection {
     this.ws = ws;
     this.setStatus(this.attempt === 0 ? "connecting" : "reconnecting");
     ws.onopen = () => {
-      const hello = { type: "hello", role: this.role, session: this.session };
-      if (this.role === "participant") hello.token = this.secret;
-      else hello.key = this.secret;
+      let hello;
+      if (this.join) {
+        hello = { type: "hello", role: this.role, code: this.join.code, name: this.join.name };
+        if (this.join.segment) hello.segment = this.join.segment;
+      } else {
+        hello = { type: "hello", role: this.role, session: this.session };
+        if (this.role === "participant") hello.token = this.secret;
+        else hello.key = this.secret;
+      }
       ws.send(JSON.stringify(hello));
     };
     ws.onmessage = (event) => {
@@ -78,7 +97,7 @@ export class Connection {
       this.actions.clear();
       if (FATAL.has(event.code)) {
         this.stopped = true;
-        this.setStatus("failed", FATAL.get(event.code));
+        this.setStatus("failed", this.refusal?.message || FATAL.get(event.code));
         return;
       }
       this.scheduleReconnect();
@@ -88,6 +107,11 @@ export class Connection {
   handle(frame) {
     switch (frame.type) {
       case "welcome":
+        if (this.join && frame.token) {
+          this.join = null;
+          this.identify(frame.session, frame.token, frame.participant?.id || "");
+          this.onJoined?.({ sessionId: frame.session, participantId: frame.participant?.id, token: frame.token });
+        }
         this.attempt = 0;
         this.setStatus("open");
         // Votes the server committed before the connection dropped are done.
@@ -110,6 +134,7 @@ export class Connection {
         }
         break;
       case "error":
+        if (this.join) this.refusal = { code: frame.code, message: frame.message };
         this.settleVoteError(frame);
         break;
       case "done":

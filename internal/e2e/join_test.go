@@ -1,0 +1,59 @@
+package e2e
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/quorum-workshop/quorum/internal/httpapi"
+	"github.com/quorum-workshop/quorum/internal/testserver"
+)
+
+// The phone joins in its WebSocket hello: the identity the welcome brings
+// survives a reload (the same participant, no second join), and a join the
+// server refuses (the session ended while the form was open) says why.
+func TestPhoneJoinsInTheHello(t *testing.T) {
+	b := newBrowser(t)
+	srv := testserver.Start(t, testserver.TempDB(t), httpapi.Config{})
+	var s seededSession
+	apiJSON(t, srv, "POST", "/api/sessions", "", map[string]any{"agenda": "leadership-vs-management"}, &s, http.StatusCreated)
+	joined := func() int {
+		t.Helper()
+		var st struct {
+			Counts struct{ Joined int } `json:"counts"`
+		}
+		apiJSON(t, srv, "GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st, http.StatusOK)
+		return st.Counts.Joined
+	}
+
+	phone := b.newTab("phone", 360, 780, true)
+	phone.navigate(srv.URL + "/j/" + s.Code)
+	phone.waitText("Leadership vs. Management")
+	phone.typeInto("Your name (optional)", "Ana")
+	// Requests the page makes from here on: joining needs none.
+	evaluate[bool](phone, `(() => { window.requested = []; const f = window.fetch; window.fetch = (u, o) => { window.requested.push(String(u)); return f(u, o); }; return true; })()`)
+	phone.clickButton("Join")
+	phone.waitText("Look at the shared screen")
+	if got := evaluate[[]string](phone, `window.requested`); len(got) != 0 {
+		t.Errorf("joining made requests %q; the hello should carry the join", got)
+	}
+	phone.waitJS("the identity stored", `!!JSON.parse(localStorage.getItem("quorum:participant:`+s.Code+`") || "{}").token`)
+	phone.navigate(srv.URL + "/j/" + s.Code)
+	phone.waitText("Look at the shared screen")
+	if phone.hasText("Your name (optional)") {
+		t.Error("the reloaded phone shows the join form again")
+	}
+	if n := joined(); n != 1 {
+		t.Errorf("%d joined after a join and a reload, want 1", n)
+	}
+
+	late := b.newTab("late phone", 360, 780, true)
+	late.navigate(srv.URL + "/j/" + s.Code)
+	late.waitText("Your name (optional)")
+	apiJSON(t, srv, "POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, map[string]any{"action": "end"}, nil, http.StatusOK)
+	late.clickButton("Join")
+	late.waitText("has ended. Type the code of another session, or ask the facilitator.")
+	if n := joined(); n != 1 {
+		t.Errorf("%d joined after a refused join, want 1", n)
+	}
+	b.assertNoConsoleErrors()
+}
