@@ -188,9 +188,12 @@ var resultsPrefix = []byte(`{"type":"results"`)
 type hello struct {
 	Type    string `json:"type"`
 	Role    string `json:"role"`
-	Session string `json:"session"`
+	Session string `json:"session,omitempty"`
 	Token   string `json:"token,omitempty"`
 	Key     string `json:"key,omitempty"`
+	// joining in the hello instead of with a session and token
+	Code string `json:"code,omitempty"`
+	Name string `json:"name,omitempty"`
 }
 
 // newWSDialer dials from source (empty: the system's choice).

@@ -23,14 +23,16 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func TestLoadInOneProcess(t *testing.T) { testLoad(t, 1) }
+// One process joins as API clients do (POST /api/join, then a hello with
+// the token), two as the phone page does (in the hello).
+func TestLoadInOneProcess(t *testing.T) { testLoad(t, 1, "http") }
 
-func TestLoadWithTwoWorkerProcesses(t *testing.T) { testLoad(t, 2) }
+func TestLoadWithTwoWorkerProcesses(t *testing.T) { testLoad(t, 2, "hello") }
 
 // testLoad runs the whole generator against a real server with 200
 // participants and checks that it counted exactly and measured everything.
 // Speed is not checked: the machine running the tests is not a benchmark.
-func testLoad(t *testing.T, workers int) {
+func testLoad(t *testing.T, workers int, joinIn string) {
 	const n, share = 200, 0.2
 	dbPath := testserver.TempDB(t)
 	srv := testserver.Start(t, dbPath, httpapi.Config{})
@@ -39,7 +41,7 @@ func testLoad(t *testing.T, workers int) {
 		t.Fatal(err)
 	}
 	cfg := config{
-		url: u, n: n, workers: workers, changeShare: share, joinConcurrency: 32,
+		url: u, n: n, workers: workers, changeShare: share, joinConcurrency: 32, joinIn: joinIn,
 		timeout: 15 * time.Second, db: dbPath, serverPID: os.Getpid(), pace: 200 * time.Millisecond,
 	}
 	if err := cfg.complete(); err != nil {

@@ -135,6 +135,7 @@ type config struct {
 	voteWindow      time.Duration
 	pace            time.Duration // the paced wave's spread; 0: no paced wave
 	joinConcurrency int
+	joinIn          string // "hello" or "http"
 	serverPID       int
 	debugURL        *url.URL
 	db              string
@@ -159,6 +160,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.voteWindow, "vote-window", 0, "spread the vote and change waves evenly over this long; 0 sends every vote at once (the paced wave has --pace)")
 	fs.DurationVar(&cfg.pace, "pace", 2*time.Second, "spread the paced wave's votes, one per participant on the next step, evenly over this long; 0 skips the paced wave")
 	fs.IntVar(&cfg.joinConcurrency, "join-concurrency", 256, "joins in flight at once, over all workers")
+	fs.StringVar(&cfg.joinIn, "join", "hello", "how participants join: hello (in the WebSocket hello, as the phone page does) or http (POST /api/join, then a hello with the token)")
 	fs.IntVar(&cfg.serverPID, "server-pid", 0, "the server's process id, to read its memory from /proc/<pid>/status")
 	fs.StringVar(&rawDebugURL, "debug-url", "", "the server's --debug-addr as a URL (http://127.0.0.1:6060): memory is then measured after a forced GC")
 	fs.StringVar(&cfg.db, "db", "", "the server's SQLite file, to count the stored votes (opened read-only)")
@@ -199,6 +201,8 @@ func (cfg *config) complete() error {
 		return fmt.Errorf("--pace %s leaves no time to answer the last votes within --timeout %s", cfg.pace, cfg.timeout)
 	case cfg.joinConcurrency < 1:
 		return fmt.Errorf("--join-concurrency must be at least 1")
+	case cfg.joinIn != "hello" && cfg.joinIn != "http":
+		return fmt.Errorf("--join is hello or http, not %q", cfg.joinIn)
 	case cfg.timeout <= 0:
 		return fmt.Errorf("--timeout must be positive")
 	case cfg.workers < 0 || cfg.sources < 0:

@@ -80,6 +80,9 @@ func TestFlagDefaults(t *testing.T) {
 	if cfg, err := parseFlags(nil, io.Discard); err != nil || cfg.pace != 2*time.Second {
 		t.Errorf("default --pace %s, %v; want 2s", cfg.pace, err)
 	}
+	if cfg, err := parseFlags(nil, io.Discard); err != nil || cfg.joinIn != "hello" {
+		t.Errorf("default --join %q, %v; want hello, as phones join", cfg.joinIn, err)
+	}
 	if cfg, err := parseFlags([]string{"--pace", "0"}, io.Discard); err != nil || cfg.pace != 0 {
 		t.Errorf("--pace 0: %s, %v; want 0, no error", cfg.pace, err)
 	}
@@ -98,6 +101,7 @@ func TestFlagDefaults(t *testing.T) {
 		{"--pace", "-1s"},
 		{"--pace", "1m"},
 		{"--pace", "5s", "--timeout", "3s"},
+		{"--join", "carrier-pigeon"},
 	} {
 		if _, err := parseFlags(args, io.Discard); err == nil {
 			t.Errorf("%v: want an error", args)

@@ -34,6 +34,7 @@ type workerSetup struct {
 	Count       int           `json:"count"`
 	Sources     []string      `json:"sources"`
 	Concurrency int           `json:"concurrency"` // joins in flight
+	JoinInHello bool          `json:"joinInHello"` // else POST /api/join first
 	Timeout     time.Duration `json:"timeout"`
 }
 

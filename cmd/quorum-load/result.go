@@ -39,7 +39,7 @@ type JoinResult struct {
 	Seconds      float64  `json:"seconds"` // first join request to last participant's first state
 	PerSecond    float64  `json:"perSecond"`
 	LatencyMs    Dist     `json:"latencyMs"` // one participant's join request to its first state
-	RequestMs    Dist     `json:"requestMs"` // of which the join request
+	RequestMs    Dist     `json:"requestMs"` // of which the join request (none when joining in the hello)
 	ConnectMs    Dist     `json:"connectMs"` // of which the WebSocket, from dialing to the first state
 	Errors       []string `json:"errors,omitempty"`
 }
@@ -126,8 +126,10 @@ func (r *Result) print(out io.Writer) {
 	row("join burst", "joined", fmt.Sprintf("%d of %d, %d failed", j.Joined, j.Participants, j.Failed), "0 failed")
 	row("", "time", fmt.Sprintf("%.2f s (%.0f /s)", j.Seconds, j.PerSecond), "≤ 3 s")
 	row("", "join→first state p50/p99/max", fmtDist(j.LatencyMs, false), "")
-	row("", "  POST /api/join p50/p99/max", fmtDist(j.RequestMs, false), "")
-	row("", "  WebSocket→state p50/p99/max", fmtDist(j.ConnectMs, false), "")
+	if j.RequestMs.Max > 0 {
+		row("", "  POST /api/join p50/p99/max", fmtDist(j.RequestMs, false), "")
+		row("", "  WebSocket→state p50/p99/max", fmtDist(j.ConnectMs, false), "")
+	}
 	for _, e := range j.Errors {
 		row("", "error", e, "")
 	}

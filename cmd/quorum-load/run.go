@@ -480,7 +480,7 @@ func (cfg *config) split(code string) []workerSetup {
 		}
 		setups[i] = workerSetup{
 			URL: cfg.url.String(), Code: code, First: first, Count: count, Sources: cfg.sourceIPs(),
-			Concurrency: ceilDiv(cfg.joinConcurrency, cfg.workers), Timeout: cfg.timeout,
+			Concurrency: ceilDiv(cfg.joinConcurrency, cfg.workers), Timeout: cfg.timeout, JoinInHello: cfg.joinIn == "hello",
 		}
 		first += count
 	}
@@ -493,7 +493,12 @@ func notes(cfg config, paced *PacedResult, pacedSkipped string) []string {
 	if cfg.voteWindow > 0 {
 		window = fmt.Sprintf("the votes of a wave are spread evenly over %s (--vote-window)", cfg.voteWindow)
 	}
+	join := "participants join in their WebSocket hello, as the phone page does (--join hello)"
+	if cfg.joinIn == "http" {
+		join = "participants join with POST /api/join, then say hello with the token (--join http)"
+	}
 	n := []string{
+		join + "; the join burst runs from the first join to the last participant's first state.",
 		window + "; votes acknowledged per second = acks / (last ack − first vote sent).",
 		"vote→screen: acknowledged votes are ranked by the arrival of their acks; the i-th is on screen at the first screen frame that arrived after it was sent and counts at least i (counts.voted before the reveal; after it, the tally of the value every changed vote went to); latency = that frame's arrival − the vote's send time.",
 		"fan-out: from the host sending its command to each participant receiving the state that shows it.",

@@ -94,7 +94,8 @@ func newWorker(s workerSetup) *worker {
 }
 
 // join joins and connects every participant of the worker, Concurrency at
-// a time, as phones do: POST /api/join, open the WebSocket, say hello,
+// a time, as phones do: open the WebSocket and join in the hello (or, with
+// --join http, POST /api/join first and say hello with the token),
 // wait for the state.
 func (w *worker) join() *joinReport {
 	ctx, cancel := context.WithTimeout(context.Background(), w.setup.Timeout)
@@ -139,15 +140,20 @@ func (w *worker) join() *joinReport {
 }
 
 // joinOne joins and connects one participant; it also returns how long the
-// join request took.
+// join request took (0 when it joined in its hello).
 func (w *worker) joinOne(ctx context.Context, index int) (*participant, int64, error) {
-	start := time.Now()
-	j, err := w.api.join(ctx, w.setup.Code, fmt.Sprintf("load %d", index))
-	if err != nil {
-		return nil, 0, err
+	name := fmt.Sprintf("load %d", index)
+	h := hello{Type: "hello", Role: "participant", Code: w.setup.Code, Name: name}
+	var requested int64
+	if !w.setup.JoinInHello {
+		start := time.Now()
+		j, err := w.api.join(ctx, w.setup.Code, name)
+		if err != nil {
+			return nil, 0, err
+		}
+		requested = int64(time.Since(start))
+		h = hello{Type: "hello", Role: "participant", Session: j.SessionID, Token: j.Token}
 	}
-	requested := int64(time.Since(start))
-	h := hello{Type: "hello", Role: "participant", Session: j.SessionID, Token: j.Token}
 	ws, state, at, err := connect(ctx, w.dialers[index%len(w.dialers)], w.wsURL, h, w.setup.Timeout)
 	if err != nil {
 		return nil, 0, err
