@@ -313,10 +313,9 @@ func (h *Hub) remove(ctx context.Context, sessionID string, allowed func(*quorum
 
 var errHostKey = quorum.Errorf(quorum.EUNAUTHORIZED, "the host key is missing or wrong")
 
-// ServeWS runs one WebSocket connection until it ends, on a goroutine of its
-// own, and closes it: the HTTP server keeps hijacked connections open.
+// ServeWS takes one WebSocket connection, on a goroutine of its own: it
+// checks the hello there, then serves the connection until it ends (serve).
 func (h *Hub) ServeWS(ws *websocket.Conn, clientAddr string) {
-	defer ws.Close() // the server keeps hijacked connections: closing is ours
 	c := newConn(ws, &h.cfg)
 	c.addr = clientAddr
 	switch h.track(c) {
@@ -327,13 +326,25 @@ func (h *Hub) ServeWS(ws *websocket.Conn, clientAddr string) {
 		closeNow(ws, CloseTryAgainLater, "too many connections from this address", h.cfg.WriteTimeout)
 		return
 	}
-	defer h.untrack(c)
 	ws.SetReadLimit(h.cfg.MaxMessageBytes)
-
 	room, in, ok := h.hello(c)
 	if !ok {
+		h.untrack(c)
+		ws.Close()
 		return
 	}
+	// The connection lives on a fresh goroutine: a goroutine keeps the
+	// stack it grew for its whole life, and the hello's call chain (a join,
+	// a frame encoding/json reads) is deeper than the reader's.
+	go h.serve(c, room, in)
+}
+
+// serve runs an attached connection until it ends, and closes it: the HTTP
+// server keeps hijacked connections open.
+func (h *Hub) serve(c *conn, room *Room, in *Inbound) {
+	ws := c.ws
+	defer ws.Close()
+	defer h.untrack(c)
 	c.startWriting()
 	h.readLoop(c, room, in)
 	// The reader has stopped: detach, then stop the writer.
