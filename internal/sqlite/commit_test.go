@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/quorum-workshop/quorum/internal/quorum"
 )
@@ -50,6 +52,40 @@ func countVotes(tb testing.TB, db *DB, sessionID string) int {
 		tb.Fatal(err)
 	}
 	return n
+}
+
+// Commits leave their pages in the WAL; the checkpointer, not a commit,
+// copies them into the database file, while the database stays open.
+func TestCheckpointsCopyTheWALBesideTheWriter(t *testing.T) {
+	path := tempDBPath(t)
+	db := openTestDB(t, path)
+	s, ids := votingRoom(t, db, 500)
+	var votes []quorum.Record
+	for i, id := range ids {
+		votes = append(votes, choiceVote(s, id, i%3, fmt.Sprint("v", i)))
+	}
+	commit(t, db, votes...)
+	size := func(name string) int64 {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	if wal := size(path + "-wal"); wal == 0 {
+		t.Fatal("the commits left nothing in the WAL")
+	}
+	before := size(path)
+	deadline := time.Now().Add(3 * checkpointInterval)
+	for size(path) == before {
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file is still %d bytes %s after the commits: no checkpoint", before, 3*checkpointInterval)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := countVotes(t, db, s.ID); n != len(ids) {
+		t.Errorf("%d votes after the checkpoint, want %d", n, len(ids))
+	}
 }
 
 func TestConcurrentCommitsAllLand(t *testing.T) {

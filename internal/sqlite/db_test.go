@@ -174,6 +174,7 @@ func TestOpenCreatesSchema(t *testing.T) {
 		{"write", "synchronous", "2"}, // FULL
 		{"write", "foreign_keys", "1"},
 		{"write", "busy_timeout", "5000"},
+		{"write", "wal_autocheckpoint", "0"}, // runCheckpoints does it beside the writer
 		{"read", "foreign_keys", "1"},
 		{"read", "query_only", "1"},
 	} {
