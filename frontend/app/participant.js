@@ -148,7 +148,7 @@ function App() {
       setPath("/join");
       setFlow({ phase: "entry", code: "", error: lookupMessage(refusal), lastCode: flow.code });
     } else {
-      setFlow({ phase: "join", code: flow.code, info: flow.info, error: sentence(refusal?.message || "Joining failed. Try again.") });
+      setFlow({ phase: "join", code: flow.code, info: flow.info, typed: flow.join, error: sentence(refusal?.message || "Joining failed. Try again.") });
     }
   };
   const lostIdentity = () => {
@@ -165,7 +165,7 @@ function App() {
       return html`<${Live} code=${flow.code} identity=${flow.identity} join=${flow.join} title=${flow.info?.title}
         onJoined=${joined} onRefused=${refused} onLost=${lostIdentity} onTypeAnother=${typeAnother} />`;
     case "join":
-      return html`<${JoinForm} code=${flow.code} info=${flow.info} notice=${flow.notice} error=${flow.error} onJoin=${join}
+      return html`<${JoinForm} code=${flow.code} info=${flow.info} notice=${flow.notice} error=${flow.error} typed=${flow.typed} onJoin=${join}
         onTypeAnother=${typeAnother} />`;
     case "lookup":
       return html`<${Shell}><div class="p-center" role="status"><p class="p-lead">Looking up ${formatCode(flow.code)}…</p></div></${Shell}>`;
@@ -243,9 +243,10 @@ function CodeEntry({ error: initialError, onCode }) {
 // ---------------------------------------------------------------------------
 // Join form: name and segment, both optional.
 
-function JoinForm({ code, info, notice, error, onJoin, onTypeAnother }) {
-  const [name, setName] = useState("");
-  const [segment, setSegment] = useState("");
+// typed: what the phone typed before a refused join, to fix rather than retype.
+function JoinForm({ code, info, notice, error, typed, onJoin, onTypeAnother }) {
+  const [name, setName] = useState(typed?.name || "");
+  const [segment, setSegment] = useState(typed?.segment || "");
   const segments = info.segments || [];
 
   const onSubmit = (e) => {

@@ -57,3 +57,26 @@ func TestPhoneJoinsInTheHello(t *testing.T) {
 	}
 	b.assertNoConsoleErrors()
 }
+
+// A join the server refuses for another reason than the session (here: too
+// many wrong codes from this address) goes back to the join form, with the
+// reason and what the phone typed.
+func TestRefusedJoinKeepsWhatWasTyped(t *testing.T) {
+	b := newBrowser(t)
+	srv := testserver.Start(t, testserver.TempDB(t), httpapi.Config{FailedJoins: 1})
+	var s seededSession
+	apiJSON(t, srv, "POST", "/api/sessions", "", map[string]any{"agenda": "leadership-vs-management"}, &s, http.StatusCreated)
+
+	phone := b.newTab("phone", 360, 780, true)
+	phone.navigate(srv.URL + "/j/" + s.Code)
+	phone.waitText("Your name (optional)")
+	phone.typeInto("Your name (optional)", "Ana")
+	// One wrong code from this address reaches the limit of one.
+	apiJSON(t, srv, "POST", "/api/join", "", map[string]any{"code": "00000000"}, nil, http.StatusNotFound)
+	phone.clickButton("Join")
+	phone.waitText("Too many wrong join codes from this address")
+	if got := evaluate[string](phone, `document.getElementById("name").value`); got != "Ana" {
+		t.Errorf("the name field holds %q after the refusal, want what was typed", got)
+	}
+	b.assertNoConsoleErrors()
+}
