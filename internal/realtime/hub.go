@@ -396,21 +396,32 @@ func (h *Hub) hello(c *conn) (*Room, *Inbound, bool) {
 		return r, err
 	})
 	if err != nil {
-		code, text := CloseInternal, "internal error"
-		switch quorum.ErrorCode(err) {
-		case quorum.ESESSIONNOTFOUND:
-			code, text = CloseNotFound, "no such session"
-		case quorum.EUNAUTHORIZED:
-			code, text = CloseUnauthorized, quorum.ErrorMessage(err)
-		case quorum.EUNAVAILABLE:
-			code, text = CloseServiceRestart, "server restarting"
-		default:
+		code, text := closeFor(err)
+		if code == CloseInternal {
 			h.log.Error("attach failed", "session", in.Session, "err", err)
 		}
 		closeNow(ws, code, text, h.cfg.WriteTimeout)
 		return nil, nil, false
 	}
 	return room, &in, true
+}
+
+// closeFor is the close code and text of a refused hello: the one place that
+// maps error codes to close codes.
+func closeFor(err error) (int, string) {
+	switch quorum.ErrorCode(err) {
+	case quorum.ESESSIONNOTFOUND, quorum.ECODENOTFOUND, quorum.ESESSIONENDED:
+		return CloseNotFound, "no such session"
+	case quorum.EUNAUTHORIZED:
+		return CloseUnauthorized, quorum.ErrorMessage(err)
+	case quorum.EUNAVAILABLE:
+		return CloseServiceRestart, "server restarting"
+	case quorum.EINTERNAL:
+		return CloseInternal, "internal error"
+	}
+	// A request refused (a join's name or group, too many wrong codes): the
+	// error frame before the close says what.
+	return CloseBadHello, "refused"
 }
 
 // joinInHello admits a phone that sent a join code instead of a token: the
@@ -424,14 +435,8 @@ func (h *Hub) joinInHello(ctx context.Context, c *conn, in *Inbound) bool {
 	}
 	res, err := h.joinByCode(ctx, in.Code, in.Name, in.Segment, c.addr)
 	if err != nil {
-		code, text := CloseBadHello, "join refused"
-		switch quorum.ErrorCode(err) {
-		case quorum.ECODENOTFOUND, quorum.ESESSIONENDED, quorum.ESESSIONNOTFOUND:
-			code, text = CloseNotFound, "no session to join with this code"
-		case quorum.EUNAVAILABLE:
-			code, text = CloseServiceRestart, "server restarting"
-		case quorum.EINTERNAL:
-			code, text = CloseInternal, "internal error"
+		code, text := closeFor(err)
+		if code == CloseInternal {
 			h.log.Error("join in hello failed", "err", err)
 		}
 		if msg, merr := json.Marshal(errorMsg("", err)); merr == nil {
@@ -451,8 +456,8 @@ func (h *Hub) readLoop(c *conn, room *Room, hello *Inbound) {
 	alive()
 	ws.SetPongHandler(func(string) error { alive(); return nil })
 	// Control frames the client asks for go through the connection's one
-	// writer: a ping's pong, and the close reply, which ServeWS's kick
-	// writes once the reader has stopped.
+	// writer: a ping's pong, and the close reply, which serve's kick writes
+	// once the reader has stopped.
 	ws.SetPingHandler(func(data string) error { c.pong(data); return nil })
 	ws.SetCloseHandler(func(int, string) error { return nil })
 	ctx := context.Background()
