@@ -4,7 +4,7 @@ import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { html, formatCode, api, ConnectionBadge, ConnectionBanner, Countdown } from "./ui.js";
 import { useLive } from "./live.js";
-import { loadJSON, newId, saveJSON } from "./ws.js";
+import { loadJSON, newId, newToken, saveJSON } from "./ws.js";
 
 // ---------------------------------------------------------------------------
 // Charts: loaded as soon as the page starts (so they are cached before the
@@ -137,7 +137,7 @@ function App() {
   // a hall's Wi-Fi. The identity it brings is kept for reloads and
   // reconnects; the page stays on the same connection.
   const join = ({ name, segment }) => {
-    setFlow({ phase: "live", code: flow.code, info: flow.info, join: { code: flow.code, name, segment } });
+    setFlow({ phase: "live", code: flow.code, info: flow.info, join: { code: flow.code, name, segment, token: newToken() } });
   };
   const joined = (identity) => {
     const { name, segment } = flow.join;

@@ -12,6 +12,16 @@ const FATAL = new Map([
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 15000;
 
+/**
+ * A phone's own participant token: 32 random bytes in base64url. Sent with a
+ * join in the hello, it makes a join retried after a lost welcome the same
+ * participant instead of a second one.
+ */
+export function newToken() {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
 let counter = 0;
 /** A message id unique enough per device: time, counter, randomness. */
 export function newId(prefix) {
@@ -23,8 +33,8 @@ export function newId(prefix) {
  * Connection keeps one live WebSocket to the server for a role.
  * Listeners: onFrame(frame), onStatus({status, detail, refusal}), onJoined(identity).
  * status: "connecting" | "open" | "reconnecting" | "offline" | "failed".
- * A participant without a token yet passes join: {code, name, segment}
- * instead of session and secret; the welcome brings its identity
+ * A participant without a session yet passes join: {code, name, segment,
+ * token} (token from newToken) instead of session and secret; the welcome brings its identity
  * ({sessionId, participantId, token}, handed to onJoined), which reconnects
  * use. A refused join fails with refusal: the server's {code, message}.
  */
@@ -72,7 +82,7 @@ export class Connection {
     ws.onopen = () => {
       let hello;
       if (this.join) {
-        hello = { type: "hello", role: this.role, code: this.join.code, name: this.join.name };
+        hello = { type: "hello", role: this.role, code: this.join.code, name: this.join.name, token: this.join.token };
         if (this.join.segment) hello.segment = this.join.segment;
       } else {
         hello = { type: "hello", role: this.role, session: this.session };

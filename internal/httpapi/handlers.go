@@ -134,7 +134,7 @@ func (s *Server) join(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.joinByCode(c.UserContext(), code, req.Name, req.Segment)
+	res, err := s.joinByCode(c.UserContext(), code, req.Name, req.Segment, "")
 	if err != nil {
 		return err
 	}

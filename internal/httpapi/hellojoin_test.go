@@ -68,6 +68,35 @@ func TestParticipantJoinsInTheHello(t *testing.T) {
 	}
 }
 
+// A phone that sends a token of its own joins once, however often it
+// retries (its welcome was lost on the way): the same participant comes back.
+func TestJoinInTheHelloWithTheClientsTokenIsOnce(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{})
+	s := ts.create("leadership-vs-management")
+	token := quorum.NewSecret()
+	var ids []any
+	for range 3 {
+		frames, err := helloFrames(t, ts, map[string]any{"type": "hello", "role": "participant", "code": s.Code, "name": "Ana", "token": token})
+		if err != nil {
+			t.Fatalf("join in hello with a token: %v after %v", err, frames)
+		}
+		p, _ := frames[0]["participant"].(map[string]any)
+		if frames[0]["token"] != token {
+			t.Errorf("welcome token %v, want the phone's own", frames[0]["token"])
+		}
+		ids = append(ids, p["id"])
+	}
+	if ids[0] == nil || ids[1] != ids[0] || ids[2] != ids[0] {
+		t.Errorf("participants %v: want the same one three times", ids)
+	}
+	var st struct {
+		Counts struct{ Joined int } `json:"counts"`
+	}
+	if status := ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st); status != http.StatusOK || st.Counts.Joined != 1 {
+		t.Errorf("host state: %d, %d joined; want 1", status, st.Counts.Joined)
+	}
+}
+
 // A refused join in the hello says why (an error frame with the code), then
 // closes; wrong codes count against the address as POST /api/join's do.
 func TestRefusedJoinInTheHello(t *testing.T) {

@@ -269,3 +269,30 @@ func TestSeenKeepsAMinuteResolution(t *testing.T) {
 		t.Error("a record for an unknown participant")
 	}
 }
+
+// A phone that chose its own token and joins again with it (its first
+// answer was lost) is the same participant; a weak token is refused.
+func TestJoinWithToken(t *testing.T) {
+	s := newSession(t)
+	token := quorum.NewSecret()
+	p, joined, err := s.JoinWithToken(token, "Ada", "Manager", now)
+	if err != nil || !joined || p.TokenHash != quorum.HashSecret(token) || s.ParticipantByToken(token) != p {
+		t.Fatalf("first join: %+v, %v, %v", p, joined, err)
+	}
+	again, joined, err := s.JoinWithToken(token, "Someone else", "", now.Add(time.Second))
+	if err != nil || joined || again != p || s.Joined() != 1 {
+		t.Errorf("the same token again: %+v, joined %v, %v; %d joined; want the first participant, not a new one", again, joined, err, s.Joined())
+	}
+	for _, weak := range []string{"", "short", strings.Repeat("a", 42), strings.Repeat("a", 129), strings.Repeat("a", 42) + "!"} {
+		if _, _, err := s.JoinWithToken(weak, "", "", now); quorum.ErrorCode(err) != quorum.EINVALIDREQUEST {
+			t.Errorf("token %q: %v, want %s", weak, err, quorum.EINVALIDREQUEST)
+		}
+	}
+	if s.Joined() != 1 {
+		t.Errorf("%d joined after refused tokens, want 1", s.Joined())
+	}
+	s.Status = quorum.StatusEnded
+	if _, _, err := s.JoinWithToken(quorum.NewSecret(), "", "", now); quorum.ErrorCode(err) != quorum.ESESSIONENDED {
+		t.Errorf("a new token in an ended session: %v, want %s", err, quorum.ESESSIONENDED)
+	}
+}

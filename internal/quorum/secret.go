@@ -16,6 +16,27 @@ func NewSecret() string {
 	return base64.RawURLEncoding.EncodeToString(randomBytes(32))
 }
 
+// A token a client chose must be as hard to guess as one of NewSecret's.
+const (
+	minClientToken = 43 // 32 bytes in unpadded base64url
+	maxClientToken = 128
+)
+
+// IsClientToken reports whether a token a client chose itself is long and
+// plain enough: base64url characters, 43 to 128 of them.
+func IsClientToken(token string) bool {
+	if len(token) < minClientToken || len(token) > maxClientToken {
+		return false
+	}
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // HashSecret is what the store keeps of a secret: enough to check one, never
 // enough to act with a leaked database.
 func HashSecret(secret string) string {

@@ -334,21 +334,45 @@ func (s *Session) VotesOf(participantID string) map[int]Value {
 
 // Join admits a new participant and returns it with its secret token.
 func (s *Session) Join(name, segment string, now time.Time) (*Participant, string, error) {
+	token := NewSecret()
+	p, err := s.admit(HashSecret(token), name, segment, now)
+	if err != nil {
+		return nil, "", err
+	}
+	return p, token, nil
+}
+
+// JoinWithToken admits a participant that chose its own secret token (a
+// phone joining in its WebSocket hello). The same token again is the same
+// participant: a join retried after its answer was lost does not count
+// twice. joined reports a new participant.
+func (s *Session) JoinWithToken(token, name, segment string, now time.Time) (p *Participant, joined bool, err error) {
+	if !IsClientToken(token) {
+		return nil, false, Errorf(EINVALIDREQUEST, "a participant's own token is %d to %d characters of A-Z, a-z, 0-9, - and _ (32 random bytes in base64url)", minClientToken, maxClientToken)
+	}
+	if p := s.ParticipantByToken(token); p != nil {
+		return p, false, nil
+	}
+	p, err = s.admit(HashSecret(token), name, segment, now)
+	return p, err == nil, err
+}
+
+// admit adds a participant with the given token hash.
+func (s *Session) admit(tokenHash, name, segment string, now time.Time) (*Participant, error) {
 	if s.Status == StatusEnded {
-		return nil, "", Errorf(ESESSIONENDED, "this session has ended")
+		return nil, Errorf(ESESSIONENDED, "this session has ended")
 	}
 	name = strings.Join(strings.Fields(name), " ")
 	if utf8.RuneCountInString(name) > maxNameRunes || hasControl(name, false) {
-		return nil, "", Errorf(EINVALIDJOIN, "a name has at most %d characters", maxNameRunes)
+		return nil, Errorf(EINVALIDJOIN, "a name has at most %d characters", maxNameRunes)
 	}
 	if segment != "" && !contains(s.Agenda.Segments, segment) {
-		return nil, "", Errorf(EINVALIDJOIN, "%q is not one of this session's groups", segment)
+		return nil, Errorf(EINVALIDJOIN, "%q is not one of this session's groups", segment)
 	}
-	token := NewSecret()
 	p := &Participant{
 		ID:         uuid.NewString(),
 		SessionID:  s.ID,
-		TokenHash:  HashSecret(token),
+		TokenHash:  tokenHash,
 		Name:       name,
 		Segment:    segment,
 		JoinedAt:   now,
@@ -356,7 +380,7 @@ func (s *Session) Join(name, segment string, now time.Time) (*Participant, strin
 	}
 	s.participants[p.ID] = p
 	s.byToken[p.TokenHash] = p
-	return p, token, nil
+	return p, nil
 }
 
 // MaxProxies bounds the people without a phone a facilitator may vote for.

@@ -130,8 +130,8 @@ type Hub struct {
 
 // JoinByCode admits a participant to the session a join code names, as the
 // HTTP layer does for POST /api/join, guarding against code guessing from
-// clientAddr.
-type JoinByCode func(ctx context.Context, code, name, segment, clientAddr string) (JoinResult, error)
+// clientAddr; token is the phone's own (Hub.Join), or empty.
+type JoinByCode func(ctx context.Context, code, name, segment, token, clientAddr string) (JoinResult, error)
 
 // AcceptJoinsInHello lets phones join in their hello, with join; call it
 // before serving.
@@ -218,13 +218,26 @@ type JoinResult struct {
 	Token         string `json:"token"`
 }
 
-// Join admits a participant to a session; it answers after the join is committed.
-func (h *Hub) Join(ctx context.Context, sessionID, name, segment string) (JoinResult, error) {
+// Join admits a participant to a session; it answers after the join is
+// committed. With a token the client chose (see quorum.JoinWithToken), a
+// join already made with it answers that participant again.
+func (h *Hub) Join(ctx context.Context, sessionID, name, segment, token string) (JoinResult, error) {
 	return withRoom(ctx, h, sessionID, func(r *Room) (JoinResult, error) {
 		return call(ctx, r, func(b *batch, reply func(JoinResult, error)) {
-			p, token, err := r.session.Join(name, segment, b.now)
+			var p *quorum.Participant
+			joined, err := true, error(nil)
+			if token == "" {
+				p, token, err = r.session.Join(name, segment, b.now)
+			} else {
+				p, joined, err = r.session.JoinWithToken(token, name, segment, b.now)
+			}
 			if err != nil {
 				reply(JoinResult{}, err)
+				return
+			}
+			res := JoinResult{SessionID: sessionID, ParticipantID: p.ID, Token: token}
+			if !joined {
+				reply(res, nil)
 				return
 			}
 			b.records = append(b.records, quorum.JoinRecord{Participant: *p})
@@ -233,7 +246,7 @@ func (h *Hub) Join(ctx context.Context, sessionID, name, segment string) (JoinRe
 				if err == nil {
 					h.cfg.Metrics.Joined()
 				}
-				reply(JoinResult{SessionID: sessionID, ParticipantID: p.ID, Token: token}, err)
+				reply(res, err)
 			})
 		})
 	})
@@ -386,7 +399,7 @@ func (h *Hub) hello(c *conn) (*Room, *Inbound, bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.HelloTimeout)
 	defer cancel()
-	if in.Role == RoleParticipant && in.Code != "" && in.Token == "" {
+	if in.Role == RoleParticipant && in.Code != "" {
 		if !h.joinInHello(ctx, c, &in) {
 			return nil, nil, false
 		}
@@ -424,16 +437,17 @@ func closeFor(err error) (int, string) {
 	return CloseBadHello, "refused"
 }
 
-// joinInHello admits a phone that sent a join code instead of a token: the
-// hello then goes on as if it had come with the new participant's session
-// and token, and the welcome carries the token. A refused join is told in
+// joinInHello admits a phone that sent a join code (and, best, a token of
+// its own, so that a retried join is the same participant): the hello then
+// goes on as if it had come with the participant's session and token, and
+// the welcome carries the token. A refused join is told in
 // an error frame (code and message, for the join form), then a close.
 func (h *Hub) joinInHello(ctx context.Context, c *conn, in *Inbound) bool {
 	if h.joinByCode == nil {
 		closeNow(c.ws, CloseBadHello, "join with POST /api/join, then say hello with the token", h.cfg.WriteTimeout)
 		return false
 	}
-	res, err := h.joinByCode(ctx, in.Code, in.Name, in.Segment, c.addr)
+	res, err := h.joinByCode(ctx, in.Code, in.Name, in.Segment, in.Token, c.addr)
 	if err != nil {
 		code, text := closeFor(err)
 		if code == CloseInternal {
