@@ -3,6 +3,7 @@ package realtime
 import (
 	"encoding/json"
 	"strconv"
+	"unicode/utf8"
 )
 
 // decodeInbound decodes a client's frame. Nearly every frame is a hello or a
@@ -20,7 +21,7 @@ func decodeInbound(data []byte, in *Inbound) error {
 }
 
 // readPlainInbound reads a frame that is one flat object of known keys whose
-// values are ASCII strings without escapes or whole numbers, and reports
+// values are strings without escapes (valid UTF-8) or whole numbers, and reports
 // whether it could; it may leave in half filled when it could not.
 func readPlainInbound(data []byte, in *Inbound) bool {
 	*in = Inbound{}
@@ -109,18 +110,23 @@ func readPlainField(data []byte, i int, key []byte, in *Inbound) (int, bool) {
 	return next, ok
 }
 
-// plainString reads a string of printable ASCII without escapes at data[i]
-// and returns its content.
+// plainString reads a string without escapes or control characters at
+// data[i] and returns its content. Beyond ASCII it must be valid UTF-8, which
+// encoding/json keeps as it is (invalid bytes it would replace).
 func plainString(data []byte, i int) ([]byte, int, bool) {
 	if i >= len(data) || data[i] != '"' {
 		return nil, i, false
 	}
+	ascii := true
 	for j := i + 1; j < len(data); j++ {
 		switch c := data[j]; {
 		case c == '"':
-			return data[i+1 : j], j + 1, true
-		case c < 0x20 || c == '\\' || c >= 0x80:
+			s := data[i+1 : j]
+			return s, j + 1, ascii || utf8.Valid(s)
+		case c < 0x20 || c == '\\':
 			return nil, j, false
+		case c >= utf8.RuneSelf:
+			ascii = false
 		}
 	}
 	return nil, len(data), false

@@ -14,6 +14,8 @@ func TestPlainFramesAreReadByHand(t *testing.T) {
 		`{"type":"vote","id":"v1","step":0,"value":"Listen more","round":2}`,
 		` { "type" : "hello", "role":"participant", "session":"3f0c", "token":"tok_-x" } `,
 		`{"type":"hello","role":"screen","session":"s","key":"k","step":-0}`,
+		`{"type":"hello","role":"participant","code":"2709 5924","name":"José Ñúñez 李","token":"abc"}`,
+		`{"type":"vote","id":"v2","step":3,"value":"Zuhören — mehr"}`,
 		`{}`,
 	} {
 		var hand, std Inbound
@@ -37,7 +39,8 @@ func TestOtherFramesGoToEncodingJSON(t *testing.T) {
 		`{"Type":"vote"}`:                     {Type: "vote"},
 		`{"type":"v\u006fte"}`:                {Type: "vote"},
 		`{"type":"vote","extra":[1,{"a":2}]}`: {Type: "vote"},
-		`{"type":"vote","id":"ü"}`:            {Type: "vote", ID: "ü"},
+		"{\"type\":\"vote\",\"id\":\"\xff\"}": {Type: "vote", ID: "\ufffd"}, // invalid UTF-8: replaced
+		`{"type":"vote","id":"\u00fc"}`:       {Type: "vote", ID: "ü"},
 		`{"type":"vote","value":1.0}`:         {Type: "vote", Value: json.RawMessage(`1.0`)},
 	} {
 		var in Inbound
@@ -68,6 +71,7 @@ func FuzzDecodeInbound(f *testing.F) {
 		`{"type":"hello","role":"participant","session":"s","token":"t"}`,
 		`{"type":"vote","step":-0,"value":-12}`,
 		`{"type":"vote","step":1e2}`, `{"step":01}`, `{"step":1234567890123456}`,
+		`{"name":"José"}`, "{\"name\":\"\xff\"}", `{"value":"李"}`,
 		`{"type":"vote","type":"hello"}`, `{ }`, `{"type":"a\"b"}`, `{"id":"\u0000"}`,
 	} {
 		f.Add([]byte(seed))
