@@ -6,8 +6,8 @@ import (
 	"unicode/utf8"
 )
 
-// decodeInbound decodes a client's frame. Nearly every frame is a hello or a
-// vote of a few plain fields; those are read by hand, which is shallow and
+// decodeInbound decodes a client's frame. Nearly every frame is a hello, a
+// vote or a reaction of a few plain fields; those are read by hand, which is shallow and
 // reflection-free (encoding/json's deep recursion grows each new reader
 // goroutine's stack, for the connection's whole life). Anything else goes to
 // encoding/json, whose meaning the hand-read path keeps exactly
@@ -81,6 +81,8 @@ func readPlainField(data []byte, i int, key []byte, in *Inbound) (int, bool) {
 		text = &in.Name
 	case "segment":
 		text = &in.Segment
+	case "emoji":
+		text = &in.Emoji
 	case "role":
 		s, next, ok := plainString(data, i)
 		in.Role = Role(s)

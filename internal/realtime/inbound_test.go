@@ -16,6 +16,7 @@ func TestPlainFramesAreReadByHand(t *testing.T) {
 		`{"type":"hello","role":"screen","session":"s","key":"k","step":-0}`,
 		`{"type":"hello","role":"participant","code":"2709 5924","name":"José Ñúñez 李","token":"abc"}`,
 		`{"type":"vote","id":"v2","step":3,"value":"Zuhören — mehr"}`,
+		`{"type":"react","id":"r-1","emoji":"👍"}`,
 		`{}`,
 	} {
 		var hand, std Inbound
