@@ -13,9 +13,9 @@ const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 15000;
 
 /**
- * A phone's own participant token: 32 random bytes in base64url. Sent with a
- * join in the hello, it makes a join retried after a lost welcome the same
- * participant instead of a second one.
+ * A phone's own secret for joining: 32 random bytes in base64url. Sent with
+ * a join in the hello, it makes a join retried after a lost welcome the same
+ * participant instead of a second one; the welcome brings the token to keep.
  */
 export function newToken() {
   const bytes = crypto.getRandomValues(new Uint8Array(32));

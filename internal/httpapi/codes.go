@@ -44,9 +44,9 @@ func (c *codeCache) forget(code string) {
 
 // joinByCode admits a participant to the session a code names, trusting the
 // cache first and the database when the cached session is gone.
-func (s *Server) joinByCode(ctx context.Context, code, name, segment, token string) (realtime.JoinResult, error) {
+func (s *Server) joinByCode(ctx context.Context, code, name, segment, clientSecret string) (realtime.JoinResult, error) {
 	if id, ok := s.codes.get(code); ok {
-		res, err := s.hub.Join(ctx, id, name, segment, token)
+		res, err := s.hub.Join(ctx, id, name, segment, clientSecret)
 		switch quorum.ErrorCode(err) {
 		case quorum.ESESSIONENDED, quorum.ESESSIONNOTFOUND:
 			s.codes.forget(code)
@@ -59,19 +59,19 @@ func (s *Server) joinByCode(ctx context.Context, code, name, segment, token stri
 		return realtime.JoinResult{}, err
 	}
 	s.codes.put(code, id)
-	return s.hub.Join(ctx, id, name, segment, token)
+	return s.hub.Join(ctx, id, name, segment, clientSecret)
 }
 
 // joinInHello admits a phone that joins in its WebSocket hello, with POST
 // /api/join's code cache and its guard against code guessing.
-func (s *Server) joinInHello(ctx context.Context, rawCode, name, segment, token, clientAddr string) (realtime.JoinResult, error) {
+func (s *Server) joinInHello(ctx context.Context, rawCode, name, segment, clientSecret, clientAddr string) (realtime.JoinResult, error) {
 	var res realtime.JoinResult
 	_, err := s.guardCodeGuesses(clientAddr, func() error {
 		code, err := quorum.NormalizeJoinCode(rawCode)
 		if err != nil {
 			return err
 		}
-		res, err = s.joinByCode(ctx, code, name, segment, token)
+		res, err = s.joinByCode(ctx, code, name, segment, clientSecret)
 		return err
 	})
 	return res, err

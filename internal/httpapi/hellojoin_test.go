@@ -68,23 +68,29 @@ func TestParticipantJoinsInTheHello(t *testing.T) {
 	}
 }
 
-// A phone that sends a token of its own joins once, however often it
-// retries (its welcome was lost on the way): the same participant comes back.
+// A phone that sends a secret of its own joins once, however often it
+// retries (its welcome was lost on the way): the same participant and token
+// come back. The same secret in another session is another participant,
+// and the store takes it (tokens are unique in the whole database).
 func TestJoinInTheHelloWithTheClientsTokenIsOnce(t *testing.T) {
 	ts := startServer(t, tempDB(t), httpapi.Config{})
 	s := ts.create("leadership-vs-management")
-	token := quorum.NewSecret()
+	secret := quorum.NewSecret()
 	var ids []any
 	for range 3 {
-		frames, err := helloFrames(t, ts, map[string]any{"type": "hello", "role": "participant", "code": s.Code, "name": "Ana", "token": token})
+		frames, err := helloFrames(t, ts, map[string]any{"type": "hello", "role": "participant", "code": s.Code, "name": "Ana", "token": secret})
 		if err != nil {
-			t.Fatalf("join in hello with a token: %v after %v", err, frames)
+			t.Fatalf("join in hello with a secret: %v after %v", err, frames)
 		}
 		p, _ := frames[0]["participant"].(map[string]any)
-		if frames[0]["token"] != token {
-			t.Errorf("welcome token %v, want the phone's own", frames[0]["token"])
+		if frames[0]["token"] != quorum.SessionToken(s.ID, secret) {
+			t.Errorf("welcome token %v, want the session's token for the phone's secret", frames[0]["token"])
 		}
 		ids = append(ids, p["id"])
+	}
+	other := ts.create("leadership-vs-management")
+	if frames, err := helloFrames(t, ts, map[string]any{"type": "hello", "role": "participant", "code": other.Code, "token": secret}); err != nil || frames[0]["type"] != "welcome" {
+		t.Errorf("the same secret in another session: %v, %v", frames, err)
 	}
 	if ids[0] == nil || ids[1] != ids[0] || ids[2] != ids[0] {
 		t.Errorf("participants %v: want the same one three times", ids)

@@ -270,29 +270,34 @@ func TestSeenKeepsAMinuteResolution(t *testing.T) {
 	}
 }
 
-// A phone that chose its own token and joins again with it (its first
-// answer was lost) is the same participant; a weak token is refused.
+// A phone that brought its own secret and joins again with it (its first
+// answer was lost) is the same participant; the same secret in another
+// session is another token; a weak secret is refused.
 func TestJoinWithToken(t *testing.T) {
 	s := newSession(t)
-	token := quorum.NewSecret()
-	p, joined, err := s.JoinWithToken(token, "Ada", "Manager", now)
-	if err != nil || !joined || p.TokenHash != quorum.HashSecret(token) || s.ParticipantByToken(token) != p {
-		t.Fatalf("first join: %+v, %v, %v", p, joined, err)
+	secret := quorum.NewSecret()
+	p, token, joined, err := s.JoinWithToken(secret, "Ada", "Manager", now)
+	if err != nil || !joined || token == secret || p.TokenHash != quorum.HashSecret(token) || s.ParticipantByToken(token) != p {
+		t.Fatalf("first join: %+v, token %q, %v, %v", p, token, joined, err)
 	}
-	again, joined, err := s.JoinWithToken(token, "Someone else", "", now.Add(time.Second))
-	if err != nil || joined || again != p || s.Joined() != 1 {
-		t.Errorf("the same token again: %+v, joined %v, %v; %d joined; want the first participant, not a new one", again, joined, err, s.Joined())
+	again, token2, joined, err := s.JoinWithToken(secret, "Someone else", "", now.Add(time.Second))
+	if err != nil || joined || again != p || token2 != token || s.Joined() != 1 {
+		t.Errorf("the same secret again: %+v, joined %v, %v; %d joined; want the first participant, not a new one", again, joined, err, s.Joined())
+	}
+	other := newSession(t)
+	if _, otherToken, _, err := other.JoinWithToken(secret, "", "", now); err != nil || otherToken == token {
+		t.Errorf("the same secret in another session: token %q, %v; want another token", otherToken, err)
 	}
 	for _, weak := range []string{"", "short", strings.Repeat("a", 42), strings.Repeat("a", 129), strings.Repeat("a", 42) + "!"} {
-		if _, _, err := s.JoinWithToken(weak, "", "", now); quorum.ErrorCode(err) != quorum.EINVALIDREQUEST {
-			t.Errorf("token %q: %v, want %s", weak, err, quorum.EINVALIDREQUEST)
+		if _, _, _, err := s.JoinWithToken(weak, "", "", now); quorum.ErrorCode(err) != quorum.EINVALIDREQUEST {
+			t.Errorf("secret %q: %v, want %s", weak, err, quorum.EINVALIDREQUEST)
 		}
 	}
 	if s.Joined() != 1 {
-		t.Errorf("%d joined after refused tokens, want 1", s.Joined())
+		t.Errorf("%d joined after refused secrets, want 1", s.Joined())
 	}
 	s.Status = quorum.StatusEnded
-	if _, _, err := s.JoinWithToken(quorum.NewSecret(), "", "", now); quorum.ErrorCode(err) != quorum.ESESSIONENDED {
-		t.Errorf("a new token in an ended session: %v, want %s", err, quorum.ESESSIONENDED)
+	if _, _, _, err := s.JoinWithToken(quorum.NewSecret(), "", "", now); quorum.ErrorCode(err) != quorum.ESESSIONENDED {
+		t.Errorf("a new secret in an ended session: %v, want %s", err, quorum.ESESSIONENDED)
 	}
 }

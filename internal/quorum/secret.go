@@ -37,6 +37,13 @@ func IsClientToken(token string) bool {
 	return true
 }
 
+// SessionToken is the participant token a client's own secret stands for in
+// one session.
+func SessionToken(sessionID, clientSecret string) string {
+	sum := sha256.Sum256([]byte(sessionID + "\x00" + clientSecret))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
 // HashSecret is what the store keeps of a secret: enough to check one, never
 // enough to act with a leaked database.
 func HashSecret(secret string) string {

@@ -342,19 +342,25 @@ func (s *Session) Join(name, segment string, now time.Time) (*Participant, strin
 	return p, token, nil
 }
 
-// JoinWithToken admits a participant that chose its own secret token (a
-// phone joining in its WebSocket hello). The same token again is the same
+// JoinWithToken admits a participant that brought a secret of its own (a
+// phone joining in its WebSocket hello). The same secret again is the same
 // participant: a join retried after its answer was lost does not count
-// twice. joined reports a new participant.
-func (s *Session) JoinWithToken(token, name, segment string, now time.Time) (p *Participant, joined bool, err error) {
-	if !IsClientToken(token) {
-		return nil, false, Errorf(EINVALIDREQUEST, "a participant's own token is %d to %d characters of A-Z, a-z, 0-9, - and _ (32 random bytes in base64url)", minClientToken, maxClientToken)
+// twice. The participant's token is derived from the secret and the
+// session, so that one secret in two sessions is two tokens, never one the
+// store already holds. joined reports a new participant.
+func (s *Session) JoinWithToken(clientSecret, name, segment string, now time.Time) (p *Participant, token string, joined bool, err error) {
+	if !IsClientToken(clientSecret) {
+		return nil, "", false, Errorf(EINVALIDREQUEST, "a participant's own token is %d to %d characters of A-Z, a-z, 0-9, - and _ (32 random bytes in base64url)", minClientToken, maxClientToken)
 	}
+	token = SessionToken(s.ID, clientSecret)
 	if p := s.ParticipantByToken(token); p != nil {
-		return p, false, nil
+		return p, token, false, nil
 	}
 	p, err = s.admit(HashSecret(token), name, segment, now)
-	return p, err == nil, err
+	if err != nil {
+		return nil, "", false, err
+	}
+	return p, token, true, nil
 }
 
 // admit adds a participant with the given token hash.

@@ -130,8 +130,8 @@ type Hub struct {
 
 // JoinByCode admits a participant to the session a join code names, as the
 // HTTP layer does for POST /api/join, guarding against code guessing from
-// clientAddr; token is the phone's own (Hub.Join), or empty.
-type JoinByCode func(ctx context.Context, code, name, segment, token, clientAddr string) (JoinResult, error)
+// clientAddr; clientSecret is the phone's own (Hub.Join), or empty.
+type JoinByCode func(ctx context.Context, code, name, segment, clientSecret, clientAddr string) (JoinResult, error)
 
 // AcceptJoinsInHello lets phones join in their hello, with join; call it
 // before serving.
@@ -219,17 +219,18 @@ type JoinResult struct {
 }
 
 // Join admits a participant to a session; it answers after the join is
-// committed. With a token the client chose (see quorum.JoinWithToken), a
+// committed. With a secret the client chose (see quorum.JoinWithToken), a
 // join already made with it answers that participant again.
-func (h *Hub) Join(ctx context.Context, sessionID, name, segment, token string) (JoinResult, error) {
+func (h *Hub) Join(ctx context.Context, sessionID, name, segment, clientSecret string) (JoinResult, error) {
 	return withRoom(ctx, h, sessionID, func(r *Room) (JoinResult, error) {
 		return call(ctx, r, func(b *batch, reply func(JoinResult, error)) {
 			var p *quorum.Participant
+			var token string
 			joined, err := true, error(nil)
-			if token == "" {
+			if clientSecret == "" {
 				p, token, err = r.session.Join(name, segment, b.now)
 			} else {
-				p, joined, err = r.session.JoinWithToken(token, name, segment, b.now)
+				p, token, joined, err = r.session.JoinWithToken(clientSecret, name, segment, b.now)
 			}
 			if err != nil {
 				reply(JoinResult{}, err)
@@ -437,10 +438,10 @@ func closeFor(err error) (int, string) {
 	return CloseBadHello, "refused"
 }
 
-// joinInHello admits a phone that sent a join code (and, best, a token of
-// its own, so that a retried join is the same participant): the hello then
-// goes on as if it had come with the participant's session and token, and
-// the welcome carries the token. A refused join is told in
+// joinInHello admits a phone that sent a join code (and, best, a secret of
+// its own in token, so that a retried join is the same participant): the
+// hello then goes on with the participant's session and token, and the
+// welcome carries the token. A refused join is told in
 // an error frame (code and message, for the join form), then a close.
 func (h *Hub) joinInHello(ctx context.Context, c *conn, in *Inbound) bool {
 	if h.joinByCode == nil {
