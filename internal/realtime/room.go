@@ -550,6 +550,9 @@ func (r *Room) broadcastState(now time.Time) {
 // markResultsDirty schedules a results update: at once if none went out for
 // an interval, else at the end of it, so updates are at most one per interval.
 func (r *Room) markResultsDirty(now time.Time) {
+	if r.resultsDirty && r.flushArmed {
+		return // the armed flush is due no later than the screens' next update
+	}
 	r.resultsDirty = true
 	r.flushDue(now)
 }
