@@ -224,9 +224,12 @@ type JoinResult struct {
 func (h *Hub) Join(ctx context.Context, sessionID, name, segment, clientSecret string) (JoinResult, error) {
 	return withRoom(ctx, h, sessionID, func(r *Room) (JoinResult, error) {
 		return call(ctx, r, func(b *batch, reply func(JoinResult, error)) {
-			var p *quorum.Participant
-			var token string
-			joined, err := true, error(nil)
+			var (
+				p      *quorum.Participant
+				token  string
+				joined = true
+				err    error
+			)
 			if clientSecret == "" {
 				p, token, err = r.session.Join(name, segment, b.now)
 			} else {
