@@ -395,24 +395,15 @@ const MaxProxies = 500
 // AddProxy admits someone without a phone, whose votes the facilitator
 // enters. Nobody can connect as a proxy: its token is never handed out.
 func (s *Session) AddProxy(now time.Time) (*Participant, error) {
-	switch {
-	case s.Status == StatusEnded:
-		return nil, Errorf(ESESSIONENDED, "this session has ended")
-	case s.proxies >= MaxProxies:
+	if s.Status != StatusEnded && s.proxies >= MaxProxies {
 		return nil, Errorf(EINVALIDACTION, "a session takes at most %d proxies", MaxProxies)
 	}
-	s.proxies++
-	p := &Participant{
-		ID:         uuid.NewString(),
-		SessionID:  s.ID,
-		TokenHash:  HashSecret(NewSecret()),
-		Name:       "Proxy " + strconv.Itoa(s.proxies),
-		JoinedAt:   now,
-		LastSeenAt: now,
-		Proxy:      true,
+	p, err := s.admit(HashSecret(NewSecret()), "Proxy "+strconv.Itoa(s.proxies+1), "", now)
+	if err != nil {
+		return nil, err
 	}
-	s.participants[p.ID] = p
-	s.byToken[p.TokenHash] = p
+	s.proxies++
+	p.Proxy = true
 	return p, nil
 }
 
