@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"testing"
@@ -112,7 +113,7 @@ func TestRefusedJoinInTheHello(t *testing.T) {
 		t.Helper()
 		frames, err := helloFrames(t, ts, hello)
 		var ce *websocket.CloseError
-		if len(frames) != 1 || frames[0]["type"] != "error" || !asClose(err, &ce) {
+		if len(frames) != 1 || frames[0]["type"] != "error" || !errors.As(err, &ce) {
 			t.Fatalf("%v: frames %v, %v; want one error frame, then a close", hello, frames, err)
 		}
 		return frames[0]["code"].(string), ce.Code
@@ -134,10 +135,4 @@ func TestRefusedJoinInTheHello(t *testing.T) {
 	if status := ts.call("POST", "/api/join", "", map[string]any{"code": s.Code}, nil); status != http.StatusTooManyRequests {
 		t.Errorf("POST /api/join after three failures in hellos: %d, want 429", status)
 	}
-}
-
-func asClose(err error, ce **websocket.CloseError) bool {
-	c, ok := err.(*websocket.CloseError)
-	*ce = c
-	return ok
 }
