@@ -42,7 +42,7 @@ func testLoad(t *testing.T, workers int, joinIn string) {
 	}
 	cfg := config{
 		url: u, n: n, workers: workers, changeShare: share, joinConcurrency: 32, joinIn: joinIn,
-		timeout: 15 * time.Second, db: dbPath, serverPID: os.Getpid(), pace: 200 * time.Millisecond,
+		timeout: 15 * time.Second, db: dbPath, serverPID: os.Getpid(), pace: 200 * time.Millisecond, stepRounds: 3,
 	}
 	if err := cfg.complete(); err != nil {
 		t.Fatal(err)
@@ -116,8 +116,13 @@ func testLoad(t *testing.T, workers int, joinIn string) {
 	if res.Votes.ToScreenMs.Count != n || res.Changes.ToScreenMs.Count != changes {
 		t.Errorf("measured %d votes and %d changes on screen, want %d and %d", res.Votes.ToScreenMs.Count, res.Changes.ToScreenMs.Count, n, changes)
 	}
-	if res.StepChange.Received != n || res.Reveal.Received != n {
-		t.Errorf("step change reached %d, reveal %d; want %d", res.StepChange.Received, res.Reveal.Received, n)
+	if res.StepChange.Received != cfg.stepRounds*n || len(res.StepChange.Rounds) != cfg.stepRounds || res.Reveal.Received != n {
+		t.Errorf("step changes reached %d in %d rounds, reveal %d; want %d in %d, %d", res.StepChange.Received, len(res.StepChange.Rounds), res.Reveal.Received, cfg.stepRounds*n, cfg.stepRounds, n)
+	}
+	for i, d := range res.StepChange.Rounds {
+		if d.Count != n || d.P50 <= 0 || d.P99 < d.P50 {
+			t.Errorf("step change round %d: %+v", i+1, d)
+		}
 	}
 	if res.Join.PerSecond <= 0 || res.Votes.AckedPerSecond <= 0 || res.Reveal.ScreenMs <= 0 {
 		t.Errorf("rates: join %.0f/s, votes %.0f/s, reveal on screen %.1f ms; want positive", res.Join.PerSecond, res.Votes.AckedPerSecond, res.Reveal.ScreenMs)

@@ -134,6 +134,7 @@ type config struct {
 	changeShare     float64
 	voteWindow      time.Duration
 	pace            time.Duration // the paced wave's spread; 0: no paced wave
+	stepRounds      int           // step changes, there and back; odd
 	joinConcurrency int
 	joinIn          string // "hello" or "http"
 	serverPID       int
@@ -159,6 +160,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&cfg.changeShare, "change-share", 0.2, "fraction of participants who change their vote after the reveal")
 	fs.DurationVar(&cfg.voteWindow, "vote-window", 0, "spread the vote and change waves evenly over this long; 0 sends every vote at once (the paced wave has --pace)")
 	fs.DurationVar(&cfg.pace, "pace", 2*time.Second, "spread the paced wave's votes, one per participant on the next step, evenly over this long; 0 skips the paced wave")
+	fs.IntVar(&cfg.stepRounds, "step-rounds", 5, "step changes to time, there and back again; odd, so that the run ends on the step moved to")
 	fs.IntVar(&cfg.joinConcurrency, "join-concurrency", 256, "joins in flight at once, over all workers")
 	fs.StringVar(&cfg.joinIn, "join", "hello", "how participants join: hello (in the WebSocket hello, as the phone page does) or http (POST /api/join, then a hello with the token)")
 	fs.IntVar(&cfg.serverPID, "server-pid", 0, "the server's process id, to read its memory from /proc/<pid>/status")
@@ -195,6 +197,8 @@ func (cfg *config) complete() error {
 		return fmt.Errorf("--change-share is a fraction from 0 to 1")
 	case cfg.voteWindow < 0:
 		return fmt.Errorf("--vote-window cannot be negative")
+	case cfg.stepRounds < 1 || cfg.stepRounds%2 == 0:
+		return fmt.Errorf("--step-rounds must be odd and at least 1, so that the run ends on the step it moved to; got %d", cfg.stepRounds)
 	case cfg.pace < 0:
 		return fmt.Errorf("--pace cannot be negative (0 skips the paced wave)")
 	case cfg.timeout > 0 && cfg.pace >= cfg.timeout:

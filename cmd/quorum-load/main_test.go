@@ -102,6 +102,8 @@ func TestFlagDefaults(t *testing.T) {
 		{"--pace", "1m"},
 		{"--pace", "5s", "--timeout", "3s"},
 		{"--join", "carrier-pigeon"},
+		{"--step-rounds", "2"},
+		{"--step-rounds", "0"},
 	} {
 		if _, err := parseFlags(args, io.Discard); err == nil {
 			t.Errorf("%v: want an error", args)

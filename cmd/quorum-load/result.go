@@ -71,7 +71,8 @@ type FanoutResult struct {
 	To       int    `json:"to"`
 	Received int    `json:"received"`
 	Missing  int    `json:"missing"`
-	Ms       Dist   `json:"ms"`
+	Ms       Dist   `json:"ms"`     // over all rounds
+	Rounds   []Dist `json:"rounds"` // each round's own
 }
 
 type MemoryResult struct {
@@ -145,8 +146,13 @@ func (r *Result) print(out io.Writer) {
 	row("", "everyone", fmtMs(v.AllMs), "")
 	r.printWave(row, "change wave", "vote→screen (tally)", r.Changes, "", burst)
 	s := r.StepChange
-	row("step change", s.Action, fmt.Sprintf("step %d → %d, %d of %d received", s.From, s.To, s.Received, s.Received+s.Missing), "")
+	row("step change", s.Action, fmt.Sprintf("step %d → %d and back, %d rounds, %d of %d received", s.From, s.To, len(s.Rounds), s.Received, s.Received+s.Missing), "")
 	row("", "fan-out p50/p99/max", fmtDist(s.Ms, false), "p99 ≤ 100 ms")
+	p99s := make([]string, len(s.Rounds))
+	for i, d := range s.Rounds {
+		p99s[i] = fmt.Sprintf("%.1f", d.P99)
+	}
+	row("", "each round's p99", strings.Join(p99s, " / ")+" ms", "")
 	if p := r.Paced; p != nil {
 		r.printWave(row, "paced wave", "vote→screen (voted count)", p.Votes, "", "p99 ≤ 150 ms")
 		row("", "acked / screen / host / store", fmtExact(p.Exact), "exact")

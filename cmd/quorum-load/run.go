@@ -27,6 +27,7 @@ const settleTime = 5 * time.Second
 //  5. exactness: the tally on the screen, in the host state and in the
 //     store against the acknowledged votes;
 //  6. step change: the host moves on and every phone gets the new step;
+//     then back and on again, --step-rounds moves in all;
 //  7. paced wave: the host opens voting on that step, results hidden, and
 //     every participant votes once, the votes spread evenly over --pace;
 //     its count on the screen, in the host state and in the store is held
@@ -326,23 +327,45 @@ func (r *runner) countElsewhere(ctx context.Context, e *Exactness, step int, b b
 }
 
 // stepChange moves the session on and times the new step's way to every
-// phone.
+// phone, --step-rounds times: there, back, there, … ending on the step moved
+// to. One fan-out on a shared machine is one sample of its noise.
 func (r *runner) stepChange(ctx context.Context) error {
-	r.logf("step change: %s", r.move)
-	sent, err := r.host.act(r.move, r.cfg.timeout)
-	if err != nil {
-		return err
+	s := FanoutResult{Action: r.move, From: r.step, To: r.to}
+	var all []float64
+	for round := range r.cfg.stepRounds {
+		move, to := r.move, r.to
+		if round%2 == 1 {
+			move, to = reverseMove(r.move), r.step
+		}
+		r.logf("step change %d of %d: %s", round+1, r.cfg.stepRounds, move)
+		sent, err := r.host.act(move, r.cfg.timeout)
+		if err != nil {
+			return err
+		}
+		reps, err := r.pool.all(ctx, command{Cmd: "await", Await: &stateMatch{After: sent, Step: to}})
+		if err != nil {
+			return err
+		}
+		lat, missing := arrivals(reps, sent)
+		all = append(all, lat...)
+		s.Rounds = append(s.Rounds, distOf(lat))
+		s.Received += len(lat)
+		s.Missing += missing
 	}
-	reps, err := r.pool.all(ctx, command{Cmd: "await", Await: &stateMatch{After: sent, Step: r.to}})
-	if err != nil {
-		return err
-	}
-	lat, missing := arrivals(reps, sent)
-	r.res.StepChange = FanoutResult{Action: r.move, From: r.step, To: r.to, Received: len(lat), Missing: missing, Ms: distOf(lat)}
-	if missing > 0 {
-		r.res.fail("%d participants never got the new step", missing)
+	s.Ms = distOf(all)
+	r.res.StepChange = s
+	if s.Missing > 0 {
+		r.res.fail("%d times a participant never got the new step", s.Missing)
 	}
 	return nil
+}
+
+// reverseMove is the host action that undoes move.
+func reverseMove(move string) string {
+	if move == "next" {
+		return "prev"
+	}
+	return "next"
 }
 
 // pacedWave opens voting on the step the run moved to, results hidden, and
