@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // raiseFileLimit lifts the soft limit of open files to the hard one: every
@@ -49,4 +50,34 @@ func readRSS(pid int) (int64, error) {
 		return 0, fmt.Errorf("server memory: %w", err)
 	}
 	return 0, fmt.Errorf("server memory: no VmRSS line in /proc/%d/status", pid)
+}
+
+// userHZ is the unit of /proc/<pid>/stat's CPU times: fixed at 100 a second
+// in Linux's user-space ABI, whatever the kernel's own tick.
+const userHZ = 100
+
+// readCPU returns the CPU time a process has used, user and system, from
+// /proc/<pid>/stat, in steps of 10 ms.
+func readCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("server CPU: %w", err)
+	}
+	// The command name, in parentheses, may hold spaces; the fields after it
+	// start with the state (field 3), so utime and stime (14, 15) are the
+	// 12th and 13th.
+	i := strings.LastIndexByte(string(b), ')')
+	fields := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(fields) < 13 {
+		return 0, fmt.Errorf("server CPU: /proc/%d/stat is not as expected", pid)
+	}
+	var ticks int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("server CPU: /proc/%d/stat: %w", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / userHZ, nil
 }

@@ -127,6 +127,11 @@ func testLoad(t *testing.T, workers int, joinIn string) {
 	if res.Join.PerSecond <= 0 || res.Votes.AckedPerSecond <= 0 || res.Reveal.ScreenMs <= 0 {
 		t.Errorf("rates: join %.0f/s, votes %.0f/s, reveal on screen %.1f ms; want positive", res.Join.PerSecond, res.Votes.AckedPerSecond, res.Reveal.ScreenMs)
 	}
+	// The server is this test process: its CPU per phase is measured, and a
+	// join burst of 200 takes more than the 10 ms /proc counts in.
+	if len(res.ServerCPU) != 7 || res.ServerCPU[0].Phase != "join burst" || res.ServerCPU[0].Seconds <= 0 {
+		t.Errorf("server CPU by phase: %+v; want seven phases, the join burst's positive", res.ServerCPU)
+	}
 	if m := res.Memory; m == nil || m.BeforeKiB <= 0 || m.AfterKiB <= 0 {
 		t.Errorf("memory: %+v", m)
 	}

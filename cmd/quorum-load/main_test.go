@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -124,5 +125,25 @@ func TestFloor(t *testing.T) {
 		if d.Count != 50 || d.P50 <= 0 || d.P99 < d.P50 || d.Max < d.P99 {
 			t.Errorf("round %d: %+v", i+1, d)
 		}
+	}
+}
+
+// readCPU counts this process's CPU time, which grows as it works.
+func TestReadCPU(t *testing.T) {
+	before, err := readCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for start := time.Now(); time.Since(start) < 50*time.Millisecond; {
+	}
+	after, err := readCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after-before < 10*time.Millisecond {
+		t.Errorf("CPU time %s → %s after 50 ms of spinning; want at least 10 ms more", before, after)
+	}
+	if _, err := readCPU(-1); err == nil {
+		t.Error("readCPU(-1): want an error")
 	}
 }

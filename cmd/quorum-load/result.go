@@ -26,6 +26,7 @@ type Result struct {
 	StepChange FanoutResult  `json:"stepChange"`
 	Paced      *PacedResult  `json:"paced,omitempty"` // nil when skipped: the notes say why
 	Memory     *MemoryResult `json:"memory,omitempty"`
+	ServerCPU  []PhaseCPU    `json:"serverCPU,omitempty"` // with --server-pid
 	Exact      Exactness     `json:"exact"`
 
 	Failures []string `json:"failures"` // anything wrong; the exit status is then 1
@@ -73,6 +74,13 @@ type FanoutResult struct {
 	Missing  int    `json:"missing"`
 	Ms       Dist   `json:"ms"`     // over all rounds
 	Rounds   []Dist `json:"rounds"` // each round's own
+}
+
+// PhaseCPU is the CPU time the server used during one phase, user and
+// system, in steps of 10 ms: less noisy than a latency on a shared machine.
+type PhaseCPU struct {
+	Phase   string  `json:"phase"`
+	Seconds float64 `json:"seconds"`
 }
 
 type MemoryResult struct {
@@ -160,6 +168,13 @@ func (r *Result) print(out io.Writer) {
 	if m := r.Memory; m != nil {
 		row("server memory", "before → after → end", fmt.Sprintf("%.1f → %.1f → %.1f MiB", float64(m.BeforeKiB)/1024, float64(m.AfterKiB)/1024, float64(m.EndKiB)/1024), "")
 		row("", "per participant", fmt.Sprintf("%.1f KiB", m.PerParticipantKiB), "≤ 20 KiB")
+	}
+	if len(r.ServerCPU) > 0 {
+		parts := make([]string, len(r.ServerCPU))
+		for i, p := range r.ServerCPU {
+			parts[i] = fmt.Sprintf("%s %.2f", p.Phase, p.Seconds)
+		}
+		row("server CPU", "by phase, s", strings.Join(parts, " · "), "")
 	}
 	e := r.Exact
 	row("exactness", "acked / screen / host / store", fmtExact(e), "exact")

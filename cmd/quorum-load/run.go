@@ -89,9 +89,21 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*Result, error) {
 	}
 	defer r.pool.stop()
 
-	for _, phase := range []func(context.Context) error{r.joinBurst, r.voteWave, r.reveal, r.changeWave, r.checkExact, r.stepChange, r.pacedWave} {
-		if err := phase(ctx); err != nil {
+	phases := []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"join burst", r.joinBurst}, {"vote wave", r.voteWave}, {"reveal", r.reveal}, {"change wave", r.changeWave},
+		{"exactness", r.checkExact}, {"step change", r.stepChange}, {"paced wave", r.pacedWave},
+	}
+	for _, phase := range phases {
+		before, cpuErr := r.serverCPU()
+		if err := phase.run(ctx); err != nil {
 			return nil, err
+		}
+		after, err := r.serverCPU()
+		if cpuErr == nil && err == nil && cfg.serverPID != 0 {
+			r.res.ServerCPU = append(r.res.ServerCPU, PhaseCPU{Phase: phase.name, Seconds: (after - before).Seconds()})
 		}
 	}
 	if m := r.res.Memory; m != nil {
@@ -134,6 +146,14 @@ func (r *runner) endSession() {
 	if _, err := r.api.act(ctx, r.sess.ID, r.sess.HostKey, map[string]any{"action": "end"}); err != nil {
 		r.logf("end the session: %v", err)
 	}
+}
+
+// serverCPU reads the CPU time the server has used, if --server-pid names it.
+func (r *runner) serverCPU() (time.Duration, error) {
+	if r.cfg.serverPID == 0 {
+		return 0, nil
+	}
+	return readCPU(r.cfg.serverPID)
 }
 
 // serverRSS reads the server's resident memory, after a forced collection
