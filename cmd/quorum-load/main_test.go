@@ -118,6 +118,9 @@ func TestFloor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if f.KernelMicros <= 0 {
+		t.Errorf("the kernel's share of a message: %.2f µs, want more than 0", f.KernelMicros)
+	}
 	if len(f.Rounds) != floorRounds {
 		t.Fatalf("%d rounds, want %d", len(f.Rounds), floorRounds)
 	}
