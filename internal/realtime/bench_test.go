@@ -1,9 +1,16 @@
 package realtime
 
 import (
+	"bytes"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/fasthttp/websocket"
 
 	"github.com/quorum-workshop/quorum/internal/quorum"
 )
@@ -93,4 +100,67 @@ func BenchmarkFlushViews(b *testing.B) {
 			b.Fatalf("results %+v", v)
 		}
 	}
+}
+
+// BenchmarkFanOutSockets sends one frame to n real WebSocket connections
+// over loopback and waits until every client has read it: the writers' share
+// of a broadcast, with the kernel's and the clients' in the same process. Its
+// ns/conn compares writer changes within one run; it is not the fan-out a
+// phone sees (cmd/quorum-load measures that).
+func BenchmarkFanOutSockets(b *testing.B) {
+	const n = 2000
+	serverSide := make(chan *websocket.Conn, n)
+	upgrader := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := upgrader.Upgrade(w, r, nil)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		serverSide <- ws
+	}))
+	defer srv.Close()
+	cfg := Config{OutboxSize: 4}
+	cfg.setDefaults()
+	var (
+		conns   []*conn
+		arrived sync.WaitGroup
+		readers sync.WaitGroup
+	)
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	for range n {
+		client, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		readers.Go(func() {
+			for {
+				if _, _, err := client.ReadMessage(); err != nil {
+					return
+				}
+				arrived.Done()
+			}
+		})
+		c := newConn(<-serverSide, &cfg)
+		c.startWriting()
+		conns = append(conns, c)
+	}
+	defer func() {
+		for _, c := range conns {
+			c.kick(websocket.CloseNormalClosure, "")
+			<-c.writerOut
+			_ = c.ws.Close()
+		}
+		readers.Wait()
+	}()
+	f := textFrame(bytes.Repeat([]byte("x"), 800))
+	b.ResetTimer()
+	for range b.N {
+		arrived.Add(n)
+		for _, c := range conns {
+			c.send(f)
+		}
+		arrived.Wait()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/conn")
 }
