@@ -43,6 +43,12 @@ type conn struct {
 	pingDue  bool
 	pinger   *time.Timer
 	pongData []byte // the payload of a client's ping to answer; nil: none
+
+	// writeDeadline is the socket's write deadline as the writer last set
+	// it. Setting one costs about a tenth of a loopback write, so a write
+	// moves it only once half of WriteTimeout has passed: every write still
+	// has at least half of WriteTimeout, and a fan-out sets almost none.
+	writeDeadline time.Time
 }
 
 func newConn(ws *websocket.Conn, cfg *Config) *conn {
@@ -255,7 +261,11 @@ func (c *conn) finish() {
 // library's control frames are written by this same goroutine (writeLoop).
 func (c *conn) writeFrames(fs []*frame) bool {
 	nc := c.ws.NetConn()
-	err := nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
+	var err error
+	if now := time.Now(); c.writeDeadline.Sub(now) < c.cfg.WriteTimeout/2 {
+		c.writeDeadline = now.Add(c.cfg.WriteTimeout)
+		err = nc.SetWriteDeadline(c.writeDeadline)
+	}
 	if err == nil {
 		if len(fs) == 1 {
 			_, err = nc.Write(*fs[0])

@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -113,25 +114,7 @@ func TestAppendAck(t *testing.T) {
 // client whole and in order: every length encoding, more queued frames than
 // one write takes, and the pending results after the queue.
 func TestWriterSendsQueuedFramesInOrder(t *testing.T) {
-	serverSide := make(chan *websocket.Conn, 1)
-	upgrader := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := upgrader.Upgrade(w, r, nil)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		serverSide <- ws
-	}))
-	defer srv.Close()
-	client, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	ws := <-serverSide
-	defer ws.Close()
-
+	ws, client := wsPair(t)
 	cfg := Config{OutboxSize: 64}
 	cfg.setDefaults()
 	c := newConn(ws, &cfg)
@@ -166,4 +149,77 @@ func TestWriterSendsQueuedFramesInOrder(t *testing.T) {
 		t.Errorf("after the frames: %v, want a normal close", err)
 	}
 	<-c.writerOut
+}
+
+// wsPair is a WebSocket connection over loopback: the server's side and the
+// client's, both closed when the test ends.
+func wsPair(t *testing.T) (server, client *websocket.Conn) {
+	t.Helper()
+	serverSide := make(chan *websocket.Conn, 1)
+	upgrader := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := upgrader.Upgrade(w, r, nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		serverSide <- ws
+	}))
+	t.Cleanup(srv.Close)
+	client, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	server = <-serverSide
+	t.Cleanup(func() { server.Close() })
+	return server, client
+}
+
+// The writer moves its write deadline only now and then, yet writes that
+// come further apart than WriteTimeout each get a deadline ahead of them.
+func TestWritesApartLongerThanTheWriteTimeoutSucceed(t *testing.T) {
+	ws, client := wsPair(t)
+	cfg := Config{OutboxSize: 8, WriteTimeout: 60 * time.Millisecond}
+	cfg.setDefaults()
+	c := newConn(ws, &cfg)
+	c.startWriting()
+	_ = client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for i := range 4 {
+		want := fmt.Sprint(i)
+		c.send(textFrame([]byte(want)))
+		if _, got, err := client.ReadMessage(); err != nil || string(got) != want {
+			t.Fatalf("frame %d: %q, %v; want %q", i, got, err, want)
+		}
+		time.Sleep(2 * cfg.WriteTimeout)
+	}
+	c.kick(websocket.CloseNormalClosure, "done")
+	<-c.writerOut
+}
+
+// A client that stops reading holds a write no longer than WriteTimeout:
+// the writer gives up and the connection ends.
+func TestWriteToAClientThatStopsReadingEnds(t *testing.T) {
+	ws, _ := wsPair(t)
+	cfg := Config{OutboxSize: 1024, WriteTimeout: 200 * time.Millisecond}
+	cfg.setDefaults()
+	c := newConn(ws, &cfg)
+	c.startWriting()
+	big := textFrame(bytes.Repeat([]byte("x"), 64<<10))
+	start := time.Now()
+	// 64 MiB: far more than the socket buffers hold.
+	for range 1024 {
+		c.send(big)
+	}
+	select {
+	case <-c.writerOut:
+		if took := time.Since(start); took < cfg.WriteTimeout/2 {
+			t.Errorf("the writer stopped after %s, before any deadline could pass", took)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the writer still waits on a client that reads nothing")
+	}
+	if c.closeCode != websocket.CloseAbnormalClosure {
+		t.Errorf("close code %d, want %d (the write failed)", c.closeCode, websocket.CloseAbnormalClosure)
+	}
 }
