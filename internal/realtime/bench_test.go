@@ -3,9 +3,6 @@ package realtime
 import (
 	"bytes"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -109,25 +106,12 @@ func BenchmarkFlushViews(b *testing.B) {
 // phone sees (cmd/quorum-load measures that).
 func BenchmarkFanOutSockets(b *testing.B) {
 	const n = 2000
-	serverSide := make(chan *websocket.Conn, n)
-	upgrader := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := upgrader.Upgrade(w, r, nil)
-		if err != nil {
-			b.Error(err)
-			return
-		}
-		serverSide <- ws
-	}))
-	defer srv.Close()
-	cfg := Config{OutboxSize: 4}
-	cfg.setDefaults()
+	url, accepted := wsServer(b, 1)
 	var (
 		conns   []*conn
 		arrived sync.WaitGroup
 		readers sync.WaitGroup
 	)
-	url := "ws" + strings.TrimPrefix(srv.URL, "http")
 	for range n {
 		client, _, err := websocket.DefaultDialer.Dial(url, nil)
 		if err != nil {
@@ -141,9 +125,7 @@ func BenchmarkFanOutSockets(b *testing.B) {
 				arrived.Done()
 			}
 		})
-		c := newConn(<-serverSide, &cfg)
-		c.startWriting()
-		conns = append(conns, c)
+		conns = append(conns, writerFor(<-accepted, Config{OutboxSize: 4}))
 	}
 	defer func() {
 		for _, c := range conns {

@@ -151,39 +151,53 @@ func TestWriterSendsQueuedFramesInOrder(t *testing.T) {
 	<-c.writerOut
 }
 
-// wsPair is a WebSocket connection over loopback: the server's side and the
-// client's, both closed when the test ends.
-func wsPair(t *testing.T) (server, client *websocket.Conn) {
-	t.Helper()
-	serverSide := make(chan *websocket.Conn, 1)
+// wsServer accepts WebSocket connections over loopback and hands over the
+// server's side of each, up to backlog waiting; it stops when the test ends.
+func wsServer(tb testing.TB, backlog int) (url string, accepted <-chan *websocket.Conn) {
+	tb.Helper()
+	serverSide := make(chan *websocket.Conn, backlog)
 	upgrader := websocket.Upgrader{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := upgrader.Upgrade(w, r, nil)
 		if err != nil {
-			t.Error(err)
+			tb.Error(err)
 			return
 		}
 		serverSide <- ws
 	}))
-	t.Cleanup(srv.Close)
-	client, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	tb.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http"), serverSide
+}
+
+// wsPair is a WebSocket connection over loopback: the server's side and the
+// client's, both closed when the test ends.
+func wsPair(t *testing.T) (server, client *websocket.Conn) {
+	t.Helper()
+	url, accepted := wsServer(t, 1)
+	client, _, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { client.Close() })
-	server = <-serverSide
+	server = <-accepted
 	t.Cleanup(func() { server.Close() })
 	return server, client
+}
+
+// writerFor is a connection over ws with cfg and its defaults, writing.
+func writerFor(ws *websocket.Conn, cfg Config) *conn {
+	cfg.setDefaults()
+	c := newConn(ws, &cfg)
+	c.startWriting()
+	return c
 }
 
 // The writer moves its write deadline only now and then, yet writes that
 // come further apart than WriteTimeout each get a deadline ahead of them.
 func TestWritesApartLongerThanTheWriteTimeoutSucceed(t *testing.T) {
 	ws, client := wsPair(t)
-	cfg := Config{OutboxSize: 8, WriteTimeout: 60 * time.Millisecond}
-	cfg.setDefaults()
-	c := newConn(ws, &cfg)
-	c.startWriting()
+	const timeout = 60 * time.Millisecond
+	c := writerFor(ws, Config{OutboxSize: 8, WriteTimeout: timeout})
 	_ = client.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for i := range 4 {
 		want := fmt.Sprint(i)
@@ -191,7 +205,7 @@ func TestWritesApartLongerThanTheWriteTimeoutSucceed(t *testing.T) {
 		if _, got, err := client.ReadMessage(); err != nil || string(got) != want {
 			t.Fatalf("frame %d: %q, %v; want %q", i, got, err, want)
 		}
-		time.Sleep(2 * cfg.WriteTimeout)
+		time.Sleep(2 * timeout)
 	}
 	c.kick(websocket.CloseNormalClosure, "done")
 	<-c.writerOut
@@ -201,10 +215,8 @@ func TestWritesApartLongerThanTheWriteTimeoutSucceed(t *testing.T) {
 // the writer gives up and the connection ends.
 func TestWriteToAClientThatStopsReadingEnds(t *testing.T) {
 	ws, _ := wsPair(t)
-	cfg := Config{OutboxSize: 1024, WriteTimeout: 200 * time.Millisecond}
-	cfg.setDefaults()
-	c := newConn(ws, &cfg)
-	c.startWriting()
+	const timeout = 200 * time.Millisecond
+	c := writerFor(ws, Config{OutboxSize: 1024, WriteTimeout: timeout})
 	big := textFrame(bytes.Repeat([]byte("x"), 64<<10))
 	start := time.Now()
 	// 64 MiB: far more than the socket buffers hold.
@@ -213,7 +225,7 @@ func TestWriteToAClientThatStopsReadingEnds(t *testing.T) {
 	}
 	select {
 	case <-c.writerOut:
-		if took := time.Since(start); took < cfg.WriteTimeout/2 {
+		if took := time.Since(start); took < timeout/2 {
 			t.Errorf("the writer stopped after %s, before any deadline could pass", took)
 		}
 	case <-time.After(10 * time.Second):
