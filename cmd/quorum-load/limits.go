@@ -66,9 +66,11 @@ func readCPU(pid int) (time.Duration, error) {
 	// The command name, in parentheses, may hold spaces; the fields after it
 	// start with the state (field 3), so utime and stime (14, 15) are the
 	// 12th and 13th.
-	i := strings.LastIndexByte(string(b), ')')
-	fields := strings.Fields(string(b[i+1:]))
-	if i < 0 || len(fields) < 13 {
+	var fields []string
+	if i := strings.LastIndexByte(string(b), ')'); i >= 0 {
+		fields = strings.Fields(string(b[i+1:]))
+	}
+	if len(fields) < 13 {
 		return 0, fmt.Errorf("server CPU: /proc/%d/stat is not as expected", pid)
 	}
 	var ticks int64
