@@ -196,10 +196,12 @@ func writerFor(ws *websocket.Conn, cfg Config) *conn {
 // come further apart than WriteTimeout each get a deadline ahead of them.
 func TestWritesApartLongerThanTheWriteTimeoutSucceed(t *testing.T) {
 	ws, client := wsPair(t)
-	const timeout = 60 * time.Millisecond
+	// Wide enough that a busy test machine does not hold a small write past
+	// half of it.
+	const timeout = 200 * time.Millisecond
 	c := writerFor(ws, Config{OutboxSize: 8, WriteTimeout: timeout})
 	_ = client.SetReadDeadline(time.Now().Add(10 * time.Second))
-	for i := range 4 {
+	for i := range 3 {
 		want := fmt.Sprint(i)
 		c.send(textFrame([]byte(want)))
 		if _, got, err := client.ReadMessage(); err != nil || string(got) != want {
