@@ -288,6 +288,50 @@ func BenchmarkCommitVotes(b *testing.B) {
 	}
 }
 
+// BenchmarkCommitJoins commits a join burst into one session, a batch at a
+// time as a room does (about 20 joins a commit in a 10,000-phone burst), and
+// reports the bytes each join wrote to the WAL: what an index of random keys
+// costs is the pages it dirties.
+func BenchmarkCommitJoins(b *testing.B) {
+	for _, batchSize := range []int{20, 200} {
+		b.Run(fmt.Sprintf("batch=%d", batchSize), func(b *testing.B) {
+			path := tempDBPath(b)
+			db := openTestDB(b, path)
+			clk := newClock()
+			s := newTestSession(b, db, clk)
+			names := make([]string, batchSize)
+			for i := range names {
+				names[i] = fmt.Sprintf("Person %d", i)
+			}
+			joins := 0
+			walBefore := walSize(b, path)
+			for b.Loop() {
+				b.StopTimer()
+				_, records := join(b, s, clk, names...)
+				b.StartTimer()
+				if err := db.Commit(context.Background(), records); err != nil {
+					b.Fatal(err)
+				}
+				joins += batchSize
+			}
+			b.ReportMetric(float64(joins)/b.Elapsed().Seconds(), "joins/s")
+			// The checkpointer may restart the WAL in between: then this
+			// counts less, never more.
+			if grown := walSize(b, path) - walBefore; grown > 0 {
+				b.ReportMetric(float64(grown)/float64(joins), "WAL-bytes/join")
+			}
+		})
+	}
+}
+
+func walSize(tb testing.TB, dbPath string) int64 {
+	fi, err := os.Stat(dbPath + "-wal")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return fi.Size()
+}
+
 // BenchmarkCommitConcurrent has many goroutines commit one vote each, which
 // the writer gathers into shared transactions.
 func BenchmarkCommitConcurrent(b *testing.B) {
