@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mathrand "math/rand/v2"
 	"os"
 	"slices"
 	"sync"
@@ -221,6 +222,10 @@ func (w *worker) vote(o voteOrder) []voteTiming {
 	if len(sel) == 0 {
 		return nil
 	}
+	// A hall votes in no order of its own, and not in the order it joined,
+	// which the server's participant ids follow: votes in join order would
+	// fill the store's pages one after another as no hall does.
+	mathrand.Shuffle(len(sel), func(i, j int) { sel[i], sel[j] = sel[j], sel[i] })
 	timings := make([]voteTiming, len(sel))
 	wv := &voteWave{done: make(chan struct{})}
 	wv.left.Store(int64(len(sel)))
