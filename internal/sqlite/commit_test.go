@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"reflect"
 	"strings"
@@ -270,10 +271,15 @@ const benchParticipants = 1000
 func BenchmarkCommitVotes(b *testing.B) {
 	for _, batchSize := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprintf("batch=%d", batchSize), func(b *testing.B) {
-			db := openTestDB(b, tempDBPath(b))
+			path := tempDBPath(b)
+			db := openTestDB(b, path)
 			s, ids := votingRoom(b, db, benchParticipants)
+			// A hall votes in no particular order, not in the order it
+			// joined, which participant ids follow.
+			rand.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 			records := make([]quorum.Record, batchSize)
 			votes := 0
+			walBefore := walSize(b, path)
 			for b.Loop() {
 				for i := range records {
 					records[i] = choiceVote(s, ids[(votes+i)%len(ids)], (votes+i)%3, "m")
@@ -284,6 +290,9 @@ func BenchmarkCommitVotes(b *testing.B) {
 				votes += batchSize
 			}
 			b.ReportMetric(float64(votes)/b.Elapsed().Seconds(), "votes/s")
+			if grown := walSize(b, path) - walBefore; grown > 0 {
+				b.ReportMetric(float64(grown)/float64(votes), "WAL-bytes/vote")
+			}
 		})
 	}
 }
