@@ -376,7 +376,10 @@ func (s *Session) admit(tokenHash, name, segment string, now time.Time) (*Partic
 		return nil, Errorf(EINVALIDJOIN, "%q is not one of this session's groups", segment)
 	}
 	p := &Participant{
-		ID:         uuid.NewString(),
+		// Time-ordered, so that the store's indexes by participant grow at
+		// their end instead of taking a random page per join: half the bytes
+		// a join burst writes. Only its holder and the host see an id.
+		ID:         uuid.Must(uuid.NewV7()).String(),
 		SessionID:  s.ID,
 		TokenHash:  tokenHash,
 		Name:       name,
