@@ -144,6 +144,7 @@ func dsn(path string, extra ...string) string {
 type migration struct {
 	version int
 	name    string
+	script  string
 }
 
 // migrations lists the embedded migration files in version order. A file is
@@ -160,7 +161,11 @@ func migrations() ([]migration, error) {
 		if err != nil || version <= 0 {
 			return nil, fmt.Errorf("migration %s: the name must start with a version number, like 0001_", e.Name())
 		}
-		out = append(out, migration{version: version, name: e.Name()})
+		script, err := fs.ReadFile(migrationFiles, "migrations/"+e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: version, name: e.Name(), script: string(script)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	for i := 1; i < len(out); i++ {
@@ -174,18 +179,42 @@ func migrations() ([]migration, error) {
 // migrate applies the migrations the database has not seen yet, each in its
 // own transaction together with its row in schema_migrations.
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	list, err := migrations()
+	if err != nil {
+		return err
+	}
+	return db.applyMigrations(ctx, list)
+}
+
+// applyMigrations applies the migrations of list that the database has not seen yet.
+// Foreign keys are off meanwhile, as SQLite asks for rebuilding a table:
+// dropping a table with foreign keys on first deletes its rows, and with
+// them, through ON DELETE CASCADE, every row that refers to them. Instead,
+// each migration must leave no reference dangling (PRAGMA foreign_key_check)
+// or it is rolled back.
+func (db *DB) applyMigrations(ctx context.Context, list []migration) (err error) {
+	// The pragma holds for one connection: keep the writer's for the lot.
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		applied_at INTEGER NOT NULL
 	) STRICT`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	list, err := migrations()
-	if err != nil {
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
 		return err
 	}
+	defer func() {
+		if _, onErr := conn.ExecContext(ctx, `PRAGMA foreign_keys = ON`); onErr != nil && err == nil {
+			err = fmt.Errorf("turn foreign keys back on after the migrations: %w", onErr)
+		}
+	}()
 	for _, m := range list {
-		if err := db.applyMigration(ctx, m); err != nil {
+		if err := applyMigration(ctx, conn, m); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 	}
@@ -195,12 +224,8 @@ func (db *DB) migrate(ctx context.Context) error {
 // applyMigration applies m unless it has been. It checks within the write
 // transaction, so that two processes opening the file at once cannot both
 // apply it.
-func (db *DB) applyMigration(ctx context.Context, m migration) error {
-	script, err := migrationFiles.ReadFile("migrations/" + m.name)
-	if err != nil {
-		return err
-	}
-	tx, err := db.write.BeginTx(ctx, nil)
+func applyMigration(ctx context.Context, conn *sql.Conn, m migration) error {
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -210,7 +235,14 @@ func (db *DB) applyMigration(ctx context.Context, m migration) error {
 		m.version).Scan(&applied); err != nil || applied {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, string(script)); err != nil {
+	if _, err := tx.ExecContext(ctx, m.script); err != nil {
+		return err
+	}
+	var table string
+	switch err := tx.QueryRowContext(ctx, `SELECT "table" FROM pragma_foreign_key_check LIMIT 1`).Scan(&table); {
+	case err == nil:
+		return fmt.Errorf("it leaves rows of %s referring to rows that do not exist", table)
+	case !errors.Is(err, sql.ErrNoRows):
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
