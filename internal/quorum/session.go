@@ -268,6 +268,10 @@ func (s *Session) Restore(participants []Participant, votes []Vote) error {
 	s.init()
 	for i := range participants {
 		p := participants[i]
+		// The store does not index tokens: they are unique by construction.
+		if other := s.byToken[p.TokenHash]; other != nil {
+			return Errorf(EINTERNAL, "session %s: participants %s and %s share a token", s.ID, other.ID, p.ID)
+		}
 		s.participants[p.ID] = &p
 		s.byToken[p.TokenHash] = &p
 		if p.Proxy {
@@ -346,8 +350,8 @@ func (s *Session) Join(name, segment string, now time.Time) (*Participant, strin
 // phone joining in its WebSocket hello). The same secret again is the same
 // participant: a join retried after its answer was lost does not count
 // twice. The participant's token is derived from the secret and the
-// session, so that one secret in two sessions is two tokens, never one the
-// store already holds. joined reports a new participant.
+// session, so that one secret in two sessions is two tokens: a token names
+// one participant of one session. joined reports a new participant.
 func (s *Session) JoinWithToken(clientSecret, name, segment string, now time.Time) (p *Participant, token string, joined bool, err error) {
 	if !IsClientToken(clientSecret) {
 		return nil, "", false, Errorf(EINVALIDREQUEST, "a participant's own token is %d to %d characters of A-Z, a-z, 0-9, - and _ (32 random bytes in base64url)", minClientToken, maxClientToken)

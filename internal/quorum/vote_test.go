@@ -311,4 +311,12 @@ func TestRestoreRebuildsTallies(t *testing.T) {
 			}
 		})
 	}
+
+	// Two participants with one token would let one phone act as both.
+	twin := *p2
+	twin.TokenHash = p1.TokenHash
+	r := *s
+	if err := r.Restore([]quorum.Participant{*p1, twin}, nil); quorum.ErrorCode(err) != quorum.EINTERNAL {
+		t.Errorf("Restore of two participants sharing a token = %v, want code internal", err)
+	}
 }

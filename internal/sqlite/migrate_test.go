@@ -3,13 +3,16 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 )
 
-// oldRows is a session with participants (one a proxy), their votes and
-// the votes' history.
+// oldRows is a session of the schema before migration 4, written as an
+// older Quorum would have: participants (one a proxy), their votes and the
+// votes' history.
 const oldRows = `
 INSERT INTO sessions (id, code, title, agenda, status, current_step, host_key_hash, screen_key_hash, created_at)
     VALUES ('s1', '12345678', 'Workshop', '{}', 'live', 1, 'hk', 'sk', 1);
@@ -25,6 +28,83 @@ INSERT INTO vote_history (session_id, step, round, participant_id, num, text, ms
     ('s1', 1, 1, 'p1', 2, '', 'm1', 8),
     ('s1', 1, 1, 'p2', 0, '', 'm2', 9);
 `
+
+// A database of the schema before migration 4, which builds the
+// participants table anew, comes through it with every row, and its
+// foreign keys still hold. Dropping the old table with foreign keys on
+// would have deleted every vote along with it.
+func TestRebuildingTheParticipantsTableKeepsEveryVote(t *testing.T) {
+	ctx := context.Background()
+	path := tempDBPath(t)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	list, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before []migration
+	for _, m := range list {
+		if m.version < 4 {
+			before = append(before, m)
+		}
+	}
+	old, err := sql.Open("sqlite", dsn(path, "_pragma=journal_mode(WAL)"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.SetMaxOpenConns(1)
+	if err := (&DB{write: old}).applyMigrations(ctx, before); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(ctx, oldRows); err != nil {
+		t.Fatal(err)
+	}
+	wantParticipants := dump(t, old, `SELECT * FROM participants ORDER BY id`)
+	wantVotes := dump(t, old, `SELECT * FROM votes ORDER BY participant_id`)
+	wantHistory := dump(t, old, `SELECT * FROM vote_history ORDER BY id`)
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db := openTestDB(t, path)
+	for what, q := range map[string]struct {
+		query string
+		want  []string
+	}{
+		"participants": {`SELECT * FROM participants ORDER BY id`, wantParticipants},
+		"votes":        {`SELECT * FROM votes ORDER BY participant_id`, wantVotes},
+		"history":      {`SELECT * FROM vote_history ORDER BY id`, wantHistory},
+	} {
+		if got := dump(t, db.write, q.query); !reflect.DeepEqual(got, q.want) || len(got) == 0 {
+			t.Errorf("%s after the migration:\n%q\nwant\n%q", what, got, q.want)
+		}
+	}
+	if got := dump(t, db.write, `SELECT il.name FROM pragma_index_list('participants') AS il
+		JOIN pragma_index_info(il.name) AS ii WHERE ii.name = 'token_hash'`); len(got) != 0 {
+		t.Errorf("indexes on participants.token_hash: %q, want none", got)
+	}
+	if got := dump(t, db.write, `PRAGMA foreign_keys`); !reflect.DeepEqual(got, []string{"1"}) {
+		t.Errorf("foreign_keys on the writer after migrating: %q, want 1", got)
+	}
+	if got := dump(t, db.write, `PRAGMA integrity_check`); !reflect.DeepEqual(got, []string{"ok"}) {
+		t.Errorf("integrity_check: %q", got)
+	}
+
+	// The votes' foreign key names the new table: a vote by nobody is
+	// refused, and ending the session's data takes its votes along.
+	_, err = db.write.ExecContext(ctx, `INSERT INTO votes (session_id, step, round, participant_id, num, text, msg_id, voted_at)
+		VALUES ('s1', 2, 1, 'nobody', 0, '', 'm9', 10)`)
+	if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Errorf("a vote by a participant who does not exist: %v, want a foreign key error", err)
+	}
+	if _, err := db.write.ExecContext(ctx, `DELETE FROM participants WHERE id = 'p1'`); err != nil {
+		t.Fatal(err)
+	}
+	if got := dump(t, db.write, `SELECT participant_id FROM votes`); !reflect.DeepEqual(got, []string{"p2"}) {
+		t.Errorf("votes after deleting participant p1: %q, want p2's only", got)
+	}
+}
 
 // A migration that leaves a reference dangling is rolled back, not
 // recorded, and foreign keys are on again afterwards.
