@@ -289,10 +289,7 @@ func BenchmarkCommitVotes(b *testing.B) {
 				}
 				votes += batchSize
 			}
-			b.ReportMetric(float64(votes)/b.Elapsed().Seconds(), "votes/s")
-			if grown := walSize(b, path) - walBefore; grown > 0 {
-				b.ReportMetric(float64(grown)/float64(votes), "WAL-bytes/vote")
-			}
+			reportCommits(b, path, walBefore, votes, "vote")
 		})
 	}
 }
@@ -323,13 +320,18 @@ func BenchmarkCommitJoins(b *testing.B) {
 				}
 				joins += batchSize
 			}
-			b.ReportMetric(float64(joins)/b.Elapsed().Seconds(), "joins/s")
-			// The checkpointer may restart the WAL in between: then this
-			// counts less, never more.
-			if grown := walSize(b, path) - walBefore; grown > 0 {
-				b.ReportMetric(float64(grown)/float64(joins), "WAL-bytes/join")
-			}
+			reportCommits(b, path, walBefore, joins, "join")
 		})
+	}
+}
+
+// reportCommits reports the records of a kind committed per second and the
+// WAL bytes each wrote since the WAL was walBefore long. The checkpointer may
+// restart the WAL in between: then the bytes count less, never more.
+func reportCommits(b *testing.B, dbPath string, walBefore int64, n int, kind string) {
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), kind+"s/s")
+	if grown := walSize(b, dbPath) - walBefore; grown > 0 {
+		b.ReportMetric(float64(grown)/float64(n), "WAL-bytes/"+kind)
 	}
 }
 
