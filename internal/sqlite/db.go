@@ -186,12 +186,12 @@ func (db *DB) migrate(ctx context.Context) error {
 	return db.applyMigrations(ctx, list)
 }
 
-// applyMigrations applies the migrations of list that the database has not seen yet.
-// Foreign keys are off meanwhile, as SQLite asks for rebuilding a table:
-// dropping a table with foreign keys on first deletes its rows, and with
-// them, through ON DELETE CASCADE, every row that refers to them. Instead,
-// each migration must leave no reference dangling (PRAGMA foreign_key_check)
-// or it is rolled back.
+// applyMigrations applies the migrations of list that the database has not
+// seen yet. Foreign keys are off meanwhile, as SQLite asks for rebuilding a
+// table: dropping a table with foreign keys on first deletes its rows, and
+// with them, through ON DELETE CASCADE, every row that refers to them.
+// Instead, each migration must leave no reference dangling (PRAGMA
+// foreign_key_check) or it is rolled back.
 func (db *DB) applyMigrations(ctx context.Context, list []migration) (err error) {
 	// The pragma holds for one connection: keep the writer's for the lot.
 	conn, err := db.write.Conn(ctx)
