@@ -68,7 +68,7 @@ func storeTally(ctx context.Context, path, session string, step int, b ballot) (
 		return nil, fmt.Errorf("open the store %s: %w", path, err)
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT num, count(*) FROM votes WHERE session_id = ? AND step = ? GROUP BY num`, session, step)
+	rows, err := db.QueryContext(ctx, `SELECT num, count(*) FROM current_votes WHERE session_id = ? AND step = ? GROUP BY num`, session, step)
 	if err != nil {
 		return nil, fmt.Errorf("count the stored votes in %s: %w", path, err)
 	}

@@ -133,10 +133,9 @@ type statementID int
 
 const (
 	insertParticipant statementID = iota
-	upsertVote
 	appendVoteHistory
 	updateLastSeen
-	deleteStepVotes
+	voidStepVotes
 	updateSession
 	upsertStepState
 	updateSettings
@@ -147,15 +146,12 @@ const (
 var statementSQL = [statementCount]string{
 	insertParticipant: `INSERT INTO participants (id, session_id, token_hash, name, segment, joined_at, last_seen_at, proxy)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-	upsertVote: `INSERT INTO votes (session_id, step, round, participant_id, num, text, msg_id, voted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (session_id, step, round, participant_id) DO UPDATE
-		SET num = excluded.num, text = excluded.text, msg_id = excluded.msg_id, voted_at = excluded.voted_at`,
 	appendVoteHistory: `INSERT INTO vote_history (session_id, step, round, participant_id, num, text, msg_id, voted_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	updateLastSeen: `UPDATE participants SET last_seen_at = ?1
 		WHERE id = ?2 AND session_id = ?3 AND last_seen_at < ?1`,
-	deleteStepVotes: `DELETE FROM votes WHERE session_id = ? AND step = ? AND round = ?`,
+	voidStepVotes: `UPDATE vote_history SET void = 1
+		WHERE session_id = ? AND step = ? AND round = ? AND void = 0`,
 	updateSession: `UPDATE sessions SET status = ?, current_step = ?, started_at = ?, ended_at = ?
 		WHERE id = ?`,
 	upsertStepState: `INSERT INTO step_states (session_id, step, voting, revealed, deadline, round, auto_reveal)
@@ -224,11 +220,8 @@ func (w *txWriter) apply(rec quorum.Record) error {
 	case quorum.VoteRecord:
 		v := r.Vote
 		args := []any{v.SessionID, v.Step, v.Round, v.ParticipantID, v.Value.Number, v.Value.Text, v.MsgID, millis(v.At)}
-		if _, err := w.exec(upsertVote, args...); err != nil {
-			return fmt.Errorf("vote of participant %s on step %d of session %s: %w", v.ParticipantID, v.Step, v.SessionID, err)
-		}
 		if _, err := w.exec(appendVoteHistory, args...); err != nil {
-			return fmt.Errorf("history of the vote of participant %s on step %d of session %s: %w", v.ParticipantID, v.Step, v.SessionID, err)
+			return fmt.Errorf("vote of participant %s on step %d of session %s: %w", v.ParticipantID, v.Step, v.SessionID, err)
 		}
 	case quorum.SeenRecord:
 		if _, err := w.exec(updateLastSeen, millis(r.At), r.ParticipantID, r.SessionID); err != nil {
@@ -246,7 +239,7 @@ func (w *txWriter) apply(rec quorum.Record) error {
 
 func (w *txWriter) saveState(r quorum.StateRecord) error {
 	if r.ResetStep {
-		if _, err := w.exec(deleteStepVotes, r.SessionID, r.Event.Step, r.ResetRound); err != nil {
+		if _, err := w.exec(voidStepVotes, r.SessionID, r.Event.Step, r.ResetRound); err != nil {
 			return err
 		}
 	}

@@ -362,3 +362,59 @@ func BenchmarkCommitConcurrent(b *testing.B) {
 	})
 	b.ReportMetric(float64(next.Load())/b.Elapsed().Seconds(), "votes/s")
 }
+
+// BenchmarkLoadSession reads back a keynote: the built-in agenda, 10,000
+// participants, every one voting on every choice and scale step and a fifth
+// of them changing their vote. A room loads its session when it starts, after
+// a restart or an idle spell; current votes are the newest of their history.
+func BenchmarkLoadSession(b *testing.B) {
+	const n = 10000
+	db := openTestDB(b, tempDBPath(b))
+	clk := newClock()
+	agenda, err := quorum.BuiltinAgenda("leadership-vs-management")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, _, err := quorum.NewSession(agenda, "", clk.tick())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := db.CreateSession(context.Background(), s); err != nil {
+		b.Fatal(err)
+	}
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("Person %d", i)
+	}
+	ids, records := join(b, s, clk, names...)
+	commit(b, db, records...)
+	history := 0
+	for step, def := range s.Agenda.Steps {
+		if def.Kind != quorum.KindChoice && def.Kind != quorum.KindScale {
+			continue
+		}
+		change, err := s.Do(quorum.Command{Action: quorum.ActionGoto, Step: &step}, clk.tick())
+		if err != nil {
+			b.Fatal(err)
+		}
+		records = []quorum.Record{s.Record(change), do(b, s, clk, quorum.ActionOpen)}
+		for i, id := range ids {
+			// 1 and 2 are answers on every choice and scale step.
+			first := 1 + i%2
+			records = append(records, cast(b, s, clk, id, quorum.Value{Number: first}, "first"))
+			if i%5 == 0 {
+				records = append(records, cast(b, s, clk, id, quorum.Value{Number: 3 - first}, "changed"))
+				history++
+			}
+			history++
+		}
+		commit(b, db, records...)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := db.LoadSession(context.Background(), s.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(history), "history-rows")
+}

@@ -144,7 +144,7 @@ func TestOpenCreatesSchema(t *testing.T) {
 
 	var names []string
 	rows, err := db.read.QueryContext(ctx, `SELECT name FROM sqlite_schema
-		WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+		WHERE type IN ('table', 'index', 'view', 'trigger') AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,8 +159,9 @@ func TestOpenCreatesSchema(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"agendas", "events", "events_by_session", "participants", "schema_migrations", "sessions",
-		"sessions_ended_code", "sessions_open_code", "step_states", "vote_history", "vote_history_by_session", "votes"}
+	want := []string{"agendas", "current_votes", "events", "events_by_session", "participants", "schema_migrations",
+		"sessions", "sessions_ended_code", "sessions_open_code", "step_states", "vote_history",
+		"vote_history_by_session", "vote_history_participant_in_session"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("schema objects:\n got %v\nwant %v", names, want)
 	}

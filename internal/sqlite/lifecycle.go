@@ -61,7 +61,7 @@ func (db *DB) DeleteSession(ctx context.Context, id string) (quorum.Deleted, err
 		into  *int
 	}{
 		{`SELECT count(*) FROM participants WHERE session_id = ?`, &d.Participants},
-		{`SELECT count(*) FROM votes WHERE session_id = ?`, &d.Votes},
+		{`SELECT count(*) FROM current_votes WHERE session_id = ?`, &d.Votes},
 		{`SELECT count(*) FROM events WHERE session_id = ?`, &d.Events},
 	}
 	for _, c := range counts {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,7 +11,7 @@ import (
 	"testing"
 )
 
-// oldRows is a session of the schema before migration 4, written as an
+// oldRows is a session of the schema before migrations 4 and 5, written as an
 // older Quorum would have: participants (one a proxy), their votes and the
 // votes' history.
 const oldRows = `
@@ -29,6 +30,51 @@ INSERT INTO vote_history (session_id, step, round, participant_id, num, text, ms
     ('s1', 1, 1, 'p2', 0, '', 'm2', 9);
 `
 
+// schemaBefore makes a database at path with the migrations before version,
+// holding oldRows, as an older Quorum would have left it, and closes it.
+func schemaBefore(t *testing.T, path string, version int) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old := openRaw(t, path)
+	if err := (&DB{write: old}).applyMigrations(context.Background(), migrationsBefore(t, version)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(context.Background(), oldRows); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func migrationsBefore(t *testing.T, version int) []migration {
+	t.Helper()
+	list, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before []migration
+	for _, m := range list {
+		if m.version < version {
+			before = append(before, m)
+		}
+	}
+	return before
+}
+
+// openRaw opens the file as the writer does, without migrating it.
+func openRaw(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", dsn(path, "_pragma=journal_mode(WAL)"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	return db
+}
+
 // A database of the schema before migration 4, which builds the
 // participants table anew, comes through it with every row, and its
 // foreign keys still hold. Dropping the old table with foreign keys on
@@ -36,38 +82,16 @@ INSERT INTO vote_history (session_id, step, round, participant_id, num, text, ms
 func TestRebuildingTheParticipantsTableKeepsEveryVote(t *testing.T) {
 	ctx := context.Background()
 	path := tempDBPath(t)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	list, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var before []migration
-	for _, m := range list {
-		if m.version < 4 {
-			before = append(before, m)
-		}
-	}
-	old, err := sql.Open("sqlite", dsn(path, "_pragma=journal_mode(WAL)"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old.SetMaxOpenConns(1)
-	if err := (&DB{write: old}).applyMigrations(ctx, before); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := old.ExecContext(ctx, oldRows); err != nil {
-		t.Fatal(err)
-	}
-	wantParticipants := dump(t, old, `SELECT * FROM participants ORDER BY id`)
-	wantVotes := dump(t, old, `SELECT * FROM votes ORDER BY participant_id`)
-	wantHistory := dump(t, old, `SELECT * FROM vote_history ORDER BY id`)
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
+	schemaBefore(t, path, 4)
+	db := openRaw(t, path)
+	defer db.Close()
+	wantParticipants := dump(t, db, `SELECT * FROM participants ORDER BY id`)
+	wantVotes := dump(t, db, `SELECT * FROM votes ORDER BY participant_id`)
+	wantHistory := dump(t, db, `SELECT * FROM vote_history ORDER BY id`)
 
-	db := openTestDB(t, path)
+	if err := (&DB{write: db}).applyMigrations(ctx, migrationsBefore(t, 5)); err != nil {
+		t.Fatal(err)
+	}
 	for what, q := range map[string]struct {
 		query string
 		want  []string
@@ -76,33 +100,80 @@ func TestRebuildingTheParticipantsTableKeepsEveryVote(t *testing.T) {
 		"votes":        {`SELECT * FROM votes ORDER BY participant_id`, wantVotes},
 		"history":      {`SELECT * FROM vote_history ORDER BY id`, wantHistory},
 	} {
-		if got := dump(t, db.write, q.query); !reflect.DeepEqual(got, q.want) || len(got) == 0 {
+		if got := dump(t, db, q.query); !reflect.DeepEqual(got, q.want) || len(got) == 0 {
 			t.Errorf("%s after the migration:\n%q\nwant\n%q", what, got, q.want)
 		}
 	}
-	if got := dump(t, db.write, `SELECT il.name FROM pragma_index_list('participants') AS il
+	if got := dump(t, db, `SELECT il.name FROM pragma_index_list('participants') AS il
 		JOIN pragma_index_info(il.name) AS ii WHERE ii.name = 'token_hash'`); len(got) != 0 {
 		t.Errorf("indexes on participants.token_hash: %q, want none", got)
 	}
-	if got := dump(t, db.write, `PRAGMA foreign_keys`); !reflect.DeepEqual(got, []string{"1"}) {
+	if got := dump(t, db, `PRAGMA foreign_keys`); !reflect.DeepEqual(got, []string{"1"}) {
 		t.Errorf("foreign_keys on the writer after migrating: %q, want 1", got)
 	}
-	if got := dump(t, db.write, `PRAGMA integrity_check`); !reflect.DeepEqual(got, []string{"ok"}) {
+	if got := dump(t, db, `PRAGMA integrity_check`); !reflect.DeepEqual(got, []string{"ok"}) {
 		t.Errorf("integrity_check: %q", got)
 	}
 
 	// The votes' foreign key names the new table: a vote by nobody is
-	// refused, and ending the session's data takes its votes along.
-	_, err = db.write.ExecContext(ctx, `INSERT INTO votes (session_id, step, round, participant_id, num, text, msg_id, voted_at)
+	// refused, and deleting a participant takes its votes along.
+	_, err := db.ExecContext(ctx, `INSERT INTO votes (session_id, step, round, participant_id, num, text, msg_id, voted_at)
 		VALUES ('s1', 2, 1, 'nobody', 0, '', 'm9', 10)`)
 	if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
 		t.Errorf("a vote by a participant who does not exist: %v, want a foreign key error", err)
 	}
-	if _, err := db.write.ExecContext(ctx, `DELETE FROM participants WHERE id = 'p1'`); err != nil {
+	if _, err := db.ExecContext(ctx, `DELETE FROM participants WHERE id = 'p1'`); err != nil {
 		t.Fatal(err)
 	}
-	if got := dump(t, db.write, `SELECT participant_id FROM votes`); !reflect.DeepEqual(got, []string{"p2"}) {
+	if got := dump(t, db, `SELECT participant_id FROM votes`); !reflect.DeepEqual(got, []string{"p2"}) {
 		t.Errorf("votes after deleting participant p1: %q, want p2's only", got)
+	}
+}
+
+// A database of the schema before migration 5, whose votes a reset partly
+// deleted, keeps every current vote once they are read from the history,
+// and votes the reset deleted stay deleted.
+func TestCurrentVotesFromTheHistoryAreTheVotesThatWere(t *testing.T) {
+	ctx := context.Background()
+	path := tempDBPath(t)
+	schemaBefore(t, path, 5)
+	old := openRaw(t, path)
+	// p3 voted on step 2 and a reset deleted the vote; p1 voted on step 2,
+	// the reset deleted it, and p1 voted again.
+	if _, err := old.ExecContext(ctx, `
+		INSERT INTO vote_history (session_id, step, round, participant_id, num, text, msg_id, voted_at) VALUES
+			('s1', 2, 1, 'p3', 1, '', 'm3', 10), ('s1', 2, 1, 'p1', 0, '', 'm4', 11), ('s1', 2, 1, 'p1', 1, '', 'm5', 12);
+		INSERT INTO votes (session_id, step, round, participant_id, num, text, msg_id, voted_at) VALUES
+			('s1', 2, 1, 'p1', 1, '', 'm5', 12);`); err != nil {
+		t.Fatal(err)
+	}
+	want := dump(t, old, `SELECT session_id, step, round, participant_id, num, text, msg_id, voted_at
+		FROM votes ORDER BY step, participant_id`)
+	history := dump(t, old, `SELECT * FROM vote_history ORDER BY id`)
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db := openTestDB(t, path)
+	if got := dump(t, db.write, `SELECT * FROM current_votes ORDER BY step, participant_id`); !reflect.DeepEqual(got, want) {
+		t.Errorf("current votes after the migration:\n%q\nwant\n%q", got, want)
+	}
+	if got := dump(t, db.write, `SELECT participant_id, msg_id FROM vote_history WHERE void = 1 ORDER BY id`); !reflect.DeepEqual(got, []string{"p3|m3"}) {
+		t.Errorf("void history: %q, want p3's deleted vote only", got)
+	}
+	if got := dump(t, db.write, `SELECT count(*) FROM vote_history`); !reflect.DeepEqual(got, []string{fmt.Sprint(len(history))}) {
+		t.Errorf("history rows after the migration: %q, want the %d there were", got, len(history))
+	}
+	if n, err := db.CountVotes(ctx, "s1"); err != nil || n != len(want) {
+		t.Errorf("CountVotes = %d, %v; want %d", n, err, len(want))
+	}
+	_, err := db.write.ExecContext(ctx, `INSERT INTO vote_history (session_id, step, round, participant_id, num, text, msg_id, voted_at)
+		VALUES ('s1', 2, 1, 'nobody', 0, '', 'm9', 13)`)
+	if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Errorf("a vote by a participant who is not in the session: %v, want a foreign key error", err)
+	}
+	if got := dump(t, db.write, `PRAGMA integrity_check`); !reflect.DeepEqual(got, []string{"ok"}) {
+		t.Errorf("integrity_check: %q", got)
 	}
 }
 
@@ -110,17 +181,16 @@ func TestRebuildingTheParticipantsTableKeepsEveryVote(t *testing.T) {
 // recorded, and foreign keys are on again afterwards.
 func TestAMigrationThatBreaksAForeignKeyIsRolledBack(t *testing.T) {
 	ctx := context.Background()
-	db := openTestDB(t, tempDBPath(t))
-	if _, err := db.write.ExecContext(ctx, oldRows); err != nil {
-		t.Fatal(err)
-	}
-	bad := migration{version: 1000, name: "1000_orphan_the_votes.sql", script: `DELETE FROM participants`}
+	path := tempDBPath(t)
+	schemaBefore(t, path, 5)
+	db := openTestDB(t, path)
+	bad := migration{version: 1000, name: "1000_orphan_the_participants.sql", script: `DELETE FROM sessions`}
 	err := db.applyMigrations(ctx, []migration{bad})
-	if err == nil || !strings.Contains(err.Error(), "1000_orphan_the_votes.sql") || !strings.Contains(err.Error(), "votes") {
-		t.Fatalf("applying a migration that orphans votes: %v, want an error naming it and the votes", err)
+	if err == nil || !strings.Contains(err.Error(), "1000_orphan_the_participants.sql") || !strings.Contains(err.Error(), "do not exist") {
+		t.Fatalf("applying a migration that orphans participants: %v, want an error naming it and what it orphans", err)
 	}
-	if got := dump(t, db.write, `SELECT count(*) FROM participants`); !reflect.DeepEqual(got, []string{"3"}) {
-		t.Errorf("participants after the failed migration: %q, want 3", got)
+	if got := dump(t, db.write, `SELECT count(*) FROM sessions`); !reflect.DeepEqual(got, []string{"1"}) {
+		t.Errorf("sessions after the failed migration: %q, want 1", got)
 	}
 	if got := dump(t, db.write, `SELECT count(*) FROM schema_migrations WHERE version = 1000`); !reflect.DeepEqual(got, []string{"0"}) {
 		t.Errorf("the failed migration is recorded: %q", got)

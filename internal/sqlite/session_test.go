@@ -187,6 +187,24 @@ func TestResetDeletesTheStepsVotes(t *testing.T) {
 	if history != len(ids) {
 		t.Errorf("%d votes in the history, want the %d cast before the reset", history, len(ids))
 	}
+
+	// Votes cast after the reset count, the newest of each participant's.
+	commit(t, db, do(t, s, clk, quorum.ActionOpen),
+		cast(t, s, clk, ids[0], quorum.Value{Number: 0}, "again"),
+		cast(t, s, clk, ids[0], quorum.Value{Number: 1}, "changed"))
+	got, err = db.LoadSession(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tally := got.Tally(stepChoice); tally.N != 1 || !reflect.DeepEqual(tally.Counts, []int{0, 1, 0}) {
+		t.Errorf("after the reset and a vote cast and changed: N %d counts %v, want 1 vote for option 1", tally.N, tally.Counts)
+	}
+	if v, ok := got.VoteOf(stepChoice, ids[0]); !ok || v.MsgID != "changed" {
+		t.Errorf("%s's vote after reloading: %+v, %v; want the changed one", ids[0], v, ok)
+	}
+	if n, err := db.CountVotes(ctx, s.ID); err != nil || n != 1 {
+		t.Errorf("CountVotes = %d, %v; want 1", n, err)
+	}
 }
 
 func TestJoinCodeCollisionGetsANewCode(t *testing.T) {
@@ -302,7 +320,7 @@ func TestDeletingASessionDeletesItsData(t *testing.T) {
 	if _, err := db.write.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, s.ID); err != nil {
 		t.Fatal(err)
 	}
-	for _, table := range []string{"sessions", "step_states", "participants", "votes", "vote_history", "events"} {
+	for _, table := range []string{"sessions", "step_states", "participants", "current_votes", "vote_history", "events"} {
 		column := "session_id"
 		if table == "sessions" {
 			column = "id"
