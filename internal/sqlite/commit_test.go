@@ -375,13 +375,7 @@ func BenchmarkLoadSession(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, _, err := quorum.NewSession(agenda, "", clk.tick())
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := db.CreateSession(context.Background(), s); err != nil {
-		b.Fatal(err)
-	}
+	s := newSessionOn(b, db, clk, agenda)
 	names := make([]string, n)
 	for i := range names {
 		names[i] = fmt.Sprintf("Person %d", i)

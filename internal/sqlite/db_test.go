@@ -79,6 +79,12 @@ func newTestSession(tb testing.TB, db *DB, clk *clock) *quorum.Session {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return newSessionOn(tb, db, clk, agenda)
+}
+
+// newSessionOn creates a session on agenda and saves it.
+func newSessionOn(tb testing.TB, db *DB, clk *clock, agenda *quorum.Agenda) *quorum.Session {
+	tb.Helper()
 	s, _, err := quorum.NewSession(agenda, "", clk.tick())
 	if err != nil {
 		tb.Fatal(err)
