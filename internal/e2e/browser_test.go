@@ -208,7 +208,8 @@ func (tb *tab) waitJS(what, expr string) {
 func (tb *tab) clickButton(label string) {
 	tb.b.t.Helper()
 	sel := fmt.Sprintf(`//*[self::button or self::a or @role="button" or @role="radio"][normalize-space(.)=%q or @aria-label=%q]`, label, label)
-	tb.run("click "+label, chromedp.Click(chromedp.Search(sel), chromedp.NodeVisible))
+	// A click on a button the page has not enabled yet would be lost.
+	tb.run("click "+label, chromedp.WaitEnabled(chromedp.Search(sel)), chromedp.Click(chromedp.Search(sel), chromedp.NodeVisible))
 }
 
 // buttonState reads a button's disabled and aria-pressed state.
