@@ -184,9 +184,19 @@ type client struct {
 
 func (ts *testServer) dial(name string) *client {
 	ts.t.Helper()
+	return ts.dialWith(name, nil)
+}
+
+// dialWith dials and runs setup, if any, before anything reads the
+// connection: ping and pong handlers run on the reading goroutine.
+func (ts *testServer) dialWith(name string, setup func(*websocket.Conn)) *client {
+	ts.t.Helper()
 	ws, _, err := websocket.DefaultDialer.Dial(ts.wsURL, nil)
 	if err != nil {
 		ts.t.Fatalf("%s: dial: %v", name, err)
+	}
+	if setup != nil {
+		setup(ws)
 	}
 	c := &client{t: ts.t, name: name, ws: ws, frames: make(chan frame, 256), closed: make(chan *websocket.CloseError, 1)}
 	go c.readLoop()
@@ -206,6 +216,21 @@ func (ts *testServer) connect(name, role, session, secret string) *client {
 	}
 	c.send(hello)
 	return c
+}
+
+// open reports whether the client still reads, dropping the frames it has
+// read so far: reading ends, and frames closes, when the connection does.
+func (c *client) open() bool {
+	for {
+		select {
+		case _, ok := <-c.frames:
+			if !ok {
+				return false
+			}
+		default:
+			return true
+		}
+	}
 }
 
 func (c *client) readLoop() {

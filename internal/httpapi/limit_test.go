@@ -108,34 +108,18 @@ func TestIdleConnectionsArePinged(t *testing.T) {
 		c.PingInterval, c.PongTimeout = 50*time.Millisecond, 400*time.Millisecond
 	}))
 	s := ts.create("leadership-vs-management")
-	ws, _, err := websocket.DefaultDialer.Dial(ts.wsURL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
 	pings := make(chan struct{}, 100)
-	ws.SetPingHandler(func(data string) error {
-		pings <- struct{}{}
-		return ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	c := ts.dialWith("screen", func(ws *websocket.Conn) {
+		ws.SetPingHandler(func(data string) error {
+			pings <- struct{}{}
+			return ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+		})
 	})
-	if err := ws.WriteJSON(map[string]any{"type": "hello", "role": "screen", "session": s.ID, "key": s.ScreenKey}); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		for {
-			if _, _, err := ws.ReadMessage(); err != nil {
-				done <- err
-				return
-			}
-		}
-	}()
+	c.send(map[string]any{"type": "hello", "role": "screen", "session": s.ID, "key": s.ScreenKey})
 	// Longer than the pong timeout: only the pongs keep it open.
 	time.Sleep(time.Second)
-	select {
-	case err := <-done:
-		t.Fatalf("connection closed: %v", err)
-	default:
+	if !c.open() {
+		t.Fatal("connection closed")
 	}
 	if n := len(pings); n < 8 {
 		t.Errorf("%d pings in a second at one every 50 ms", n)
@@ -147,25 +131,12 @@ func TestIdleConnectionsArePinged(t *testing.T) {
 func TestPingAndCloseFromTheClientAreAnswered(t *testing.T) {
 	ts := startServer(t, tempDB(t), httpapi.Config{})
 	s := ts.create("leadership-vs-management")
-	ws, _, err := websocket.DefaultDialer.Dial(ts.wsURL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
 	pongs := make(chan string, 1)
-	ws.SetPongHandler(func(data string) error { pongs <- data; return nil })
-	if err := ws.WriteJSON(map[string]any{"type": "hello", "role": "screen", "session": s.ID, "key": s.ScreenKey}); err != nil {
-		t.Fatal(err)
-	}
-	readErr := make(chan error, 1)
-	go func() {
-		for {
-			if _, _, err := ws.ReadMessage(); err != nil {
-				readErr <- err
-				return
-			}
-		}
-	}()
+	c := ts.dialWith("screen", func(ws *websocket.Conn) {
+		ws.SetPongHandler(func(data string) error { pongs <- data; return nil })
+	})
+	ws := c.ws
+	c.send(map[string]any{"type": "hello", "role": "screen", "session": s.ID, "key": s.ScreenKey})
 	if err := ws.WriteControl(websocket.PingMessage, []byte("are you there"), time.Now().Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
@@ -181,9 +152,9 @@ func TestPingAndCloseFromTheClientAreAnswered(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-readErr:
-		if !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
-			t.Errorf("after our close: %v, want the server's normal close", err)
+	case ce := <-c.closed:
+		if ce.Code != websocket.CloseNormalClosure {
+			t.Errorf("after our close: %v, want the server's normal close", ce)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no close in reply")
