@@ -78,7 +78,7 @@ func runFloor(ctx context.Context, n int, sources []string, timeout time.Duratio
 	reports := json.NewDecoder(out)
 	msg := make([]byte, floorMessageBytes)
 	res := &FloorResult{Connections: n, MessageBytes: floorMessageBytes}
-	if res.KernelMicros, err = kernelMessageCost(min(n, kernelPairs), msg); err != nil {
+	if res.KernelMicros, err = kernelMessageCost(min(n, kernelPairs), msg, timeout); err != nil {
 		return nil, fmt.Errorf("the kernel's share: %w", err)
 	}
 	for range floorRounds {
@@ -112,8 +112,10 @@ const kernelPairs = 2000
 // kernelMessageCost opens n loopback TCP socket pairs with raw system calls,
 // writes msg to every pair, then reads every pair, a few times over, on one
 // thread with blocking sockets: what a message costs in the kernel alone.
-// It returns the time per message in microseconds.
-func kernelMessageCost(n int, msg []byte) (float64, error) {
+// It returns the time per message in microseconds. A read waits at most
+// timeout, so that a message that never comes fails the floor instead of
+// hanging it.
+func kernelMessageCost(n int, msg []byte, timeout time.Duration) (float64, error) {
 	lfd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return 0, err
@@ -152,6 +154,10 @@ func kernelMessageCost(n int, msg []byte) (float64, error) {
 			return 0, err
 		}
 		fds = append(fds, readers[i])
+		tv := syscall.NsecToTimeval(timeout.Nanoseconds())
+		if err := syscall.SetsockoptTimeval(readers[i], syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
+			return 0, err
+		}
 	}
 	const passes = 5
 	buf := make([]byte, 2*len(msg))
