@@ -49,6 +49,7 @@ type config struct {
 	allowedOrigins    string
 	hostPassword      string
 	logFormat         string
+	logLevel          slog.Level
 	broadcastInterval time.Duration
 	retention         time.Duration
 	shutdownTimeout   time.Duration
@@ -68,6 +69,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.allowedOrigins, "allowed-origins", env("QUORUM_ALLOWED_ORIGINS", ""), "comma-separated origins besides the server's own that may open WebSockets (QUORUM_ALLOWED_ORIGINS)")
 	fs.StringVar(&cfg.hostPassword, "host-password", env("QUORUM_HOST_PASSWORD", ""), "if set, creating a session needs this password (QUORUM_HOST_PASSWORD)")
 	fs.StringVar(&cfg.logFormat, "log-format", env("QUORUM_LOG_FORMAT", "text"), "log format: text or json (QUORUM_LOG_FORMAT)")
+	logLevel := env("QUORUM_LOG_LEVEL", "info")
+	fs.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error; debug adds a line per WebSocket connected (QUORUM_LOG_LEVEL)")
 	interval, err := envDuration("QUORUM_BROADCAST_INTERVAL", realtime.DefaultBroadcastInterval)
 	if err != nil {
 		return cfg, err
@@ -92,6 +95,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if cfg.logFormat != "text" && cfg.logFormat != "json" {
 		return cfg, fmt.Errorf("--log-format is text or json, not %q", cfg.logFormat)
+	}
+	if err := cfg.logLevel.UnmarshalText([]byte(logLevel)); err != nil {
+		return cfg, fmt.Errorf("--log-level is debug, info, warn or error, not %q", logLevel)
 	}
 	if cfg.metrics != "off" && cfg.metrics != "public" {
 		return cfg, fmt.Errorf("--metrics is off or public, not %q", cfg.metrics)
@@ -142,11 +148,12 @@ func envParsed[T any](name string, fallback T, parse func(string) (T, error)) (T
 	return x, nil
 }
 
-func newLogger(format string, w io.Writer) *slog.Logger {
+func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // run serves until ctx is cancelled, then shuts down in order: readiness
@@ -157,7 +164,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.logFormat, stderr)
+	log := newLogger(cfg.logFormat, cfg.logLevel, stderr)
 	slog.SetDefault(log)
 
 	dbPath := filepath.Join(cfg.data, "quorum.db")

@@ -14,11 +14,12 @@ func TestFlagsFallBackToEnvironment(t *testing.T) {
 	t.Setenv("QUORUM_DATA", "/tmp/q")
 	t.Setenv("QUORUM_BROADCAST_INTERVAL", "250ms")
 	t.Setenv("QUORUM_LOG_FORMAT", "json")
+	t.Setenv("QUORUM_LOG_LEVEL", "debug")
 	cfg, err := parseFlags([]string{"--data", "/srv/quorum"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.addr != "127.0.0.1:9999" || cfg.data != "/srv/quorum" || cfg.broadcastInterval != 250*time.Millisecond || cfg.logFormat != "json" {
+	if cfg.addr != "127.0.0.1:9999" || cfg.data != "/srv/quorum" || cfg.broadcastInterval != 250*time.Millisecond || cfg.logFormat != "json" || cfg.logLevel != slog.LevelDebug {
 		t.Errorf("got %+v", cfg)
 	}
 }
@@ -26,6 +27,7 @@ func TestFlagsFallBackToEnvironment(t *testing.T) {
 func TestBadFlagsAreRefused(t *testing.T) {
 	tests := map[string][]string{
 		"log format":                 {"--log-format", "xml"},
+		"log level":                  {"--log-level", "chatty"},
 		"broadcast interval":         {"--broadcast-interval", "1ms"},
 		"public URL":                 {"--public-url", "quorum.example.org"},
 		"unknown flag":               {"--colour", "blue"},

