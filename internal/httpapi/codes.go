@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"github.com/quorum-workshop/quorum/internal/quorum"
-	"github.com/quorum-workshop/quorum/internal/realtime"
 )
 
 // maxCachedCodes bounds the cache; past it, the cache starts afresh.
@@ -42,37 +41,36 @@ func (c *codeCache) forget(code string) {
 	delete(c.ids, code)
 }
 
-// joinByCode admits a participant to the session a code names, trusting the
-// cache first and the database when the cached session is gone.
-func (s *Server) joinByCode(ctx context.Context, code, name, segment, clientSecret string) (realtime.JoinResult, error) {
+// joinByCode admits a participant with join to the session a code names,
+// trusting the cache of codes; a cached code whose session has ended or gone
+// is looked up again, since the code may be another session's by now.
+func (s *Server) joinByCode(ctx context.Context, code string, join func(sessionID string) error) error {
 	if id, ok := s.codes.get(code); ok {
-		res, err := s.hub.Join(ctx, id, name, segment, clientSecret)
+		err := join(id)
 		switch quorum.ErrorCode(err) {
 		case quorum.ESESSIONENDED, quorum.ESESSIONNOTFOUND:
 			s.codes.forget(code)
 		default:
-			return res, err
+			return err
 		}
 	}
 	id, err := s.store.FindSessionByCode(ctx, code)
 	if err != nil {
-		return realtime.JoinResult{}, err
+		return err
 	}
 	s.codes.put(code, id)
-	return s.hub.Join(ctx, id, name, segment, clientSecret)
+	return join(id)
 }
 
 // joinInHello admits a phone that joins in its WebSocket hello, with POST
 // /api/join's code cache and its guard against code guessing.
-func (s *Server) joinInHello(ctx context.Context, rawCode, name, segment, clientSecret, clientAddr string) (realtime.JoinResult, error) {
-	var res realtime.JoinResult
+func (s *Server) joinInHello(ctx context.Context, rawCode, clientAddr string, join func(sessionID string) error) error {
 	_, err := s.guardCodeGuesses(clientAddr, func() error {
 		code, err := quorum.NormalizeJoinCode(rawCode)
 		if err != nil {
 			return err
 		}
-		res, err = s.joinByCode(ctx, code, name, segment, clientSecret)
-		return err
+		return s.joinByCode(ctx, code, join)
 	})
-	return res, err
+	return err
 }

@@ -19,21 +19,33 @@ func TestJoinCodeCacheFollowsTheSession(t *testing.T) {
 	}
 	ts.call("POST", "/api/sessions/"+old.ID+"/actions", old.HostKey, `{"action":"end"}`, nil)
 
-	// A new session takes the freed code while the cache still names the old one.
-	agenda, _ := quorum.BuiltinAgenda("leadership-vs-management")
-	next, _, err := quorum.NewSession(agenda, "", time.Now())
-	if err != nil {
-		t.Fatal(err)
+	// A new session takes the freed code while the cache still names the old
+	// one: a join in a hello and then one over HTTP find the new session.
+	reuse := func() (*quorum.Session, quorum.Credentials) {
+		t.Helper()
+		agenda, _ := quorum.BuiltinAgenda("leadership-vs-management")
+		next, keys, err := quorum.NewSession(agenda, "", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		next.Code = old.Code
+		if err := ts.db.CreateSession(t.Context(), next); err != nil {
+			t.Fatal(err)
+		}
+		if next.Code != old.Code {
+			t.Fatalf("the store gave the new session another code: %s", next.Code)
+		}
+		return next, keys
 	}
-	next.Code = old.Code
-	if err := ts.db.CreateSession(t.Context(), next); err != nil {
-		t.Fatal(err)
+	next, nextKeys := reuse()
+	frames, err := helloFrames(t, ts, map[string]any{"type": "hello", "role": "participant", "code": old.Code})
+	if err != nil || frames[0]["type"] != "welcome" || frames[0]["session"] != next.ID {
+		t.Errorf("the reused code joined in a hello: %v, %v; want a welcome to the new session %s", frames, err, next.ID)
 	}
-	if next.Code != old.Code {
-		t.Fatalf("the store gave the new session another code: %s", next.Code)
-	}
-	if j := ts.join(old.Code, "", ""); j.SessionID != next.ID {
-		t.Errorf("the reused code joined %s, want the new session %s", j.SessionID, next.ID)
+	ts.call("POST", "/api/sessions/"+next.ID+"/actions", nextKeys.HostKey, `{"action":"end"}`, nil)
+	third, _ := reuse()
+	if j := ts.join(old.Code, "", ""); j.SessionID != third.ID {
+		t.Errorf("the reused code joined %s, want the new session %s", j.SessionID, third.ID)
 	}
 
 	// An ended session's code, with nobody to take it, says so.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/quorum-workshop/quorum/internal/quorum"
+	"github.com/quorum-workshop/quorum/internal/realtime"
 )
 
 // decodeBody reads a JSON object body strictly enough to catch mistakes:
@@ -134,7 +135,12 @@ func (s *Server) join(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.joinByCode(c.UserContext(), code, req.Name, req.Segment, "")
+	ctx := c.UserContext()
+	var res realtime.JoinResult
+	err = s.joinByCode(ctx, code, func(sessionID string) (err error) {
+		res, err = s.hub.Join(ctx, sessionID, req.Name, req.Segment, "")
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -128,10 +128,11 @@ type Hub struct {
 	joinByCode JoinByCode
 }
 
-// JoinByCode admits a participant to the session a join code names, as the
-// HTTP layer does for POST /api/join, guarding against code guessing from
-// clientAddr; clientSecret is the phone's own (Hub.Join), or empty.
-type JoinByCode func(ctx context.Context, code, name, segment, clientSecret, clientAddr string) (JoinResult, error)
+// JoinByCode finds the session a join code names, as the HTTP layer does for
+// POST /api/join (its cache of codes, its guard against code guessing from
+// clientAddr), and admits the phone there with join. It may call join again
+// with another session if the first has ended since the code was cached.
+type JoinByCode func(ctx context.Context, code, clientAddr string, join func(sessionID string) error) error
 
 // AcceptJoinsInHello lets phones join in their hello, with join; call it
 // before serving.
@@ -224,34 +225,12 @@ type JoinResult struct {
 func (h *Hub) Join(ctx context.Context, sessionID, name, segment, clientSecret string) (JoinResult, error) {
 	return withRoom(ctx, h, sessionID, func(r *Room) (JoinResult, error) {
 		return call(ctx, r, func(b *batch, reply func(JoinResult, error)) {
-			var (
-				p      *quorum.Participant
-				token  string
-				joined = true
-				err    error
-			)
-			if clientSecret == "" {
-				p, token, err = r.session.Join(name, segment, b.now)
-			} else {
-				p, token, joined, err = r.session.JoinWithToken(clientSecret, name, segment, b.now)
-			}
+			res, err := r.admit(b, name, segment, clientSecret)
 			if err != nil {
 				reply(JoinResult{}, err)
 				return
 			}
-			res := JoinResult{SessionID: sessionID, ParticipantID: p.ID, Token: token}
-			if !joined {
-				reply(res, nil)
-				return
-			}
-			b.records = append(b.records, quorum.JoinRecord{Participant: *p})
-			b.resultsChanged = true
-			b.then(func(err error) {
-				if err == nil {
-					h.cfg.Metrics.Joined()
-				}
-				reply(res, err)
-			})
+			b.then(func(err error) { reply(res, err) })
 		})
 	})
 }
@@ -404,9 +383,8 @@ func (h *Hub) hello(c *conn) (*Room, *Inbound, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.HelloTimeout)
 	defer cancel()
 	if in.Role == RoleParticipant && in.Code != "" {
-		if !h.joinInHello(ctx, c, &in) {
-			return nil, nil, false
-		}
+		room, ok := h.joinInHello(ctx, c, &in)
+		return room, &in, ok
 	}
 	room, err := withRoom(ctx, h, in.Session, func(r *Room) (*Room, error) {
 		_, err := call(ctx, r, func(b *batch, reply func(struct{}, error)) { r.attach(b, c, &in, reply) })
@@ -442,16 +420,23 @@ func closeFor(err error) (int, string) {
 }
 
 // joinInHello admits a phone that sent a join code (and, best, a secret of
-// its own in token, so that a retried join is the same participant): the
-// hello then goes on with the participant's session and token, and the
-// welcome carries the token. A refused join is told in
-// an error frame (code and message, for the join form), then a close.
-func (h *Hub) joinInHello(ctx context.Context, c *conn, in *Inbound) bool {
+// its own in token, so that a retried join is the same participant) and
+// attaches it in the same batch: the welcome carries the token. A refused
+// join is told in an error frame (code and message, for the join form), then
+// a close.
+func (h *Hub) joinInHello(ctx context.Context, c *conn, in *Inbound) (*Room, bool) {
 	if h.joinByCode == nil {
 		closeNow(c.ws, CloseBadHello, "join with POST /api/join, then say hello with the token", h.cfg.WriteTimeout)
-		return false
+		return nil, false
 	}
-	res, err := h.joinByCode(ctx, in.Code, in.Name, in.Segment, in.Token, c.addr)
+	var room *Room
+	err := h.joinByCode(ctx, in.Code, c.addr, func(sessionID string) (err error) {
+		room, err = withRoom(ctx, h, sessionID, func(r *Room) (*Room, error) {
+			_, err := call(ctx, r, func(b *batch, reply func(struct{}, error)) { r.joinAndAttach(b, c, in, reply) })
+			return r, err
+		})
+		return err
+	})
 	if err != nil {
 		code, text := closeFor(err)
 		if code == CloseInternal {
@@ -462,10 +447,9 @@ func (h *Hub) joinInHello(ctx context.Context, c *conn, in *Inbound) bool {
 			_ = c.ws.WriteMessage(websocket.TextMessage, msg)
 		}
 		closeNow(c.ws, code, text, h.cfg.WriteTimeout)
-		return false
+		return nil, false
 	}
-	in.Session, in.Token = res.SessionID, res.Token
-	return true
+	return room, true
 }
 
 func (h *Hub) readLoop(c *conn, room *Room, hello *Inbound) {

@@ -408,6 +408,48 @@ func (r *Room) react(b *batch, c *conn, in *Inbound) {
 	c.sendJSON(DoneMsg{Type: "done", ID: in.ID, Action: "react"})
 }
 
+// admit joins a participant (see quorum.Session.JoinWithToken for a secret
+// of the client's own) and adds the join to the batch, unless the secret's
+// participant had joined already.
+func (r *Room) admit(b *batch, name, segment, clientSecret string) (JoinResult, error) {
+	var (
+		p      *quorum.Participant
+		token  string
+		joined = true
+		err    error
+	)
+	if clientSecret == "" {
+		p, token, err = r.session.Join(name, segment, b.now)
+	} else {
+		p, token, joined, err = r.session.JoinWithToken(clientSecret, name, segment, b.now)
+	}
+	if err != nil {
+		return JoinResult{}, err
+	}
+	if joined {
+		b.records = append(b.records, quorum.JoinRecord{Participant: *p})
+		b.resultsChanged = true
+		b.then(func(err error) {
+			if err == nil {
+				r.hub.cfg.Metrics.Joined()
+			}
+		})
+	}
+	return JoinResult{SessionID: r.id, ParticipantID: p.ID, Token: token}, nil
+}
+
+// joinAndAttach admits a phone that joins in its hello and attaches its
+// connection in one batch: one commit, one trip through the room.
+func (r *Room) joinAndAttach(b *batch, c *conn, in *Inbound, reply func(struct{}, error)) {
+	res, err := r.admit(b, in.Name, in.Segment, in.Token)
+	if err != nil {
+		reply(struct{}{}, err)
+		return
+	}
+	in.Session, in.Token = res.SessionID, res.Token
+	r.attach(b, c, in, reply)
+}
+
 // attach authenticates a hello and registers the connection. The welcome and
 // the state are queued before the writer starts.
 func (r *Room) attach(b *batch, c *conn, in *Inbound, reply func(struct{}, error)) {
