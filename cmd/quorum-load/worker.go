@@ -229,7 +229,7 @@ func (w *worker) vote(o voteOrder) []voteTiming {
 	timings := make([]voteTiming, len(sel))
 	wv := &voteWave{done: make(chan struct{})}
 	wv.left.Store(int64(len(sel)))
-	start := time.Now()
+	votes := make([]vote, len(sel))
 	for k, p := range sel {
 		v := vote{Type: "vote", Step: o.Step}
 		if o.Change {
@@ -237,9 +237,23 @@ func (w *worker) vote(o voteOrder) []voteTiming {
 		} else {
 			v.Value, v.ID = o.Values[p.index%len(o.Values)], fmt.Sprintf("v%d-%d", o.Step, p.index)
 		}
+		votes[k] = v
 		timings[k] = voteTiming{P: p.index, Value: v.Value}
-		at := start.Add(time.Duration(int64(o.Window) * int64(k) / int64(len(sel))))
-		go p.send(wv, &timings[k], v, at, w.setup.Timeout)
+	}
+	// A few senders, each taking every senders-th vote in turn, rather than
+	// a goroutine per vote: thousands of goroutines each growing a stack to
+	// write one frame took a tenth of the generator's CPU in a burst, CPU
+	// the server on the same cores then lacks. A vote's frame is far smaller
+	// than a socket's buffer, so a send does not wait for the server.
+	start := time.Now()
+	senders := min(len(sel), voteSenders)
+	for i := range senders {
+		go func() {
+			for k := i; k < len(sel); k += senders {
+				at := start.Add(time.Duration(int64(o.Window) * int64(k) / int64(len(sel))))
+				sel[k].send(wv, &timings[k], votes[k], at, w.setup.Timeout)
+			}
+		}()
 	}
 	select {
 	case <-wv.done:
@@ -258,6 +272,9 @@ func (w *worker) close() {
 		p.close()
 	}
 }
+
+// voteSenders is how many goroutines of a worker send a wave's votes.
+const voteSenders = 32
 
 // vote is the participant's vote frame.
 type vote struct {
