@@ -113,6 +113,12 @@ func call[T any](ctx context.Context, r *Room, run func(b *batch, reply func(T, 
 	done := make(chan result, 1)
 	var zero T
 	err := r.submit(ctx, func(b *batch) {
+		if ctx.Err() != nil {
+			// The caller stopped waiting while the job was queued (a hello
+			// that timed out in an overloaded room): nobody would hear the
+			// reply, and a join or an attach made now would be a ghost.
+			return
+		}
 		run(b, func(v T, err error) { done <- result{v, err} })
 	})
 	if err != nil {

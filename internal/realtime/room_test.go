@@ -1,9 +1,35 @@
 package realtime
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 )
+
+// A job whose caller stopped waiting before the room took it is not run: a
+// hello that timed out in a busy room must not join or attach afterwards.
+func TestCallerThatGaveUpIsNotServed(t *testing.T) {
+	r := revealedRoom(t, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	ran := false
+	_, err := call(ctx, r, func(b *batch, reply func(struct{}, error)) { ran = true; reply(struct{}{}, nil) })
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("call on a room that never ran its job: %v, want the deadline", err)
+	}
+	// The room, free again, takes the queued job.
+	(<-r.inbox)(&batch{now: time.Now()})
+	if ran {
+		t.Error("the job ran after its caller had given up")
+	}
+
+	// A caller still waiting is served.
+	go func() { (<-r.inbox)(&batch{now: time.Now()}) }()
+	if _, err := call(context.Background(), r, func(b *batch, reply func(struct{}, error)) { reply(struct{}{}, nil) }); err != nil {
+		t.Errorf("call with a caller waiting: %v", err)
+	}
+}
 
 // In a big room, phones get a revealed step's changing results less often
 // than the screen, and always get the latest in the end.
