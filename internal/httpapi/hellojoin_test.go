@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
+	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/testserver"
 )
 
 // helloFrames says hello and returns the frames up to the first state, or
@@ -134,5 +137,56 @@ func TestRefusedJoinInTheHello(t *testing.T) {
 	}
 	if status := ts.call("POST", "/api/join", "", map[string]any{"code": s.Code}, nil); status != http.StatusTooManyRequests {
 		t.Errorf("POST /api/join after three failures in hellos: %d, want 429", status)
+	}
+}
+
+// A hello that stops waiting for a busy room leaves no ghost: the room took
+// the join and attach just before the hello's deadline and committed them
+// after it, so the participant has joined, but its connection, closed by
+// then, is not counted as connected.
+func TestHelloThatTimesOutLeavesNoGhostConnection(t *testing.T) {
+	dbPath := tempDB(t)
+	ts := startServer(t, dbPath, httpapi.Config{}, testserver.WithHub(func(c *realtime.Config) { c.HelloTimeout = 300 * time.Millisecond }))
+	s := ts.create("leadership-vs-management")
+	counts := func() realtime.Counts {
+		t.Helper()
+		var st realtime.StateMsg
+		if status := ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st); status != http.StatusOK {
+			t.Fatalf("host state: %d", status)
+		}
+		return st.Counts
+	}
+	counts() // the room is loaded
+
+	// Another connection holds SQLite's write lock: the room's commit waits.
+	db, err := sql.Open("sqlite", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lock, err := db.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if _, err := lock.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	frames, err := helloFrames(t, ts, map[string]any{"type": "hello", "role": "participant", "code": s.Code, "name": "Late"})
+	if err == nil {
+		t.Fatalf("the hello was answered while the store was locked: %v", frames)
+	}
+	if _, err := lock.ExecContext(t.Context(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+
+	deadline := time.Now().Add(3 * time.Second)
+	c := counts()
+	for (c.Joined != 1 || c.Connected != 0) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		c = counts()
+	}
+	if c.Joined != 1 || c.Connected != 0 {
+		t.Errorf("after the late commit: %d joined, %d connected; want 1 joined (the commit went through) and 0 connected", c.Joined, c.Connected)
 	}
 }

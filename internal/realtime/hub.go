@@ -391,6 +391,7 @@ func (h *Hub) hello(c *conn) (*Room, *Inbound, bool) {
 		return r, err
 	})
 	if err != nil {
+		h.leaveIfLate(ctx, room, c)
 		code, text := closeFor(err)
 		if code == CloseInternal {
 			h.log.Error("attach failed", "session", in.Session, "err", err)
@@ -399,6 +400,16 @@ func (h *Hub) hello(c *conn) (*Room, *Inbound, bool) {
 		return nil, nil, false
 	}
 	return room, &in, true
+}
+
+// leaveIfLate detaches a connection whose hello stopped waiting for its room
+// (ctx ended): the room may have taken the attach just before the deadline
+// and run it after. The detach is queued behind it, and is a no-op if the
+// attach never ran.
+func (h *Hub) leaveIfLate(ctx context.Context, room *Room, c *conn) {
+	if ctx.Err() != nil && room != nil {
+		_ = room.submit(context.Background(), func(b *batch) { room.detach(b, c) })
+	}
 }
 
 // closeFor is the close code and text of a refused hello: the one place that
@@ -438,6 +449,7 @@ func (h *Hub) joinInHello(ctx context.Context, c *conn, in *Inbound) (*Room, boo
 		return err
 	})
 	if err != nil {
+		h.leaveIfLate(ctx, room, c)
 		code, text := closeFor(err)
 		if code == CloseInternal {
 			h.log.Error("join in hello failed", "err", err)
