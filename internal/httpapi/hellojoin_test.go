@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,9 +173,15 @@ func TestHelloThatTimesOutLeavesNoGhostConnection(t *testing.T) {
 	if _, err := lock.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
 		t.Fatal(err)
 	}
+	// The phone hears that the room is busy, and tries again (1013), not of
+	// an internal error.
 	frames, err := helloFrames(t, ts, map[string]any{"type": "hello", "role": "participant", "code": s.Code, "name": "Late"})
-	if err == nil {
-		t.Fatalf("the hello was answered while the store was locked: %v", frames)
+	var ce *websocket.CloseError
+	if len(frames) != 1 || frames[0]["code"] != quorum.EUNAVAILABLE || !errors.As(err, &ce) || ce.Code != realtime.CloseTryAgainLater {
+		t.Errorf("a hello the busy room could not answer: frames %v, %v; want an error frame %q, then close %d", frames, err, quorum.EUNAVAILABLE, realtime.CloseTryAgainLater)
+	}
+	if strings.Contains(ts.logs.String(), "level=ERROR") {
+		t.Errorf("a busy room is logged as an error:\n%s", ts.logs.String())
 	}
 	if _, err := lock.ExecContext(t.Context(), "ROLLBACK"); err != nil {
 		t.Fatal(err)

@@ -391,7 +391,7 @@ func (h *Hub) hello(c *conn) (*Room, *Inbound, bool) {
 		return r, err
 	})
 	if err != nil {
-		h.leaveIfLate(ctx, room, c)
+		err = h.leaveIfLate(ctx, room, c, err)
 		code, text := closeFor(err)
 		if code == CloseInternal {
 			h.log.Error("attach failed", "session", in.Session, "err", err)
@@ -402,15 +402,23 @@ func (h *Hub) hello(c *conn) (*Room, *Inbound, bool) {
 	return room, &in, true
 }
 
-// leaveIfLate detaches a connection whose hello stopped waiting for its room
-// (ctx ended): the room may have taken the attach just before the deadline
-// and run it after. The detach is queued behind it, and is a no-op if the
-// attach never ran.
-func (h *Hub) leaveIfLate(ctx context.Context, room *Room, c *conn) {
-	if ctx.Err() != nil && room != nil {
+// leaveIfLate handles a hello that failed with err: if it stopped waiting for
+// its room (ctx ended), it detaches the connection, since the room may have
+// taken the attach just before the deadline and run it after (the detach is
+// queued behind it, and is a no-op if the attach never ran), and tells the
+// phone the room was busy rather than of an internal error.
+func (h *Hub) leaveIfLate(ctx context.Context, room *Room, c *conn, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	if room != nil {
 		_ = room.submit(context.Background(), func(b *batch) { room.detach(b, c) })
 	}
+	return errBusy
 }
+
+// errBusy answers a hello its room could not answer within HelloTimeout.
+var errBusy = quorum.Errorf(quorum.EUNAVAILABLE, "the session is too busy to answer right now; the app tries again")
 
 // closeFor is the close code and text of a refused hello: the one place that
 // maps error codes to close codes.
@@ -421,6 +429,9 @@ func closeFor(err error) (int, string) {
 	case quorum.EUNAUTHORIZED:
 		return CloseUnauthorized, quorum.ErrorMessage(err)
 	case quorum.EUNAVAILABLE:
+		if errors.Is(err, errBusy) {
+			return CloseTryAgainLater, "busy"
+		}
 		return CloseServiceRestart, "server restarting"
 	case quorum.EINTERNAL:
 		return CloseInternal, "internal error"
@@ -449,7 +460,7 @@ func (h *Hub) joinInHello(ctx context.Context, c *conn, in *Inbound) (*Room, boo
 		return err
 	})
 	if err != nil {
-		h.leaveIfLate(ctx, room, c)
+		err = h.leaveIfLate(ctx, room, c, err)
 		code, text := closeFor(err)
 		if code == CloseInternal {
 			h.log.Error("join in hello failed", "err", err)

@@ -28,7 +28,7 @@ const (
 	CloseHelloTimeout   = 4408 // no hello within the time limit
 	CloseTooSlow        = 4429 // the client did not read fast enough; reconnect
 	CloseServiceRestart = 1012 // the server is restarting; reconnect
-	CloseTryAgainLater  = 1013 // too many connections from the client's address
+	CloseTryAgainLater  = 1013 // too many connections from the client's address, or a room too busy for the hello
 	CloseInternal       = 1011
 )
 
