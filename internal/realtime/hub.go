@@ -403,12 +403,12 @@ func (h *Hub) hello(c *conn) (*Room, *Inbound, bool) {
 }
 
 // leaveIfLate handles a hello that failed with err: if it stopped waiting for
-// its room (ctx ended), it detaches the connection, since the room may have
-// taken the attach just before the deadline and run it after (the detach is
-// queued behind it, and is a no-op if the attach never ran), and tells the
-// phone the room was busy rather than of an internal error.
+// its room (err is ctx's end), it detaches the connection, since the room may
+// have taken the attach just before the deadline and run it after (the
+// detach is queued behind it, and is a no-op if the attach never ran), and
+// tells the phone the room was busy rather than of an internal error.
 func (h *Hub) leaveIfLate(ctx context.Context, room *Room, c *conn, err error) error {
-	if ctx.Err() == nil {
+	if ctx.Err() == nil || !errors.Is(err, ctx.Err()) {
 		return err
 	}
 	if room != nil {
