@@ -131,6 +131,16 @@ func (ts *testServer) create(agenda any) created {
 	return c
 }
 
+// counts reads a session's counts from the host state over HTTP.
+func (ts *testServer) counts(s created) realtime.Counts {
+	ts.t.Helper()
+	var st realtime.StateMsg
+	if status := ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st); status != http.StatusOK {
+		ts.t.Fatalf("host state: status %d", status)
+	}
+	return st.Counts
+}
+
 type joined struct {
 	SessionID     string `json:"sessionId"`
 	ParticipantID string `json:"participantId"`

@@ -65,11 +65,8 @@ func TestParticipantJoinsInTheHello(t *testing.T) {
 	if q, _ := again[0]["participant"].(map[string]any); q["id"] != p["id"] || again[0]["token"] != nil {
 		t.Errorf("reconnect welcome %v: want participant %v and no new token", again[0], p["id"])
 	}
-	var st struct {
-		Counts struct{ Joined int } `json:"counts"`
-	}
-	if status := ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st); status != http.StatusOK || st.Counts.Joined != 1 {
-		t.Errorf("host state: %d, %d joined; want 1", status, st.Counts.Joined)
+	if joined := ts.counts(s).Joined; joined != 1 {
+		t.Errorf("host state: %d joined; want 1", joined)
 	}
 }
 
@@ -100,11 +97,8 @@ func TestJoinInTheHelloWithTheClientsTokenIsOnce(t *testing.T) {
 	if ids[0] == nil || ids[1] != ids[0] || ids[2] != ids[0] {
 		t.Errorf("participants %v: want the same one three times", ids)
 	}
-	var st struct {
-		Counts struct{ Joined int } `json:"counts"`
-	}
-	if status := ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st); status != http.StatusOK || st.Counts.Joined != 1 {
-		t.Errorf("host state: %d, %d joined; want 1", status, st.Counts.Joined)
+	if joined := ts.counts(s).Joined; joined != 1 {
+		t.Errorf("host state: %d joined; want 1", joined)
 	}
 }
 
@@ -149,15 +143,7 @@ func TestHelloThatTimesOutLeavesNoGhostConnection(t *testing.T) {
 	dbPath := tempDB(t)
 	ts := startServer(t, dbPath, httpapi.Config{}, testserver.WithHub(func(c *realtime.Config) { c.HelloTimeout = 300 * time.Millisecond }))
 	s := ts.create("leadership-vs-management")
-	counts := func() realtime.Counts {
-		t.Helper()
-		var st realtime.StateMsg
-		if status := ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st); status != http.StatusOK {
-			t.Fatalf("host state: %d", status)
-		}
-		return st.Counts
-	}
-	counts() // the room is loaded
+	ts.counts(s) // the room is loaded
 
 	// Another connection holds SQLite's write lock: the room's commit waits.
 	db, err := sql.Open("sqlite", dbPath)
@@ -188,10 +174,10 @@ func TestHelloThatTimesOutLeavesNoGhostConnection(t *testing.T) {
 	}
 
 	deadline := time.Now().Add(3 * time.Second)
-	c := counts()
+	c := ts.counts(s)
 	for (c.Joined != 1 || c.Connected != 0) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
-		c = counts()
+		c = ts.counts(s)
 	}
 	if c.Joined != 1 || c.Connected != 0 {
 		t.Errorf("after the late commit: %d joined, %d connected; want 1 joined (the commit went through) and 0 connected", c.Joined, c.Connected)

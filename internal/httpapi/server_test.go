@@ -220,9 +220,7 @@ func TestSlowConsumerIsDropped(t *testing.T) {
 		}
 		ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, fmt.Sprintf(`{"action":"goto","step":%d}`, 1+changes%2), nil)
 		if changes%10 == 9 {
-			var st realtime.StateMsg
-			ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st)
-			dropped = st.Counts.Connected == 1
+			dropped = ts.counts(s).Connected == 1
 		}
 	}
 	t.Logf("dropped after %d state changes", changes)
