@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -138,11 +139,16 @@ type JoinByCode func(ctx context.Context, code, clientAddr string, join func(ses
 // before serving.
 func (h *Hub) AcceptJoinsInHello(join JoinByCode) { h.joinByCode = join }
 
-// roomEntry lets concurrent callers wait for one load of a session.
+// roomEntry is a session's room in the hub: loading while ready is open,
+// then running (room) or failed (err). users counts the callers between
+// acquire and release; a room is evicted only while it has none, so that no
+// call can reach a room that has stopped taking work while a fresh room of
+// the same session loads, which would then miss what the old one committed.
 type roomEntry struct {
 	ready chan struct{}
 	room  *Room
 	err   error
+	users int
 }
 
 // NewHub returns a hub that loads sessions from store.
@@ -151,61 +157,106 @@ func NewHub(store Store, cfg Config) *Hub {
 	return &Hub{store: store, cfg: cfg, log: cfg.Logger, rooms: map[string]*roomEntry{}, conns: map[*conn]struct{}{}, byAddr: map[string]int{}}
 }
 
-// room returns the running room of a session, loading it on first use.
-func (h *Hub) room(ctx context.Context, id string) (*Room, error) {
+// loadTimeout bounds loading a session from the store. The load does not
+// follow the context of the caller that started it: other callers wait for
+// the same load, and one caller hanging up must not fail theirs.
+const loadTimeout = 30 * time.Second
+
+// acquire returns the running room of a session, loading it on first use,
+// and holds it against idle eviction until release is called.
+func (h *Hub) acquire(ctx context.Context, id string) (*Room, func(), error) {
 	h.mu.Lock()
 	if h.closing {
 		h.mu.Unlock()
-		return nil, quorum.Errorf(quorum.EUNAVAILABLE, "the server is shutting down")
+		return nil, nil, quorum.Errorf(quorum.EUNAVAILABLE, "the server is shutting down")
 	}
 	e := h.rooms[id]
 	if e == nil {
+		// The key outlives the caller: the HTTP layer's strings may point
+		// into a request buffer that the next request overwrites.
+		id = strings.Clone(id)
 		e = &roomEntry{ready: make(chan struct{})}
 		h.rooms[id] = e
-		h.mu.Unlock()
-		s, err := h.store.LoadSession(ctx, id)
-		h.mu.Lock()
-		if err != nil {
-			e.err = err
-			delete(h.rooms, id)
-		} else {
-			e.room = newRoom(h, s)
-			go e.room.run()
-		}
-		close(e.ready)
+		go h.load(ctx, id, e)
 	}
+	e.users++
 	h.mu.Unlock()
+	release := func() {
+		h.mu.Lock()
+		e.users--
+		h.mu.Unlock()
+	}
 	select {
 	case <-e.ready:
-		return e.room, e.err
+		if e.err != nil {
+			release()
+			return nil, nil, e.err
+		}
+		return e.room, release, nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		release()
+		return nil, nil, ctx.Err()
 	}
 }
 
-// evict removes an idle room; false if it is shutting down anyway.
-func (h *Hub) evict(r *Room) bool {
+// load reads a session for its entry and starts its room, or records why
+// it could not and forgets the entry, so that the next caller tries again.
+func (h *Hub) load(ctx context.Context, id string, e *roomEntry) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
+	defer cancel()
+	s, err := h.store.LoadSession(ctx, id)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err != nil {
+		e.err = err
+		delete(h.rooms, id)
+	} else {
+		e.room = newRoom(h, s)
+		go e.room.run()
+	}
+	close(e.ready)
+}
+
+// evictIdle removes a room that has no connections, unless a caller holds
+// it; false means the room must keep running.
+func (h *Hub) evictIdle(r *Room) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
+		return false // the shutdown stops every room itself
+	}
+	e := h.rooms[r.id]
+	if e == nil || e.room != r {
+		return true
+	}
+	if e.users > 0 {
 		return false
 	}
+	delete(h.rooms, r.id)
+	return true
+}
+
+// forget removes a deleted session's room, whoever holds it: their work
+// finds the room gone and the session not found.
+func (h *Hub) forget(r *Room) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if e := h.rooms[r.id]; e != nil && e.room == r {
 		delete(h.rooms, r.id)
 	}
-	return true
 }
 
 // withRoom calls f on the session's room, again on a fresh room if the first
 // stopped before it could take the call.
 func withRoom[T any](ctx context.Context, h *Hub, id string, f func(r *Room) (T, error)) (T, error) {
 	for {
-		r, err := h.room(ctx, id)
+		r, release, err := h.acquire(ctx, id)
 		if err != nil {
 			var zero T
 			return zero, err
 		}
 		v, err := f(r)
+		release()
 		if !errors.Is(err, errRoomGone) {
 			return v, err
 		}
@@ -299,7 +350,7 @@ func (h *Hub) remove(ctx context.Context, sessionID string, allowed func(*quorum
 				return
 			}
 			r.deleted = true
-			h.evict(r)
+			h.forget(r)
 			r.eachConn(func(c *conn) { c.kick(CloseNotFound, "this session was deleted") })
 			reply(struct{}{}, nil)
 		})
@@ -601,14 +652,25 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	for c := range h.conns {
 		c.kick(CloseServiceRestart, "server restarting")
 	}
-	rooms := make([]*Room, 0, len(h.rooms))
+	entries := make([]*roomEntry, 0, len(h.rooms))
 	for _, e := range h.rooms {
-		<-e.ready
+		entries = append(entries, e)
+	}
+	h.mu.Unlock()
+
+	// A room still loading is waited for without the lock, which its loader
+	// needs to finish; it starts, and is stopped below with the others.
+	rooms := make([]*Room, 0, len(entries))
+	for _, e := range entries {
+		select {
+		case <-e.ready:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		if e.room != nil {
 			rooms = append(rooms, e.room)
 		}
 	}
-	h.mu.Unlock()
 
 	handlersDone := make(chan struct{})
 	go func() { h.handlers.Wait(); close(handlersDone) }()

@@ -165,7 +165,7 @@ func (r *Room) run() {
 			r.deadlineSet = false
 			r.expireIfDue()
 		case <-idle.C:
-			if r.connections() == 0 && time.Since(r.idleSince) >= r.hub.cfg.IdleRoomTimeout && r.hub.evict(r) {
+			if r.connections() == 0 && time.Since(r.idleSince) >= r.hub.cfg.IdleRoomTimeout && r.hub.evictIdle(r) {
 				r.drain()
 				return
 			}
@@ -197,6 +197,11 @@ func (r *Room) drain() {
 // one transaction, and only then acknowledges and broadcasts.
 func (r *Room) process(first job) {
 	b := &batch{now: time.Now()}
+	if r.connections() == 0 {
+		// Work without connections (a script driving the session over
+		// HTTP) keeps the room loaded, as connections do.
+		r.idleSince = b.now
+	}
 	first(b)
 	for len(b.records) < maxBatchRecords {
 		select {
