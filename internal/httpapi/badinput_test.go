@@ -169,6 +169,8 @@ func TestWebSocketBadInput(t *testing.T) {
 		{"fractional value", part, `{"type":"vote","id":"x4","step":0,"value":1.5}`, quorum.EINVALIDVOTE, "x4"},
 		{"vote on an info step", part, `{"type":"vote","id":"x5","step":0,"value":1}`, quorum.EVOTINGCLOSED, "x5"},
 		{"vote on another step", part, `{"type":"vote","id":"x6","step":5,"value":1}`, quorum.EVOTINGCLOSED, "x6"},
+		{"vote on a step that does not exist", part, `{"type":"vote","id":"x11","step":99,"value":1}`, quorum.EVOTINGCLOSED, "x11"},
+		{"vote on a negative step", part, `{"type":"vote","id":"x12","step":-1,"value":1}`, quorum.EVOTINGCLOSED, "x12"},
 		{"participant sends an action", part, `{"type":"action","id":"x7","action":"next"}`, quorum.EFORBIDDEN, "x7"},
 		{"screen votes", screen, `{"type":"vote","id":"x8","step":0,"value":1}`, quorum.EFORBIDDEN, "x8"},
 		{"screen sends an action", screen, `{"type":"action","id":"x9","action":"next"}`, quorum.EFORBIDDEN, "x9"},

@@ -474,9 +474,6 @@ func (s *Session) Cast(participantID string, step int, v Value, msgID string, no
 // checkVote tells whether a vote on step would be taken now, and tidies a
 // text answer's spaces.
 func (s *Session) checkVote(step int, v *Value, now time.Time) error {
-	if step < 0 || step >= len(s.Steps) {
-		return Errorf(EINVALIDVOTE, "there is no step %d", step)
-	}
 	if err := s.votingOpen(step, now); err != nil {
 		return err
 	}
@@ -522,6 +519,10 @@ func (s *Session) votingOpen(step int, now time.Time) error {
 	switch {
 	case s.Status == StatusEnded:
 		return Errorf(ESESSIONENDED, "this session has ended")
+	case step < 0 || step >= len(s.Steps):
+		// A client's step is a step it was shown: one that does not exist
+		// is as closed to votes as any other that is not current.
+		return Errorf(EVOTINGCLOSED, "there is no step %d; only the current step takes votes", step)
 	case s.Status != StatusLive || step != s.CurrentStep:
 		return Errorf(EVOTINGCLOSED, "this question is not open for votes")
 	}

@@ -128,8 +128,10 @@ func TestCastWhenVotingIsNotOpen(t *testing.T) {
 			openStep(t, s, stepChoice)
 			mustDo(t, s, cmd(quorum.ActionEnd), now)
 		}, stepChoice, 0, quorum.ESESSIONENDED},
-		{"no such step", func(t *testing.T, s *quorum.Session) { openStep(t, s, stepChoice) }, stepCount, 0, quorum.EINVALIDVOTE},
-		{"negative step", func(t *testing.T, s *quorum.Session) { openStep(t, s, stepChoice) }, -1, 0, quorum.EINVALIDVOTE},
+		{"no such step", func(t *testing.T, s *quorum.Session) { openStep(t, s, stepChoice) }, stepCount, 0, quorum.EVOTINGCLOSED},
+		{"step 99", func(t *testing.T, s *quorum.Session) { openStep(t, s, stepChoice) }, 99, 0, quorum.EVOTINGCLOSED},
+		{"negative step", func(t *testing.T, s *quorum.Session) { openStep(t, s, stepChoice) }, -1, 0, quorum.EVOTINGCLOSED},
+		{"no such step in the lobby", func(t *testing.T, s *quorum.Session) {}, stepCount, 0, quorum.EVOTINGCLOSED},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
