@@ -51,8 +51,8 @@ func TestHTTPBadInput(t *testing.T) {
 		{"action with the screen key", "POST", "/api/sessions/" + s.ID + "/actions", s.ScreenKey, `{"action": "start"}`, 401, quorum.EUNAUTHORIZED},
 		{"unknown action", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "explode"}`, 400, quorum.EINVALIDREQUEST},
 		{"action not allowed now", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "open"}`, 409, quorum.EINVALIDACTION},
-		{"expire is not a host action", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "expire"}`, 400, quorum.EINVALIDREQUEST},
-		{"goto out of range", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "goto", "step": 999}`, 400, quorum.EINVALIDREQUEST},
+		{"expire is not a host action", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "expire"}`, 409, quorum.EINVALIDACTION},
+		{"goto out of range", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "goto", "step": 999}`, 409, quorum.EINVALIDACTION},
 		{"unknown route", "GET", "/api/nothing", "", nil, 404, quorum.ENOTFOUND},
 		{"plain GET on the WebSocket", "GET", "/ws", "", nil, 400, quorum.EINVALIDREQUEST},
 	}

@@ -287,7 +287,7 @@ func TestMinGroupSizeIsASetting(t *testing.T) {
 		t.Errorf("k 2: %v", got)
 	}
 	settings.MinGroupSize = 0
-	if _, err := s.Do(quorum.Command{Action: quorum.ActionSettings, Settings: &settings}, now); quorum.ErrorCode(err) != quorum.EINVALIDREQUEST {
+	if _, err := s.Do(quorum.Command{Action: quorum.ActionSettings, Settings: &settings}, now); quorum.ErrorCode(err) != quorum.EINVALIDACTION {
 		t.Errorf("k 0 accepted: %v", err)
 	}
 }
@@ -348,7 +348,7 @@ func TestProxyVotes(t *testing.T) {
 	}
 	human := mustJoin(t, s)
 	for name, id := range map[string]string{"unknown": "nobody", "a phone's participant": human.ID} {
-		if _, _, _, err := s.CastAsProxy(id, stepPick, quorum.Value{Number: 0}, "p4", now); quorum.ErrorCode(err) != quorum.EINVALIDREQUEST {
+		if _, _, _, err := s.CastAsProxy(id, stepPick, quorum.Value{Number: 0}, "p4", now); quorum.ErrorCode(err) != quorum.EINVALIDACTION {
 			t.Errorf("proxy vote as %s: %v", name, err)
 		}
 	}
@@ -383,7 +383,7 @@ func TestAutoReveal(t *testing.T) {
 		t.Errorf("after the timer: %+v", st)
 	}
 	bad := quorum.AutoReveal("sometimes")
-	if _, err := s.Do(quorum.Command{Action: quorum.ActionAutoReveal, Mode: &bad}, now); quorum.ErrorCode(err) != quorum.EINVALIDREQUEST {
+	if _, err := s.Do(quorum.Command{Action: quorum.ActionAutoReveal, Mode: &bad}, now); quorum.ErrorCode(err) != quorum.EINVALIDACTION {
 		t.Errorf("unknown mode: %v", err)
 	}
 }

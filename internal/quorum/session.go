@@ -66,9 +66,9 @@ func DefaultSettings() Settings {
 func (st Settings) Check() error {
 	switch {
 	case st.MinGroupSize < 1 || st.MinGroupSize > 50:
-		return Errorf(EINVALIDREQUEST, "minGroupSize is from 1 to 50")
+		return Errorf(EINVALIDACTION, "minGroupSize is from 1 to 50")
 	case st.SplitShare < 0.1 || st.SplitShare > 0.5:
-		return Errorf(EINVALIDREQUEST, "splitShare is from 0.1 to 0.5")
+		return Errorf(EINVALIDACTION, "splitShare is from 0.1 to 0.5")
 	}
 	return nil
 }
@@ -509,7 +509,7 @@ func (s *Session) CastAsProxy(proxyID string, step int, v Value, msgID string, n
 			return nil, Vote{}, false, err
 		}
 	} else if proxy = s.participants[proxyID]; proxy == nil || !proxy.Proxy {
-		return nil, Vote{}, false, Errorf(EINVALIDREQUEST, "there is no proxy with this id")
+		return nil, Vote{}, false, Errorf(EINVALIDACTION, "there is no proxy with this id")
 	}
 	vote, changed, err = s.Cast(proxy.ID, step, v, msgID, now)
 	return proxy, vote, changed, err
@@ -609,8 +609,11 @@ func (s *Session) Do(cmd Command, now time.Time) (*StateChange, error) {
 			}
 			st.Deadline = time.Time{}
 		} else {
-			if cmd.Seconds == nil || (*cmd.Seconds != 0 && (*cmd.Seconds < MinTimerSeconds || *cmd.Seconds > MaxTimerSeconds)) {
+			switch {
+			case cmd.Seconds == nil:
 				return nil, Errorf(EINVALIDREQUEST, "a timer takes seconds from %d to %d, or 0 to cancel it", MinTimerSeconds, MaxTimerSeconds)
+			case *cmd.Seconds != 0 && (*cmd.Seconds < MinTimerSeconds || *cmd.Seconds > MaxTimerSeconds):
+				return nil, Errorf(EINVALIDACTION, "a timer runs from %d to %d seconds, or 0 cancels it", MinTimerSeconds, MaxTimerSeconds)
 			}
 			if *cmd.Seconds == 0 {
 				if st.Deadline.IsZero() || !now.Before(st.Deadline) {
@@ -692,8 +695,11 @@ func (s *Session) Do(cmd Command, now time.Time) (*StateChange, error) {
 		if err := s.checkLiveVotable(); err != nil {
 			return nil, err
 		}
-		if cmd.Mode == nil || !cmd.Mode.valid() {
+		switch {
+		case cmd.Mode == nil:
 			return nil, Errorf(EINVALIDREQUEST, `autoreveal takes a mode: "all-voted", "timer" or "" (by hand)`)
+		case !cmd.Mode.valid():
+			return nil, Errorf(EINVALIDACTION, `%q is not a way to reveal: "all-voted", "timer" or "" (by hand)`, *cmd.Mode)
 		}
 		s.Steps[s.CurrentStep].AutoReveal = *cmd.Mode
 		change.Steps = []int{s.CurrentStep}
@@ -749,7 +755,7 @@ func (s *Session) target(cmd Command) (int, error) {
 	case target < 0 && cmd.Action == ActionPrev:
 		return 0, Errorf(EINVALIDACTION, "this is the first step")
 	case target < 0 || target >= len(s.Steps):
-		return 0, Errorf(EINVALIDREQUEST, "there is no step %d; steps run from 0 to %d", target, len(s.Steps)-1)
+		return 0, Errorf(EINVALIDACTION, "there is no step %d; steps run from 0 to %d", target, len(s.Steps)-1)
 	}
 	return target, nil
 }

@@ -292,7 +292,7 @@ func (r *Room) autoReveal(b *batch) {
 // timer running out, everyone having voted) are not for hosts to send.
 func (r *Room) hostAct(b *batch, cmd quorum.Command, reply func(error)) {
 	if !cmd.Action.HostCommand() {
-		reply(quorum.Errorf(quorum.EINVALIDREQUEST, "%s is the session's own action, not a command", cmd.Action))
+		reply(quorum.Errorf(quorum.EINVALIDACTION, "%s is the session's own action, not a command", cmd.Action))
 		return
 	}
 	r.act(b, cmd, reply)
@@ -398,7 +398,7 @@ func (r *Room) react(b *batch, c *conn, in *Inbound) {
 	case !r.session.Settings.Reactions:
 		err = quorum.Errorf(quorum.EINVALIDACTION, "the facilitator has turned reactions off")
 	case !reactionEmoji[in.Emoji]:
-		err = quorum.Errorf(quorum.EINVALIDREQUEST, "a reaction is one of 👍 ❤️ 😂 🤔 👏")
+		err = quorum.Errorf(quorum.EINVALIDACTION, "a reaction is one of 👍 ❤️ 😂 🤔 👏")
 	case ok && b.now.Sub(last) < reactionInterval:
 		err = quorum.Errorf(quorum.ETOOMANY, "one reaction every %d seconds", int(reactionInterval.Seconds()))
 	}
