@@ -443,22 +443,29 @@ func CheckMsgID(id string) error {
 	return nil
 }
 
-// Cast records a participant's vote on a step, replacing an earlier one. A
-// vote whose MsgID equals the one already recorded is a re-send: it changes
-// nothing and reports changed false.
-func (s *Session) Cast(participantID string, step int, v Value, msgID string, now time.Time) (vote Vote, changed bool, err error) {
+// AnyRound, as the round a vote is meant for, takes the vote in whichever
+// round of its step is current.
+const AnyRound = 0
+
+// Cast records a participant's vote on a step, replacing its earlier vote in
+// the step's current round. round is the round the vote was meant for, or
+// AnyRound: a vote sent for a round that is over must not count in the next.
+//
+// A message id counts once: a vote whose MsgID is that of the participant's
+// recorded vote on the step, in the current round or an earlier one, is a
+// re-send. It changes nothing, returns that recorded vote (with its round)
+// and reports changed false.
+func (s *Session) Cast(participantID string, step, round int, v Value, msgID string, now time.Time) (vote Vote, changed bool, err error) {
 	if err := CheckMsgID(msgID); err != nil {
 		return Vote{}, false, err
 	}
 	if s.participants[participantID] == nil {
 		return Vote{}, false, Errorf(EUNAUTHORIZED, "unknown participant")
 	}
-	if step >= 0 && step < len(s.Steps) {
-		if prev := s.votes[step][participantID]; prev != nil && prev.MsgID == msgID {
-			return *prev, false, nil
-		}
+	if prev, ok := s.recorded(participantID, step, msgID); ok {
+		return prev, false, nil
 	}
-	if err := s.checkVote(step, &v, now); err != nil {
+	if err := s.checkVote(step, round, &v, now); err != nil {
 		return Vote{}, false, err
 	}
 	tally := s.tallies[step]
@@ -471,11 +478,37 @@ func (s *Session) Cast(participantID string, step int, v Value, msgID string, no
 	return *rec, true, nil
 }
 
-// checkVote tells whether a vote on step would be taken now, and tidies a
-// text answer's spaces.
-func (s *Session) checkVote(step int, v *Value, now time.Time) error {
+// recorded finds the participant's recorded vote on step, in any round, that
+// the message msgID cast.
+func (s *Session) recorded(participantID string, step int, msgID string) (Vote, bool) {
+	if step < 0 || step >= len(s.Steps) {
+		return Vote{}, false
+	}
+	if v := s.votes[step][participantID]; v != nil && v.MsgID == msgID {
+		return *v, true
+	}
+	for _, r := range s.past[step] {
+		if v := r.Votes[participantID]; v != nil && v.MsgID == msgID {
+			return *v, true
+		}
+	}
+	return Vote{}, false
+}
+
+// checkVote tells whether a vote on step, meant for round, would be taken
+// now, and tidies a text answer's spaces.
+func (s *Session) checkVote(step, round int, v *Value, now time.Time) error {
 	if err := s.votingOpen(step, now); err != nil {
 		return err
+	}
+	switch current := s.Steps[step].Round; {
+	case round == AnyRound || round == current:
+	case round < 1:
+		return Errorf(EVOTINGCLOSED, "there is no round %d; this question is on round %d", round, current)
+	case round < current:
+		return Errorf(EVOTINGCLOSED, "round %d of this question is over; vote again in round %d", round, current)
+	default:
+		return Errorf(EVOTINGCLOSED, "round %d of this question has not begun; it is on round %d", round, current)
 	}
 	def := &s.Agenda.Steps[step]
 	if def.Kind == KindText {
@@ -484,25 +517,15 @@ func (s *Session) checkVote(step int, v *Value, now time.Time) error {
 	return def.checkValue(*v)
 }
 
-// CheckRound refuses a vote meant for another round of step than the current
-// one: a phone re-sending a vote after a new round began must not have it
-// count in the new round.
-func (s *Session) CheckRound(step, round int) error {
-	if step < 0 || step >= len(s.Steps) || round == s.Steps[step].Round {
-		return nil // a bad step gets its own error from Cast
-	}
-	return Errorf(EVOTINGCLOSED, "round %d of this question is over; vote again in round %d", round, s.Steps[step].Round)
-}
-
 // CastAsProxy records a vote the facilitator enters for someone without a
 // phone: as the proxy proxyID, or, when it is empty, as a new proxy, added
-// only if the vote is taken.
-func (s *Session) CastAsProxy(proxyID string, step int, v Value, msgID string, now time.Time) (proxy *Participant, vote Vote, changed bool, err error) {
+// only if the vote is taken. round is as for Cast.
+func (s *Session) CastAsProxy(proxyID string, step, round int, v Value, msgID string, now time.Time) (proxy *Participant, vote Vote, changed bool, err error) {
 	if proxyID == "" {
 		if err := CheckMsgID(msgID); err != nil {
 			return nil, Vote{}, false, err
 		}
-		if err := s.checkVote(step, &v, now); err != nil {
+		if err := s.checkVote(step, round, &v, now); err != nil {
 			return nil, Vote{}, false, err
 		}
 		if proxy, err = s.AddProxy(now); err != nil {
@@ -511,7 +534,7 @@ func (s *Session) CastAsProxy(proxyID string, step int, v Value, msgID string, n
 	} else if proxy = s.participants[proxyID]; proxy == nil || !proxy.Proxy {
 		return nil, Vote{}, false, Errorf(EINVALIDACTION, "there is no proxy with this id")
 	}
-	vote, changed, err = s.Cast(proxy.ID, step, v, msgID, now)
+	vote, changed, err = s.Cast(proxy.ID, step, round, v, msgID, now)
 	return proxy, vote, changed, err
 }
 
@@ -794,6 +817,21 @@ func (s *Session) checkLiveVotable() error {
 func (s *Session) VoteOf(step int, participantID string) (Vote, bool) {
 	if v := s.votes[step][participantID]; v != nil {
 		return *v, true
+	}
+	return Vote{}, false
+}
+
+// LastVoteOf returns a participant's vote in the latest round of a step it
+// voted in: the current round's vote, else its vote in the newest earlier
+// round. A phone that reconnects compares its unacknowledged votes with it.
+func (s *Session) LastVoteOf(step int, participantID string) (Vote, bool) {
+	if v, ok := s.VoteOf(step, participantID); ok {
+		return v, true
+	}
+	for i := len(s.past[step]) - 1; i >= 0; i-- {
+		if v := s.past[step][i].Votes[participantID]; v != nil {
+			return *v, true
+		}
 	}
 	return Vote{}, false
 }

@@ -353,7 +353,7 @@ func TestExpireThenVote(t *testing.T) {
 		t.Fatal("not expired at the deadline")
 	}
 	// Between the deadline and the expire command, votes are already refused.
-	if _, _, err := s.Cast(p.ID, stepChoice, quorum.Value{Number: 0}, "late", at); quorum.ErrorCode(err) != quorum.EVOTINGCLOSED {
+	if _, _, err := s.Cast(p.ID, stepChoice, quorum.AnyRound, quorum.Value{Number: 0}, "late", at); quorum.ErrorCode(err) != quorum.EVOTINGCLOSED {
 		t.Errorf("vote at the deadline = %v, want voting_closed", err)
 	}
 	mustDo(t, s, cmd(quorum.ActionExpire), at)
@@ -403,7 +403,7 @@ func TestResetDropsVotesAndTallies(t *testing.T) {
 
 	// Voting again starts from zero, and a re-used message id is a new vote.
 	mustDo(t, s, cmd(quorum.ActionOpen), now)
-	if _, changed, err := s.Cast(p1.ID, stepScale5, quorum.Value{Number: 4}, "m1", now); err != nil || !changed {
+	if _, changed, err := s.Cast(p1.ID, stepScale5, quorum.AnyRound, quorum.Value{Number: 4}, "m1", now); err != nil || !changed {
 		t.Fatalf("vote after reset: changed %v, %v", changed, err)
 	}
 	if tally := s.Tally(stepScale5); tally.N != 1 || !reflect.DeepEqual(tally.Counts, []int{0, 0, 0, 1, 0}) {

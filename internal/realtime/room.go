@@ -315,42 +315,48 @@ func (r *Room) act(b *batch, cmd quorum.Command, reply func(error)) {
 }
 
 // vote applies a participant's vote and acknowledges it after commit to every
-// connection of that participant.
+// connection of that participant. A re-sent vote is acknowledged as the vote
+// it recorded, in whichever round that was.
 func (r *Room) vote(b *batch, c *conn, in *Inbound) {
 	if in.Step == nil {
 		c.sendJSON(errorMsg(in.ID, quorum.Errorf(quorum.EINVALIDREQUEST, "a vote needs a step")))
 		return
 	}
 	value, err := parseValue(in.Value)
-	if err == nil && in.Round != nil {
-		err = r.session.CheckRound(*in.Step, *in.Round)
+	if err != nil {
+		c.sendJSON(errorMsg(in.ID, err))
+		return
 	}
-	if err == nil {
-		var changed bool
-		var v quorum.Vote
-		v, changed, err = r.session.Cast(c.participantID, *in.Step, value, in.ID, b.now)
-		if err == nil {
-			if changed {
-				b.records = append(b.records, quorum.VoteRecord{Vote: v})
-				b.resultsChanged = true
-			}
-			b.then(func(err error) {
-				if err == nil && changed {
-					r.hub.cfg.Metrics.Voted(1)
-				}
-				if err != nil {
-					c.sendJSON(errorMsg(in.ID, err))
-					return
-				}
-				ack := finishFrame(appendAck(startFrame(64), v, r.session.Agenda.Steps[v.Step].Kind == quorum.KindText))
-				for _, pc := range r.byParticipant[v.ParticipantID] {
-					pc.send(ack)
-				}
-			})
+	v, changed, err := r.session.Cast(c.participantID, *in.Step, roundOf(in), value, in.ID, b.now)
+	if err != nil {
+		c.sendJSON(errorMsg(in.ID, err))
+		return
+	}
+	if changed {
+		b.records = append(b.records, quorum.VoteRecord{Vote: v})
+		b.resultsChanged = true
+	}
+	b.then(func(err error) {
+		if err == nil && changed {
+			r.hub.cfg.Metrics.Voted(1)
+		}
+		if err != nil {
+			c.sendJSON(errorMsg(in.ID, err))
 			return
 		}
+		ack := finishFrame(appendAck(startFrame(64), v, r.session.Agenda.Steps[v.Step].Kind == quorum.KindText))
+		for _, pc := range r.byParticipant[v.ParticipantID] {
+			pc.send(ack)
+		}
+	})
+}
+
+// roundOf is the round a vote frame was meant for; without one, the current.
+func roundOf(in *Inbound) int {
+	if in.Round == nil {
+		return quorum.AnyRound
 	}
-	c.sendJSON(errorMsg(in.ID, err))
+	return *in.Round
 }
 
 // proxyVote records a vote the facilitator enters for someone without a
@@ -362,15 +368,12 @@ func (r *Room) proxyVote(b *batch, in *Inbound, reply func(string, error)) {
 		return
 	}
 	value, err := parseValue(in.Value)
-	if err == nil && in.Round != nil {
-		err = r.session.CheckRound(*in.Step, *in.Round)
-	}
 	if err != nil {
 		reply("", err)
 		return
 	}
 	joined := r.session.Joined()
-	p, v, changed, err := r.session.CastAsProxy(in.Proxy, *in.Step, value, in.ID, b.now)
+	p, v, changed, err := r.session.CastAsProxy(in.Proxy, *in.Step, roundOf(in), value, in.ID, b.now)
 	if err != nil {
 		reply("", err)
 		return
@@ -517,8 +520,8 @@ func (r *Room) welcome(c *conn) WelcomeMsg {
 	msg.Participant = &ParticipantView{ID: p.ID, Name: p.Name, Segment: p.Segment}
 	msg.Votes = map[string]VoteAck{}
 	for step := range r.session.Steps {
-		if v, ok := r.session.VoteOf(step, p.ID); ok {
-			msg.Votes[strconv.Itoa(step)] = VoteAck{ID: v.MsgID, Step: step, Value: valueJSON(&r.session.Agenda.Steps[step], v.Value)}
+		if v, ok := r.session.LastVoteOf(step, p.ID); ok {
+			msg.Votes[strconv.Itoa(step)] = VoteAck{ID: v.MsgID, Step: step, Round: v.Round, Value: valueJSON(&r.session.Agenda.Steps[step], v.Value)}
 		}
 	}
 	return msg
