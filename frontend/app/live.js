@@ -13,7 +13,7 @@ export function useLive({ role, session, secret, participantId = "", join = null
     refusal: null, // a refused join: the server's {code, message}
     welcome: null,
     state: null, // the last state frame, with results frames merged in
-    myVotes: {}, // participant: step -> {id, value, round}
+    myVotes: {}, // participant: step -> {id, value, round}, the current round's only
     reactions: [], // screen: the latest reactions, {key, emoji}
     lastError: null,
     receivedAt: 0, // when the state arrived, for countdowns
@@ -45,7 +45,8 @@ export function useLive({ role, session, secret, participantId = "", join = null
 function reduce(l, frame) {
   switch (frame.type) {
     case "welcome":
-      return { ...l, welcome: frame, myVotes: { ...(frame.votes || {}) } };
+      // welcome.votes has each step's vote in the latest round voted in.
+      return { ...l, welcome: frame, myVotes: forRound({ ...(frame.votes || {}) }, l.state?.step) };
     case "state":
       return { ...l, state: frame, receivedAt: Date.now(), myVotes: forRound(l.myVotes, frame.step) };
     case "results": {
@@ -55,9 +56,9 @@ function reduce(l, frame) {
       return { ...l, state };
     }
     case "ack": {
-      const step = l.state?.step;
-      const round = step && step.index === frame.step ? step.round : undefined;
-      return { ...l, myVotes: { ...l.myVotes, [frame.step]: { id: frame.id, value: frame.value, round } }, lastError: null };
+      // A re-sent vote may be acknowledged as its step's earlier round.
+      const myVotes = { ...l.myVotes, [frame.step]: { id: frame.id, value: frame.value, round: frame.round } };
+      return { ...l, myVotes: forRound(myVotes, l.state?.step), lastError: null };
     }
     case "reactions": {
       // One floating emoji per reaction, a few at most per update so that a
@@ -82,13 +83,11 @@ export function remainingMs(live, now = Date.now()) {
   return Math.max(0, step.remainingMs - (now - live.receivedAt));
 }
 
-/** Drops my vote on the current step when it belongs to an earlier round;
- * a vote from the welcome (no round yet) takes the current round. */
+/** Drops my vote on the current step when it belongs to another round. */
 function forRound(myVotes, step) {
   const mine = step && myVotes[step.index];
   if (!mine || mine.round === step.round) return myVotes;
   const next = { ...myVotes };
-  if (mine.round == null) next[step.index] = { ...mine, round: step.round };
-  else delete next[step.index];
+  delete next[step.index];
   return next;
 }

@@ -55,7 +55,7 @@ func (sd *seeded) castProxy(step int, v quorum.Value) {
 			id = p.ID
 		}
 	}
-	p, _, _, err := sd.s.CastAsProxy(id, step, v, "m"+strconv.Itoa(sd.seq), sd.tick())
+	p, _, _, err := sd.s.CastAsProxy(id, step, quorum.AnyRound, v, "m"+strconv.Itoa(sd.seq), sd.tick())
 	if err != nil {
 		sd.t.Fatalf("CastAsProxy(step %d, %+v): %v", step, v, err)
 	}

@@ -83,7 +83,7 @@ func (sd *seeded) do(a quorum.Action, step ...int) {
 func (sd *seeded) cast(who, step int, v quorum.Value) {
 	sd.t.Helper()
 	sd.seq++
-	if _, _, err := sd.s.Cast(sd.people[who].ID, step, v, "m"+strconv.Itoa(sd.seq), sd.tick()); err != nil {
+	if _, _, err := sd.s.Cast(sd.people[who].ID, step, quorum.AnyRound, v, "m"+strconv.Itoa(sd.seq), sd.tick()); err != nil {
 		sd.t.Fatalf("Cast(P%03d, step %d, %+v): %v", who+1, step, v, err)
 	}
 }

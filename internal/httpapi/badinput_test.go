@@ -51,8 +51,8 @@ func TestHTTPBadInput(t *testing.T) {
 		{"action with the screen key", "POST", "/api/sessions/" + s.ID + "/actions", s.ScreenKey, `{"action": "start"}`, 401, quorum.EUNAUTHORIZED},
 		{"unknown action", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "explode"}`, 400, quorum.EINVALIDREQUEST},
 		{"action not allowed now", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "open"}`, 409, quorum.EINVALIDACTION},
-		{"expire is not a host action", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "expire"}`, 400, quorum.EINVALIDREQUEST},
-		{"goto out of range", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "goto", "step": 999}`, 400, quorum.EINVALIDREQUEST},
+		{"expire is not a host action", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "expire"}`, 409, quorum.EINVALIDACTION},
+		{"goto out of range", "POST", "/api/sessions/" + s.ID + "/actions", s.HostKey, `{"action": "goto", "step": 999}`, 409, quorum.EINVALIDACTION},
 		{"unknown route", "GET", "/api/nothing", "", nil, 404, quorum.ENOTFOUND},
 		{"plain GET on the WebSocket", "GET", "/ws", "", nil, 400, quorum.EINVALIDREQUEST},
 	}
@@ -145,32 +145,47 @@ func TestWebSocketBadInput(t *testing.T) {
 	host.await("done", func(f frame) bool { return f.Type == "done" })
 	part.await("step 0", func(f frame) bool { return f.Type == "state" && f.state().Step != nil })
 
+	// Every refusal echoes the refused frame's id whenever the frame is JSON
+	// with a string id, also when another field has the wrong type.
 	errorsFor := []struct {
 		name string
 		c    *client
 		msg  any
 		code string
+		id   string
 	}{
-		{"malformed JSON", part, `{"type":`, quorum.EINVALIDJSON},
-		{"unknown type", part, `{"type":"dance","id":"x1"}`, quorum.EUNKNOWNMESSAGE},
-		{"step of the wrong type", part, `{"type":"vote","id":"x2","step":"one","value":1}`, quorum.EINVALIDREQUEST},
-		{"vote without a step", part, `{"type":"vote","id":"x3","value":1}`, quorum.EINVALIDREQUEST},
-		{"vote without an id", part, `{"type":"vote","step":0,"value":1}`, quorum.EINVALIDREQUEST},
-		{"fractional value", part, `{"type":"vote","id":"x4","step":0,"value":1.5}`, quorum.EINVALIDVOTE},
-		{"vote on an info step", part, `{"type":"vote","id":"x5","step":0,"value":1}`, quorum.EVOTINGCLOSED},
-		{"vote on another step", part, `{"type":"vote","id":"x6","step":5,"value":1}`, quorum.EVOTINGCLOSED},
-		{"participant sends an action", part, `{"type":"action","id":"x7","action":"next"}`, quorum.EFORBIDDEN},
-		{"screen votes", screen, `{"type":"vote","id":"x8","step":0,"value":1}`, quorum.EFORBIDDEN},
-		{"screen sends an action", screen, `{"type":"action","id":"x9","action":"next"}`, quorum.EFORBIDDEN},
-		{"hello twice", host, map[string]any{"type": "hello", "role": "host", "session": s.ID, "key": s.HostKey}, quorum.EINVALIDREQUEST},
-		{"action refused", host, `{"type":"action","id":"x10","action":"reveal"}`, quorum.EINVALIDACTION},
+		{"malformed JSON", part, `{"type":`, quorum.EINVALIDJSON, ""},
+		{"not an object", part, `["vote"]`, quorum.EINVALIDREQUEST, ""},
+		{"no type", part, `{"id":"x0","step":1,"value":1}`, quorum.EINVALIDREQUEST, "x0"},
+		{"unknown type", part, `{"type":"dance","id":"x1"}`, quorum.EUNKNOWNMESSAGE, "x1"},
+		{"step of the wrong type", part, `{"type":"vote","id":"x2","step":"one","value":1}`, quorum.EINVALIDREQUEST, "x2"},
+		{"step as a string", part, `{"type":"vote","id":"w1","step":"1","value":3}`, quorum.EINVALIDREQUEST, "w1"},
+		{"oversized step", part, `{"type":"vote","id":"w2","step":100000000000000000000,"value":3}`, quorum.EINVALIDREQUEST, "w2"},
+		{"round of the wrong type", part, `{"type":"vote","id":"w3","step":1,"round":"1","value":3}`, quorum.EINVALIDREQUEST, "w3"},
+		{"id of the wrong type", part, `{"type":"vote","id":7,"step":"1","value":3}`, quorum.EINVALIDREQUEST, ""},
+		{"emoji of the wrong type", part, `{"type":"react","id":"w4","emoji":1}`, quorum.EINVALIDREQUEST, "w4"},
+		{"vote without a step", part, `{"type":"vote","id":"x3","value":1}`, quorum.EINVALIDREQUEST, "x3"},
+		{"vote without an id", part, `{"type":"vote","step":0,"value":1}`, quorum.EINVALIDREQUEST, ""},
+		{"fractional value", part, `{"type":"vote","id":"x4","step":0,"value":1.5}`, quorum.EINVALIDVOTE, "x4"},
+		{"vote on an info step", part, `{"type":"vote","id":"x5","step":0,"value":1}`, quorum.EVOTINGCLOSED, "x5"},
+		{"vote on another step", part, `{"type":"vote","id":"x6","step":5,"value":1}`, quorum.EVOTINGCLOSED, "x6"},
+		{"vote on a step that does not exist", part, `{"type":"vote","id":"x11","step":99,"value":1}`, quorum.EVOTINGCLOSED, "x11"},
+		{"vote on a negative step", part, `{"type":"vote","id":"x12","step":-1,"value":1}`, quorum.EVOTINGCLOSED, "x12"},
+		{"participant sends an action", part, `{"type":"action","id":"x7","action":"next"}`, quorum.EFORBIDDEN, "x7"},
+		{"screen votes", screen, `{"type":"vote","id":"x8","step":0,"value":1}`, quorum.EFORBIDDEN, "x8"},
+		{"screen sends an action", screen, `{"type":"action","id":"x9","action":"next"}`, quorum.EFORBIDDEN, "x9"},
+		{"hello twice", host, map[string]any{"type": "hello", "role": "host", "session": s.ID, "key": s.HostKey}, quorum.EINVALIDREQUEST, ""},
+		{"action refused", host, `{"type":"action","id":"x10","action":"reveal"}`, quorum.EINVALIDACTION, "x10"},
+		{"an action's step of the wrong type", host, `{"type":"action","id":"w5","action":"goto","step":"2"}`, quorum.EINVALIDREQUEST, "w5"},
+		{"settings of the wrong type", host, `{"type":"action","id":"w6","action":"settings","settings":{"minGroupSize":"3"}}`, quorum.EINVALIDREQUEST, "w6"},
+		{"a proxy's step of the wrong type", host, `{"type":"proxy","id":"w7","step":[1],"value":1}`, quorum.EINVALIDREQUEST, "w7"},
 	}
 	for _, tt := range errorsFor {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.c.send(tt.msg)
 			f := tt.c.awaitType("error")
-			if f.Code != tt.code || f.Message == "" {
-				t.Errorf("error %q %q, want %q", f.Code, f.Message, tt.code)
+			if f.Code != tt.code || f.Message == "" || f.ID != tt.id {
+				t.Errorf("error %q %q id %q, want %q id %q", f.Code, f.Message, f.ID, tt.code, tt.id)
 			}
 		})
 	}

@@ -8,7 +8,10 @@ import (
 	"github.com/quorum-workshop/quorum/internal/quorum"
 )
 
-// statusOf maps every error code to its HTTP status, in one place.
+// statusOf maps every error code to its HTTP status, in one place. A request
+// that cannot be read as one is 400; a request that was read but that the
+// session will not do is 409 (docs/protocol.md, "Commands", has the rule;
+// TestErrorTableMatchesTheDocs keeps its error table and this one the same).
 var statusOf = map[string]int{
 	quorum.EINVALIDJSON:     fiber.StatusBadRequest,
 	quorum.EINVALIDREQUEST:  fiber.StatusBadRequest,

@@ -165,6 +165,7 @@ type frame struct {
 	Role    string                `json:"role"`
 	Session json.RawMessage       `json:"session"`
 	Step    json.RawMessage       `json:"step"`
+	Round   int                   `json:"round"`
 	Counts  *realtime.Counts      `json:"counts"`
 	Results *realtime.ResultsView `json:"results"`
 	Votes   map[string]realtime.VoteAck

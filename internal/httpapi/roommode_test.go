@@ -152,7 +152,7 @@ func TestRoomMode(t *testing.T) {
 	if f := request(phones[2], map[string]any{"type": "react", "emoji": "👍"}); f.Type != "error" || f.Code != quorum.ETOOMANY {
 		t.Errorf("a second reaction at once: %+v", f)
 	}
-	if f := request(phones[1], map[string]any{"type": "react", "emoji": "🍕"}); f.Type != "error" || f.Code != quorum.EINVALIDREQUEST {
+	if f := request(phones[1], map[string]any{"type": "react", "emoji": "🍕"}); f.Type != "error" || f.Code != quorum.EINVALIDACTION {
 		t.Errorf("an unknown reaction: %+v", f)
 	}
 	off := quorum.DefaultSettings()

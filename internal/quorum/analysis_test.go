@@ -287,7 +287,7 @@ func TestMinGroupSizeIsASetting(t *testing.T) {
 		t.Errorf("k 2: %v", got)
 	}
 	settings.MinGroupSize = 0
-	if _, err := s.Do(quorum.Command{Action: quorum.ActionSettings, Settings: &settings}, now); quorum.ErrorCode(err) != quorum.EINVALIDREQUEST {
+	if _, err := s.Do(quorum.Command{Action: quorum.ActionSettings, Settings: &settings}, now); quorum.ErrorCode(err) != quorum.EINVALIDACTION {
 		t.Errorf("k 0 accepted: %v", err)
 	}
 }
@@ -328,19 +328,19 @@ func TestProxyVotes(t *testing.T) {
 	s := newSessionFrom(t, pairedAgendaJSON)
 	mustDo(t, s, gotoStep(stepPick), now)
 	joined := s.Joined()
-	if _, _, _, err := s.CastAsProxy("", stepPick, quorum.Value{Number: 0}, "p1", now); quorum.ErrorCode(err) != quorum.EVOTINGCLOSED {
+	if _, _, _, err := s.CastAsProxy("", stepPick, quorum.AnyRound, quorum.Value{Number: 0}, "p1", now); quorum.ErrorCode(err) != quorum.EVOTINGCLOSED {
 		t.Errorf("proxy vote before voting opened: %v", err)
 	}
 	if s.Joined() != joined {
 		t.Errorf("a refused proxy vote added a proxy")
 	}
 	mustDo(t, s, cmd(quorum.ActionOpen), now)
-	p, v, changed, err := s.CastAsProxy("", stepPick, quorum.Value{Number: 1}, "p2", now)
+	p, v, changed, err := s.CastAsProxy("", stepPick, quorum.AnyRound, quorum.Value{Number: 1}, "p2", now)
 	if err != nil || !changed || !p.Proxy || p.Name != "Proxy 1" || v.ParticipantID != p.ID {
 		t.Fatalf("proxy vote: %+v %+v %v %v", p, v, changed, err)
 	}
 	// Voting again as the same proxy replaces its vote: it counts once.
-	if _, _, _, err := s.CastAsProxy(p.ID, stepPick, quorum.Value{Number: 0}, "p3", now); err != nil {
+	if _, _, _, err := s.CastAsProxy(p.ID, stepPick, quorum.AnyRound, quorum.Value{Number: 0}, "p3", now); err != nil {
 		t.Fatal(err)
 	}
 	if tally := s.Tally(stepPick); tally.N != 1 || tally.Counts[0] != 1 {
@@ -348,7 +348,7 @@ func TestProxyVotes(t *testing.T) {
 	}
 	human := mustJoin(t, s)
 	for name, id := range map[string]string{"unknown": "nobody", "a phone's participant": human.ID} {
-		if _, _, _, err := s.CastAsProxy(id, stepPick, quorum.Value{Number: 0}, "p4", now); quorum.ErrorCode(err) != quorum.EINVALIDREQUEST {
+		if _, _, _, err := s.CastAsProxy(id, stepPick, quorum.AnyRound, quorum.Value{Number: 0}, "p4", now); quorum.ErrorCode(err) != quorum.EINVALIDACTION {
 			t.Errorf("proxy vote as %s: %v", name, err)
 		}
 	}
@@ -383,7 +383,7 @@ func TestAutoReveal(t *testing.T) {
 		t.Errorf("after the timer: %+v", st)
 	}
 	bad := quorum.AutoReveal("sometimes")
-	if _, err := s.Do(quorum.Command{Action: quorum.ActionAutoReveal, Mode: &bad}, now); quorum.ErrorCode(err) != quorum.EINVALIDREQUEST {
+	if _, err := s.Do(quorum.Command{Action: quorum.ActionAutoReveal, Mode: &bad}, now); quorum.ErrorCode(err) != quorum.EINVALIDACTION {
 		t.Errorf("unknown mode: %v", err)
 	}
 }

@@ -45,7 +45,7 @@ func BenchmarkCastChangesVote(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		v := quorum.Value{Number: 1 + i%7}
-		if _, _, err := s.Cast(ids[i%participants], step, v, fmt.Sprint("m", i), now); err != nil {
+		if _, _, err := s.Cast(ids[i%participants], step, quorum.AnyRound, v, fmt.Sprint("m", i), now); err != nil {
 			b.Fatal(err)
 		}
 	}

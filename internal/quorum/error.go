@@ -9,10 +9,10 @@ import (
 // error frames carry them, and clients branch on them.
 const (
 	EINVALIDJSON     = "invalid_json"      // the body or frame is not well-formed JSON
-	EINVALIDREQUEST  = "invalid_request"   // well-formed, but a field is missing or of the wrong type
+	EINVALIDREQUEST  = "invalid_request"   // JSON, but not a request: a field missing, unknown or of the wrong type, an unknown action
 	EINVALIDAGENDA   = "invalid_agenda"    // an agenda document failed validation
 	EINVALIDVOTE     = "invalid_vote"      // the value does not fit the step
-	EINVALIDACTION   = "invalid_action"    // the action is not allowed in the session's state
+	EINVALIDACTION   = "invalid_action"    // a request that was read, refused for the session's state or the values it names
 	EINVALIDJOIN     = "invalid_join"      // a name or segment was refused
 	EVOTINGCLOSED    = "voting_closed"     // the step is not open for votes
 	ECODENOTFOUND    = "code_not_found"    // no live session has this join code

@@ -124,7 +124,7 @@ var msgSeq int
 func mustCast(t *testing.T, s *quorum.Session, participantID string, step int, v quorum.Value) {
 	t.Helper()
 	msgSeq++
-	if _, _, err := s.Cast(participantID, step, v, "m"+itoa(msgSeq), now); err != nil {
+	if _, _, err := s.Cast(participantID, step, quorum.AnyRound, v, "m"+itoa(msgSeq), now); err != nil {
 		t.Fatalf("Cast(step %d, %+v): %v", step, v, err)
 	}
 }

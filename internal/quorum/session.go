@@ -66,9 +66,9 @@ func DefaultSettings() Settings {
 func (st Settings) Check() error {
 	switch {
 	case st.MinGroupSize < 1 || st.MinGroupSize > 50:
-		return Errorf(EINVALIDREQUEST, "minGroupSize is from 1 to 50")
+		return Errorf(EINVALIDACTION, "minGroupSize is from 1 to 50")
 	case st.SplitShare < 0.1 || st.SplitShare > 0.5:
-		return Errorf(EINVALIDREQUEST, "splitShare is from 0.1 to 0.5")
+		return Errorf(EINVALIDACTION, "splitShare is from 0.1 to 0.5")
 	}
 	return nil
 }
@@ -443,22 +443,29 @@ func CheckMsgID(id string) error {
 	return nil
 }
 
-// Cast records a participant's vote on a step, replacing an earlier one. A
-// vote whose MsgID equals the one already recorded is a re-send: it changes
-// nothing and reports changed false.
-func (s *Session) Cast(participantID string, step int, v Value, msgID string, now time.Time) (vote Vote, changed bool, err error) {
+// AnyRound, as the round a vote is meant for, takes the vote in whichever
+// round of its step is current.
+const AnyRound = 0
+
+// Cast records a participant's vote on a step, replacing its earlier vote in
+// the step's current round. round is the round the vote was meant for, or
+// AnyRound: a vote sent for a round that is over must not count in the next.
+//
+// A message id counts once: a vote whose MsgID is that of the participant's
+// recorded vote on the step, in the current round or an earlier one, is a
+// re-send. It changes nothing, returns that recorded vote (with its round)
+// and reports changed false.
+func (s *Session) Cast(participantID string, step, round int, v Value, msgID string, now time.Time) (vote Vote, changed bool, err error) {
 	if err := CheckMsgID(msgID); err != nil {
 		return Vote{}, false, err
 	}
 	if s.participants[participantID] == nil {
 		return Vote{}, false, Errorf(EUNAUTHORIZED, "unknown participant")
 	}
-	if step >= 0 && step < len(s.Steps) {
-		if prev := s.votes[step][participantID]; prev != nil && prev.MsgID == msgID {
-			return *prev, false, nil
-		}
+	if prev, ok := s.recorded(participantID, step, msgID); ok {
+		return prev, false, nil
 	}
-	if err := s.checkVote(step, &v, now); err != nil {
+	if err := s.checkVote(step, round, &v, now); err != nil {
 		return Vote{}, false, err
 	}
 	tally := s.tallies[step]
@@ -471,14 +478,37 @@ func (s *Session) Cast(participantID string, step int, v Value, msgID string, no
 	return *rec, true, nil
 }
 
-// checkVote tells whether a vote on step would be taken now, and tidies a
-// text answer's spaces.
-func (s *Session) checkVote(step int, v *Value, now time.Time) error {
+// recorded finds the participant's recorded vote on step, in any round, that
+// the message msgID cast.
+func (s *Session) recorded(participantID string, step int, msgID string) (Vote, bool) {
 	if step < 0 || step >= len(s.Steps) {
-		return Errorf(EINVALIDVOTE, "there is no step %d", step)
+		return Vote{}, false
 	}
+	if v := s.votes[step][participantID]; v != nil && v.MsgID == msgID {
+		return *v, true
+	}
+	for _, r := range s.past[step] {
+		if v := r.Votes[participantID]; v != nil && v.MsgID == msgID {
+			return *v, true
+		}
+	}
+	return Vote{}, false
+}
+
+// checkVote tells whether a vote on step, meant for round, would be taken
+// now, and tidies a text answer's spaces.
+func (s *Session) checkVote(step, round int, v *Value, now time.Time) error {
 	if err := s.votingOpen(step, now); err != nil {
 		return err
+	}
+	switch current := s.Steps[step].Round; {
+	case round == AnyRound || round == current:
+	case round < 1:
+		return Errorf(EVOTINGCLOSED, "there is no round %d; this question is on round %d", round, current)
+	case round < current:
+		return Errorf(EVOTINGCLOSED, "round %d of this question is over; vote again in round %d", round, current)
+	default:
+		return Errorf(EVOTINGCLOSED, "round %d of this question has not begun; it is on round %d", round, current)
 	}
 	def := &s.Agenda.Steps[step]
 	if def.Kind == KindText {
@@ -487,34 +517,24 @@ func (s *Session) checkVote(step int, v *Value, now time.Time) error {
 	return def.checkValue(*v)
 }
 
-// CheckRound refuses a vote meant for another round of step than the current
-// one: a phone re-sending a vote after a new round began must not have it
-// count in the new round.
-func (s *Session) CheckRound(step, round int) error {
-	if step < 0 || step >= len(s.Steps) || round == s.Steps[step].Round {
-		return nil // a bad step gets its own error from Cast
-	}
-	return Errorf(EVOTINGCLOSED, "round %d of this question is over; vote again in round %d", round, s.Steps[step].Round)
-}
-
 // CastAsProxy records a vote the facilitator enters for someone without a
 // phone: as the proxy proxyID, or, when it is empty, as a new proxy, added
-// only if the vote is taken.
-func (s *Session) CastAsProxy(proxyID string, step int, v Value, msgID string, now time.Time) (proxy *Participant, vote Vote, changed bool, err error) {
+// only if the vote is taken. round is as for Cast.
+func (s *Session) CastAsProxy(proxyID string, step, round int, v Value, msgID string, now time.Time) (proxy *Participant, vote Vote, changed bool, err error) {
 	if proxyID == "" {
 		if err := CheckMsgID(msgID); err != nil {
 			return nil, Vote{}, false, err
 		}
-		if err := s.checkVote(step, &v, now); err != nil {
+		if err := s.checkVote(step, round, &v, now); err != nil {
 			return nil, Vote{}, false, err
 		}
 		if proxy, err = s.AddProxy(now); err != nil {
 			return nil, Vote{}, false, err
 		}
 	} else if proxy = s.participants[proxyID]; proxy == nil || !proxy.Proxy {
-		return nil, Vote{}, false, Errorf(EINVALIDREQUEST, "there is no proxy with this id")
+		return nil, Vote{}, false, Errorf(EINVALIDACTION, "there is no proxy with this id")
 	}
-	vote, changed, err = s.Cast(proxy.ID, step, v, msgID, now)
+	vote, changed, err = s.Cast(proxy.ID, step, round, v, msgID, now)
 	return proxy, vote, changed, err
 }
 
@@ -522,6 +542,10 @@ func (s *Session) votingOpen(step int, now time.Time) error {
 	switch {
 	case s.Status == StatusEnded:
 		return Errorf(ESESSIONENDED, "this session has ended")
+	case step < 0 || step >= len(s.Steps):
+		// A client's step is a step it was shown: one that does not exist
+		// is as closed to votes as any other that is not current.
+		return Errorf(EVOTINGCLOSED, "there is no step %d; only the current step takes votes", step)
 	case s.Status != StatusLive || step != s.CurrentStep:
 		return Errorf(EVOTINGCLOSED, "this question is not open for votes")
 	}
@@ -608,8 +632,11 @@ func (s *Session) Do(cmd Command, now time.Time) (*StateChange, error) {
 			}
 			st.Deadline = time.Time{}
 		} else {
-			if cmd.Seconds == nil || (*cmd.Seconds != 0 && (*cmd.Seconds < MinTimerSeconds || *cmd.Seconds > MaxTimerSeconds)) {
+			switch {
+			case cmd.Seconds == nil:
 				return nil, Errorf(EINVALIDREQUEST, "a timer takes seconds from %d to %d, or 0 to cancel it", MinTimerSeconds, MaxTimerSeconds)
+			case *cmd.Seconds != 0 && (*cmd.Seconds < MinTimerSeconds || *cmd.Seconds > MaxTimerSeconds):
+				return nil, Errorf(EINVALIDACTION, "a timer runs from %d to %d seconds, or 0 cancels it", MinTimerSeconds, MaxTimerSeconds)
 			}
 			if *cmd.Seconds == 0 {
 				if st.Deadline.IsZero() || !now.Before(st.Deadline) {
@@ -691,8 +718,11 @@ func (s *Session) Do(cmd Command, now time.Time) (*StateChange, error) {
 		if err := s.checkLiveVotable(); err != nil {
 			return nil, err
 		}
-		if cmd.Mode == nil || !cmd.Mode.valid() {
+		switch {
+		case cmd.Mode == nil:
 			return nil, Errorf(EINVALIDREQUEST, `autoreveal takes a mode: "all-voted", "timer" or "" (by hand)`)
+		case !cmd.Mode.valid():
+			return nil, Errorf(EINVALIDACTION, `%q is not a way to reveal: "all-voted", "timer" or "" (by hand)`, *cmd.Mode)
 		}
 		s.Steps[s.CurrentStep].AutoReveal = *cmd.Mode
 		change.Steps = []int{s.CurrentStep}
@@ -748,7 +778,7 @@ func (s *Session) target(cmd Command) (int, error) {
 	case target < 0 && cmd.Action == ActionPrev:
 		return 0, Errorf(EINVALIDACTION, "this is the first step")
 	case target < 0 || target >= len(s.Steps):
-		return 0, Errorf(EINVALIDREQUEST, "there is no step %d; steps run from 0 to %d", target, len(s.Steps)-1)
+		return 0, Errorf(EINVALIDACTION, "there is no step %d; steps run from 0 to %d", target, len(s.Steps)-1)
 	}
 	return target, nil
 }
@@ -787,6 +817,21 @@ func (s *Session) checkLiveVotable() error {
 func (s *Session) VoteOf(step int, participantID string) (Vote, bool) {
 	if v := s.votes[step][participantID]; v != nil {
 		return *v, true
+	}
+	return Vote{}, false
+}
+
+// LastVoteOf returns a participant's vote in the latest round of a step it
+// voted in: the current round's vote, else its vote in the newest earlier
+// round. A phone that reconnects compares its unacknowledged votes with it.
+func (s *Session) LastVoteOf(step int, participantID string) (Vote, bool) {
+	if v, ok := s.VoteOf(step, participantID); ok {
+		return v, true
+	}
+	for i := len(s.past[step]) - 1; i >= 0; i-- {
+		if v := s.past[step][i].Votes[participantID]; v != nil {
+			return *v, true
+		}
 	}
 	return Vote{}, false
 }

@@ -106,10 +106,10 @@ func TestDo(t *testing.T) {
 		{name: "goto in the lobby starts there", cmd: gotoStep(4), wantStatus: quorum.StatusLive, wantCurrent: 4, wantState: pending, wantChanged: []int{4}},
 		{name: "goto the last step", setup: []quorum.Command{start}, cmd: gotoStep(stepCount - 1), wantStatus: quorum.StatusLive, wantCurrent: stepCount - 1, wantState: pending, wantChanged: []int{stepCount - 1}},
 		{name: "goto the current step", setup: []quorum.Command{gotoStep(1), openCmd}, cmd: gotoStep(1), wantStatus: quorum.StatusLive, wantCurrent: 1, wantState: open, wantChanged: []int{1}},
-		{name: "goto past the end", setup: []quorum.Command{start}, cmd: gotoStep(stepCount), wantErr: quorum.EINVALIDREQUEST},
-		{name: "goto a negative step", setup: []quorum.Command{start}, cmd: gotoStep(-1), wantErr: quorum.EINVALIDREQUEST},
+		{name: "goto past the end", setup: []quorum.Command{start}, cmd: gotoStep(stepCount), wantErr: quorum.EINVALIDACTION},
+		{name: "goto a negative step", setup: []quorum.Command{start}, cmd: gotoStep(-1), wantErr: quorum.EINVALIDACTION},
 		{name: "goto without a step", setup: []quorum.Command{start}, cmd: cmd(quorum.ActionGoto), wantErr: quorum.EINVALIDREQUEST},
-		{name: "goto out of range in the lobby stays in the lobby", cmd: gotoStep(99), wantErr: quorum.EINVALIDREQUEST},
+		{name: "goto out of range in the lobby stays in the lobby", cmd: gotoStep(99), wantErr: quorum.EINVALIDACTION},
 
 		// Moving away from an open step closes it.
 		{name: "next closes the open step", setup: []quorum.Command{gotoStep(1), openCmd}, cmd: next, wantStatus: quorum.StatusLive, wantCurrent: 2, wantState: pending, wantChanged: []int{2, 1}},
@@ -144,11 +144,11 @@ func TestDo(t *testing.T) {
 		{name: "revealed stays revealed after a move", setup: []quorum.Command{gotoStep(1), reveal, next}, cmd: prev, wantStatus: quorum.StatusLive, wantCurrent: 1, wantState: quorum.StepState{Round: 1, Voting: quorum.VotingPending, Revealed: true}, wantChanged: []int{1}},
 
 		// timer
-		{name: "timer of 4 s", setup: []quorum.Command{gotoStep(1)}, cmd: timer(4), wantErr: quorum.EINVALIDREQUEST},
+		{name: "timer of 4 s", setup: []quorum.Command{gotoStep(1)}, cmd: timer(4), wantErr: quorum.EINVALIDACTION},
 		{name: "timer of 5 s opens voting", setup: []quorum.Command{gotoStep(1)}, cmd: timer(5), wantStatus: quorum.StatusLive, wantCurrent: 1, wantState: timed(5 * time.Second), wantChanged: []int{1}},
 		{name: "timer of 3600 s", setup: []quorum.Command{gotoStep(1)}, cmd: timer(3600), wantStatus: quorum.StatusLive, wantCurrent: 1, wantState: timed(time.Hour), wantChanged: []int{1}},
-		{name: "timer of 3601 s", setup: []quorum.Command{gotoStep(1)}, cmd: timer(3601), wantErr: quorum.EINVALIDREQUEST},
-		{name: "negative timer", setup: []quorum.Command{gotoStep(1)}, cmd: timer(-5), wantErr: quorum.EINVALIDREQUEST},
+		{name: "timer of 3601 s", setup: []quorum.Command{gotoStep(1)}, cmd: timer(3601), wantErr: quorum.EINVALIDACTION},
+		{name: "negative timer", setup: []quorum.Command{gotoStep(1)}, cmd: timer(-5), wantErr: quorum.EINVALIDACTION},
 		{name: "timer without seconds", setup: []quorum.Command{gotoStep(1)}, cmd: cmd(quorum.ActionTimer), wantErr: quorum.EINVALIDREQUEST},
 		{name: "timer on an open step counts from now", setup: []quorum.Command{gotoStep(1), openCmd}, cmd: timer(30), after: 10 * time.Second, wantStatus: quorum.StatusLive, wantCurrent: 1, wantState: timed(40 * time.Second), wantChanged: []int{1}},
 		{name: "timer replaces a timer", setup: []quorum.Command{gotoStep(1), timer(30)}, cmd: timer(10), wantStatus: quorum.StatusLive, wantCurrent: 1, wantState: timed(10 * time.Second), wantChanged: []int{1}},
@@ -353,7 +353,7 @@ func TestExpireThenVote(t *testing.T) {
 		t.Fatal("not expired at the deadline")
 	}
 	// Between the deadline and the expire command, votes are already refused.
-	if _, _, err := s.Cast(p.ID, stepChoice, quorum.Value{Number: 0}, "late", at); quorum.ErrorCode(err) != quorum.EVOTINGCLOSED {
+	if _, _, err := s.Cast(p.ID, stepChoice, quorum.AnyRound, quorum.Value{Number: 0}, "late", at); quorum.ErrorCode(err) != quorum.EVOTINGCLOSED {
 		t.Errorf("vote at the deadline = %v, want voting_closed", err)
 	}
 	mustDo(t, s, cmd(quorum.ActionExpire), at)
@@ -403,7 +403,7 @@ func TestResetDropsVotesAndTallies(t *testing.T) {
 
 	// Voting again starts from zero, and a re-used message id is a new vote.
 	mustDo(t, s, cmd(quorum.ActionOpen), now)
-	if _, changed, err := s.Cast(p1.ID, stepScale5, quorum.Value{Number: 4}, "m1", now); err != nil || !changed {
+	if _, changed, err := s.Cast(p1.ID, stepScale5, quorum.AnyRound, quorum.Value{Number: 4}, "m1", now); err != nil || !changed {
 		t.Fatalf("vote after reset: changed %v, %v", changed, err)
 	}
 	if tally := s.Tally(stepScale5); tally.N != 1 || !reflect.DeepEqual(tally.Counts, []int{0, 0, 0, 1, 0}) {

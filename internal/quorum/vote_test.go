@@ -57,7 +57,7 @@ func TestCastValues(t *testing.T) {
 			s := newSession(t)
 			p := mustJoin(t, s)
 			openStep(t, s, tt.step)
-			vote, changed, err := s.Cast(p.ID, tt.step, tt.value, "msg-1", now)
+			vote, changed, err := s.Cast(p.ID, tt.step, quorum.AnyRound, tt.value, "msg-1", now)
 			if tt.wantErr != "" {
 				if code := quorum.ErrorCode(err); code != tt.wantErr {
 					t.Fatalf("Cast(%+v) = %v, want code %q", tt.value, err, tt.wantErr)
@@ -128,15 +128,17 @@ func TestCastWhenVotingIsNotOpen(t *testing.T) {
 			openStep(t, s, stepChoice)
 			mustDo(t, s, cmd(quorum.ActionEnd), now)
 		}, stepChoice, 0, quorum.ESESSIONENDED},
-		{"no such step", func(t *testing.T, s *quorum.Session) { openStep(t, s, stepChoice) }, stepCount, 0, quorum.EINVALIDVOTE},
-		{"negative step", func(t *testing.T, s *quorum.Session) { openStep(t, s, stepChoice) }, -1, 0, quorum.EINVALIDVOTE},
+		{"no such step", func(t *testing.T, s *quorum.Session) { openStep(t, s, stepChoice) }, stepCount, 0, quorum.EVOTINGCLOSED},
+		{"step 99", func(t *testing.T, s *quorum.Session) { openStep(t, s, stepChoice) }, 99, 0, quorum.EVOTINGCLOSED},
+		{"negative step", func(t *testing.T, s *quorum.Session) { openStep(t, s, stepChoice) }, -1, 0, quorum.EVOTINGCLOSED},
+		{"no such step in the lobby", func(t *testing.T, s *quorum.Session) {}, stepCount, 0, quorum.EVOTINGCLOSED},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSession(t)
 			p := mustJoin(t, s)
 			tt.setup(t, s)
-			_, changed, err := s.Cast(p.ID, tt.step, quorum.Value{Number: 1}, "msg-1", now.Add(tt.after))
+			_, changed, err := s.Cast(p.ID, tt.step, quorum.AnyRound, quorum.Value{Number: 1}, "msg-1", now.Add(tt.after))
 			if code := quorum.ErrorCode(err); code != tt.want {
 				t.Fatalf("Cast = %v, want code %q", err, tt.want)
 			}
@@ -152,7 +154,7 @@ func TestCastBeforeTheDeadline(t *testing.T) {
 	p := mustJoin(t, s)
 	mustDo(t, s, gotoStep(stepChoice), now)
 	mustDo(t, s, timer(10), now)
-	if _, _, err := s.Cast(p.ID, stepChoice, quorum.Value{Number: 1}, "msg-1", now.Add(10*time.Second-time.Millisecond)); err != nil {
+	if _, _, err := s.Cast(p.ID, stepChoice, quorum.AnyRound, quorum.Value{Number: 1}, "msg-1", now.Add(10*time.Second-time.Millisecond)); err != nil {
 		t.Fatalf("vote just before the deadline: %v", err)
 	}
 }
@@ -175,7 +177,7 @@ func TestCastChecksTheCaller(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := s.Cast(tt.participantID, stepChoice, quorum.Value{Number: 1}, tt.msgID, now)
+			_, _, err := s.Cast(tt.participantID, stepChoice, quorum.AnyRound, quorum.Value{Number: 1}, tt.msgID, now)
 			if code := quorum.ErrorCode(err); code != tt.want {
 				t.Errorf("Cast = %v, want code %q", err, tt.want)
 			}
@@ -185,7 +187,7 @@ func TestCastChecksTheCaller(t *testing.T) {
 		t.Errorf("refused votes were counted: N = %d", s.Tally(stepChoice).N)
 	}
 	// A message id of 64 characters is fine.
-	if _, _, err := s.Cast(p.ID, stepChoice, quorum.Value{Number: 1}, strings.Repeat("m", 64), now); err != nil {
+	if _, _, err := s.Cast(p.ID, stepChoice, quorum.AnyRound, quorum.Value{Number: 1}, strings.Repeat("m", 64), now); err != nil {
 		t.Errorf("64-character message id: %v", err)
 	}
 }
@@ -207,7 +209,7 @@ func TestChangeVoteMovesTheTally(t *testing.T) {
 		{p2, 1, []int{0, 2, 0}}, // the same answer again, with a new message id
 	}
 	for i, st := range steps {
-		_, changed, err := s.Cast(st.who.ID, stepChoice, quorum.Value{Number: st.option}, "msg-"+itoa(i), now)
+		_, changed, err := s.Cast(st.who.ID, stepChoice, quorum.AnyRound, quorum.Value{Number: st.option}, "msg-"+itoa(i), now)
 		if err != nil || !changed {
 			t.Fatalf("vote %d: changed %v, %v", i, changed, err)
 		}
@@ -242,12 +244,12 @@ func TestResentVoteCountsOnce(t *testing.T) {
 	s := newSession(t)
 	p := mustJoin(t, s)
 	openStep(t, s, stepChoice)
-	first, changed, err := s.Cast(p.ID, stepChoice, quorum.Value{Number: 2}, "msg-1", now)
+	first, changed, err := s.Cast(p.ID, stepChoice, quorum.AnyRound, quorum.Value{Number: 2}, "msg-1", now)
 	if err != nil || !changed {
 		t.Fatalf("first vote: changed %v, %v", changed, err)
 	}
 	// The same message again, even with another value and later: nothing changes.
-	again, changed, err := s.Cast(p.ID, stepChoice, quorum.Value{Number: 0}, "msg-1", now.Add(time.Second))
+	again, changed, err := s.Cast(p.ID, stepChoice, quorum.AnyRound, quorum.Value{Number: 0}, "msg-1", now.Add(time.Second))
 	if err != nil {
 		t.Fatalf("re-sent vote: %v", err)
 	}
@@ -262,12 +264,75 @@ func TestResentVoteCountsOnce(t *testing.T) {
 	}
 	// A re-send that arrives after voting closed is still acknowledged, not refused.
 	mustDo(t, s, cmd(quorum.ActionClose), now)
-	if _, changed, err := s.Cast(p.ID, stepChoice, quorum.Value{Number: 2}, "msg-1", now); err != nil || changed {
+	if _, changed, err := s.Cast(p.ID, stepChoice, quorum.AnyRound, quorum.Value{Number: 2}, "msg-1", now); err != nil || changed {
 		t.Errorf("re-send after close: changed %v, %v", changed, err)
 	}
 	// A new message after close is refused.
-	if _, _, err := s.Cast(p.ID, stepChoice, quorum.Value{Number: 1}, "msg-2", now); quorum.ErrorCode(err) != quorum.EVOTINGCLOSED {
+	if _, _, err := s.Cast(p.ID, stepChoice, quorum.AnyRound, quorum.Value{Number: 1}, "msg-2", now); quorum.ErrorCode(err) != quorum.EVOTINGCLOSED {
 		t.Errorf("new vote after close = %v, want voting_closed", err)
+	}
+}
+
+// A message id counts once, whatever round it arrives in: a phone whose
+// round-1 ack was lost re-sends its vote during round 2, and it is
+// acknowledged as the round-1 vote, not counted again (nor paired with
+// itself as someone who "stayed").
+func TestResentVoteCountsOnceAcrossRounds(t *testing.T) {
+	s := newSession(t)
+	p := mustJoin(t, s)
+	openStep(t, s, stepScale5)
+	first, changed, err := s.Cast(p.ID, stepScale5, quorum.AnyRound, quorum.Value{Number: 4}, "r1", now)
+	if err != nil || !changed || first.Round != 1 {
+		t.Fatalf("round-1 vote: %+v changed %v, %v", first, changed, err)
+	}
+	mustDo(t, s, cmd(quorum.ActionClose), now)
+	mustDo(t, s, cmd(quorum.ActionRound), now)
+	mustDo(t, s, cmd(quorum.ActionOpen), now)
+
+	for _, round := range []int{quorum.AnyRound, 1, 2} {
+		again, changed, err := s.Cast(p.ID, stepScale5, round, quorum.Value{Number: 4}, "r1", now)
+		if err != nil || changed || again != first {
+			t.Errorf("re-sent for round %d: %+v changed %v, %v; want the round-1 vote %+v", round, again, changed, err, first)
+		}
+	}
+	if n := s.Tally(stepScale5).N; n != 0 {
+		t.Errorf("round 2 counts %d votes, want 0", n)
+	}
+	if shifts := s.RoundShifts(stepScale5); len(shifts) != 0 {
+		t.Errorf("who moved, with nobody voting in round 2: %+v", shifts)
+	}
+	if v, ok := s.LastVoteOf(stepScale5, p.ID); !ok || v != first {
+		t.Errorf("LastVoteOf = %+v, %v; want the round-1 vote", v, ok)
+	}
+
+	// A new vote meant for another round than the current one.
+	for _, tt := range []struct {
+		round int
+		says  string
+	}{
+		{1, "round 1 of this question is over; vote again in round 2"},
+		{3, "round 3 of this question has not begun; it is on round 2"},
+		{-1, "there is no round -1; this question is on round 2"},
+	} {
+		_, changed, err := s.Cast(p.ID, stepScale5, tt.round, quorum.Value{Number: 2}, "new", now)
+		if quorum.ErrorCode(err) != quorum.EVOTINGCLOSED || quorum.ErrorMessage(err) != tt.says || changed {
+			t.Errorf("a new vote for round %d: %v, want voting_closed %q", tt.round, err, tt.says)
+		}
+	}
+
+	second, changed, err := s.Cast(p.ID, stepScale5, 2, quorum.Value{Number: 2}, "r2", now)
+	if err != nil || !changed || second.Round != 2 {
+		t.Fatalf("round-2 vote: %+v changed %v, %v", second, changed, err)
+	}
+	if v, ok := s.LastVoteOf(stepScale5, p.ID); !ok || v != second {
+		t.Errorf("LastVoteOf after round 2's vote = %+v, %v", v, ok)
+	}
+	// The round-1 id still names the round-1 vote.
+	if again, changed, err := s.Cast(p.ID, stepScale5, quorum.AnyRound, quorum.Value{Number: 4}, "r1", now); err != nil || changed || again != first {
+		t.Errorf("round-1 id after a round-2 vote: %+v changed %v, %v", again, changed, err)
+	}
+	if n := s.Tally(stepScale5).N; n != 1 {
+		t.Errorf("round 2 counts %d votes, want 1", n)
 	}
 }
 

@@ -40,7 +40,7 @@ func revealedRoom(b testing.TB, n int) *Room {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, _, err := s.Cast(p.ID, step, quorum.Value{Number: 1 + i%7}, fmt.Sprint(i), now); err != nil {
+		if _, _, err := s.Cast(p.ID, step, quorum.AnyRound, quorum.Value{Number: 1 + i%7}, fmt.Sprint(i), now); err != nil {
 			b.Fatal(err)
 		}
 		c := newConn(nil, &h.cfg)

@@ -554,7 +554,11 @@ func (h *Hub) readLoop(c *conn, room *Room, hello *Inbound) {
 		}
 		in := new(Inbound)
 		if err := decodeInbound(data, in); err != nil {
-			c.sendJSON(errorMsg("", decodeError(err)))
+			// A field of the wrong type fails the decode, but encoding/json
+			// still fills every field it can: the refusal echoes the id
+			// whenever the frame had a string id, so that a client can tell
+			// which of its messages was refused.
+			c.sendJSON(errorMsg(in.ID, decodeError(err)))
 			continue
 		}
 		var j job
@@ -590,6 +594,9 @@ func (h *Hub) readLoop(c *conn, room *Room, hello *Inbound) {
 		case in.Type == "hello":
 			c.sendJSON(errorMsg(in.ID, quorum.Errorf(quorum.EINVALIDREQUEST, "this connection has already said hello")))
 			continue
+		case in.Type == "":
+			c.sendJSON(errorMsg(in.ID, quorum.Errorf(quorum.EINVALIDREQUEST, "a message needs a type (hello, vote, react, action, proxy)")))
+			continue
 		default:
 			c.sendJSON(errorMsg(in.ID, quorum.Errorf(quorum.EUNKNOWNMESSAGE, "unknown message type %q (hello, vote, react, action, proxy)", in.Type)))
 			continue
@@ -603,7 +610,10 @@ func (h *Hub) readLoop(c *conn, room *Room, hello *Inbound) {
 // decodeError turns a JSON error into a message a client developer understands.
 func decodeError(err error) error {
 	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return quorum.Errorf(quorum.EINVALIDREQUEST, "a message is a JSON object with a type (got %s)", typeErr.Value)
+	case errors.As(err, &typeErr):
 		return quorum.Errorf(quorum.EINVALIDREQUEST, "field %q has the wrong type (got %s)", typeErr.Field, typeErr.Value)
 	}
 	return quorum.Errorf(quorum.EINVALIDJSON, "the message is not valid JSON")

@@ -231,8 +231,11 @@ type WelcomeMsg struct {
 	Participant *ParticipantView `json:"participant,omitempty"`
 	// Token is the new participant's token, when it joined in its hello:
 	// the phone keeps it to reconnect with.
-	Token string             `json:"token,omitempty"`
-	Votes map[string]VoteAck `json:"votes,omitempty"` // participant: own votes by step index
+	Token string `json:"token,omitempty"`
+	// Votes are a participant's own votes by step index: on each step, its
+	// vote in the latest round it voted in, so that a phone whose ack was
+	// lost finds its vote even after a new round began.
+	Votes map[string]VoteAck `json:"votes,omitempty"`
 }
 
 // ParticipantView is what a participant knows of itself.
@@ -242,11 +245,13 @@ type ParticipantView struct {
 	Segment string `json:"segment,omitempty"`
 }
 
-// VoteAck confirms a committed vote: the client's id, the step, the value.
+// VoteAck confirms a committed vote: the client's id, the step, the round it
+// counts in, and the value as recorded (a text answer's spaces folded).
 type VoteAck struct {
 	Type  string `json:"type,omitempty"` // "ack"
 	ID    string `json:"id"`
 	Step  int    `json:"step"`
+	Round int    `json:"round"`
 	Value any    `json:"value"`
 }
 
@@ -278,6 +283,8 @@ func appendAck(b []byte, v quorum.Vote, text bool) []byte {
 	b = appendJSONString(b, v.MsgID)
 	b = append(b, `,"step":`...)
 	b = strconv.AppendInt(b, int64(v.Step), 10)
+	b = append(b, `,"round":`...)
+	b = strconv.AppendInt(b, int64(v.Round), 10)
 	b = append(b, `,"value":`...)
 	if text {
 		b = appendJSONString(b, v.Value.Text)

@@ -297,7 +297,7 @@ func (r *Room) autoReveal(b *batch) {
 // timer running out, everyone having voted) are not for hosts to send.
 func (r *Room) hostAct(b *batch, cmd quorum.Command, reply func(error)) {
 	if !cmd.Action.HostCommand() {
-		reply(quorum.Errorf(quorum.EINVALIDREQUEST, "%s is the session's own action, not a command", cmd.Action))
+		reply(quorum.Errorf(quorum.EINVALIDACTION, "%s is the session's own action, not a command", cmd.Action))
 		return
 	}
 	r.act(b, cmd, reply)
@@ -320,42 +320,48 @@ func (r *Room) act(b *batch, cmd quorum.Command, reply func(error)) {
 }
 
 // vote applies a participant's vote and acknowledges it after commit to every
-// connection of that participant.
+// connection of that participant. A re-sent vote is acknowledged as the vote
+// it recorded, in whichever round that was.
 func (r *Room) vote(b *batch, c *conn, in *Inbound) {
 	if in.Step == nil {
 		c.sendJSON(errorMsg(in.ID, quorum.Errorf(quorum.EINVALIDREQUEST, "a vote needs a step")))
 		return
 	}
 	value, err := parseValue(in.Value)
-	if err == nil && in.Round != nil {
-		err = r.session.CheckRound(*in.Step, *in.Round)
+	if err != nil {
+		c.sendJSON(errorMsg(in.ID, err))
+		return
 	}
-	if err == nil {
-		var changed bool
-		var v quorum.Vote
-		v, changed, err = r.session.Cast(c.participantID, *in.Step, value, in.ID, b.now)
-		if err == nil {
-			if changed {
-				b.records = append(b.records, quorum.VoteRecord{Vote: v})
-				b.resultsChanged = true
-			}
-			b.then(func(err error) {
-				if err == nil && changed {
-					r.hub.cfg.Metrics.Voted(1)
-				}
-				if err != nil {
-					c.sendJSON(errorMsg(in.ID, err))
-					return
-				}
-				ack := finishFrame(appendAck(startFrame(64), v, r.session.Agenda.Steps[v.Step].Kind == quorum.KindText))
-				for _, pc := range r.byParticipant[v.ParticipantID] {
-					pc.send(ack)
-				}
-			})
+	v, changed, err := r.session.Cast(c.participantID, *in.Step, roundOf(in), value, in.ID, b.now)
+	if err != nil {
+		c.sendJSON(errorMsg(in.ID, err))
+		return
+	}
+	if changed {
+		b.records = append(b.records, quorum.VoteRecord{Vote: v})
+		b.resultsChanged = true
+	}
+	b.then(func(err error) {
+		if err == nil && changed {
+			r.hub.cfg.Metrics.Voted(1)
+		}
+		if err != nil {
+			c.sendJSON(errorMsg(in.ID, err))
 			return
 		}
+		ack := finishFrame(appendAck(startFrame(64), v, r.session.Agenda.Steps[v.Step].Kind == quorum.KindText))
+		for _, pc := range r.byParticipant[v.ParticipantID] {
+			pc.send(ack)
+		}
+	})
+}
+
+// roundOf is the round a vote frame was meant for; without one, the current.
+func roundOf(in *Inbound) int {
+	if in.Round == nil {
+		return quorum.AnyRound
 	}
-	c.sendJSON(errorMsg(in.ID, err))
+	return *in.Round
 }
 
 // proxyVote records a vote the facilitator enters for someone without a
@@ -367,15 +373,12 @@ func (r *Room) proxyVote(b *batch, in *Inbound, reply func(string, error)) {
 		return
 	}
 	value, err := parseValue(in.Value)
-	if err == nil && in.Round != nil {
-		err = r.session.CheckRound(*in.Step, *in.Round)
-	}
 	if err != nil {
 		reply("", err)
 		return
 	}
 	joined := r.session.Joined()
-	p, v, changed, err := r.session.CastAsProxy(in.Proxy, *in.Step, value, in.ID, b.now)
+	p, v, changed, err := r.session.CastAsProxy(in.Proxy, *in.Step, roundOf(in), value, in.ID, b.now)
 	if err != nil {
 		reply("", err)
 		return
@@ -403,7 +406,7 @@ func (r *Room) react(b *batch, c *conn, in *Inbound) {
 	case !r.session.Settings.Reactions:
 		err = quorum.Errorf(quorum.EINVALIDACTION, "the facilitator has turned reactions off")
 	case !reactionEmoji[in.Emoji]:
-		err = quorum.Errorf(quorum.EINVALIDREQUEST, "a reaction is one of 👍 ❤️ 😂 🤔 👏")
+		err = quorum.Errorf(quorum.EINVALIDACTION, "a reaction is one of 👍 ❤️ 😂 🤔 👏")
 	case ok && b.now.Sub(last) < reactionInterval:
 		err = quorum.Errorf(quorum.ETOOMANY, "one reaction every %d seconds", int(reactionInterval.Seconds()))
 	}
@@ -522,8 +525,8 @@ func (r *Room) welcome(c *conn) WelcomeMsg {
 	msg.Participant = &ParticipantView{ID: p.ID, Name: p.Name, Segment: p.Segment}
 	msg.Votes = map[string]VoteAck{}
 	for step := range r.session.Steps {
-		if v, ok := r.session.VoteOf(step, p.ID); ok {
-			msg.Votes[strconv.Itoa(step)] = VoteAck{ID: v.MsgID, Step: step, Value: valueJSON(&r.session.Agenda.Steps[step], v.Value)}
+		if v, ok := r.session.LastVoteOf(step, p.ID); ok {
+			msg.Votes[strconv.Itoa(step)] = VoteAck{ID: v.MsgID, Step: step, Round: v.Round, Value: valueJSON(&r.session.Agenda.Steps[step], v.Value)}
 		}
 	}
 	return msg

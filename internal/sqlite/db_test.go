@@ -137,7 +137,7 @@ func join(tb testing.TB, s *quorum.Session, clk *clock, names ...string) ([]stri
 // cast votes on the current step and returns the record of the change.
 func cast(tb testing.TB, s *quorum.Session, clk *clock, participantID string, v quorum.Value, msgID string) quorum.Record {
 	tb.Helper()
-	vote, changed, err := s.Cast(participantID, s.CurrentStep, v, msgID, clk.tick())
+	vote, changed, err := s.Cast(participantID, s.CurrentStep, quorum.AnyRound, v, msgID, clk.tick())
 	if err != nil || !changed {
 		tb.Fatalf("cast %+v as %s: changed %v, %v", v, msgID, changed, err)
 	}

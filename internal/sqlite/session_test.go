@@ -71,7 +71,7 @@ func TestSessionSurvivesReopen(t *testing.T) {
 	if got.Steps[stepText].Deadline.IsZero() || !got.Steps[stepScale].Deadline.IsZero() {
 		t.Errorf("deadlines %v, want only the text step's countdown", got.Steps)
 	}
-	if _, _, err := got.Cast(ids[4], stepText, quorum.Value{Text: "Kind"}, "text-1", clk.tick()); err != nil {
+	if _, _, err := got.Cast(ids[4], stepText, quorum.AnyRound, quorum.Value{Text: "Kind"}, "text-1", clk.tick()); err != nil {
 		t.Errorf("the loaded session refuses a vote on its open step: %v", err)
 	}
 }
