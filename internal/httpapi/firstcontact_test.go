@@ -11,6 +11,7 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
+	"github.com/quorum-workshop/quorum/internal/quorum"
 	"github.com/quorum-workshop/quorum/internal/realtime"
 	"github.com/quorum-workshop/quorum/internal/testserver"
 )
@@ -161,4 +162,42 @@ func joinThenHello(ts *testServer, s created, name string) error {
 		return fmt.Errorf("%s: hello answered %s %s %s", name, f.Type, f.Code, f.Message)
 	}
 	return nil
+}
+
+// An unknown session is 404 whatever key comes with the request; a known
+// session with a key that is not its host key is 401. With many sessions
+// loaded, so that another session's key never changes the answer.
+func TestUnknownSessionOrWrongKey(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{})
+	sessions := make([]created, 40)
+	for i := range sessions {
+		sessions[i] = ts.create("leadership-vs-management")
+		ts.counts(sessions[i]) // loads its room
+	}
+	const unknown = "4b1c6d0e-0000-0000-0000-000000000000"
+	for i, s := range sessions {
+		other := sessions[(i+1)%len(sessions)]
+		checks := []struct {
+			method, path, key, body string
+			status                  int
+			code                    string
+		}{
+			{"GET", "/api/sessions/" + unknown, s.HostKey, "", 404, quorum.ESESSIONNOTFOUND},
+			{"POST", "/api/sessions/" + unknown + "/actions", s.HostKey, `{"action":"start"}`, 404, quorum.ESESSIONNOTFOUND},
+			{"DELETE", "/api/sessions/" + unknown, s.HostKey, "", 404, quorum.ESESSIONNOTFOUND},
+			{"GET", "/api/sessions/" + s.ID, other.HostKey, "", 401, quorum.EUNAUTHORIZED},
+			{"POST", "/api/sessions/" + s.ID + "/actions", other.HostKey, `{"action":"start"}`, 401, quorum.EUNAUTHORIZED},
+			{"DELETE", "/api/sessions/" + s.ID, other.HostKey, "", 401, quorum.EUNAUTHORIZED},
+		}
+		for _, c := range checks {
+			var body any
+			if c.body != "" {
+				body = c.body
+			}
+			var e apiError
+			if got := ts.call(c.method, c.path, c.key, body, &e); got != c.status || e.Error.Code != c.code {
+				t.Errorf("session %d: %s %s: %d %q, want %d %q", i, c.method, c.path, got, e.Error.Code, c.status, c.code)
+			}
+		}
+	}
 }
