@@ -21,8 +21,9 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/metrics"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 	"github.com/quorum-workshop/quorum/internal/sqlite"
+	"github.com/quorum-workshop/quorum/internal/wsconn"
 )
 
 func main() {
@@ -71,7 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.logFormat, "log-format", env("QUORUM_LOG_FORMAT", "text"), "log format: text or json (QUORUM_LOG_FORMAT)")
 	logLevel := env("QUORUM_LOG_LEVEL", "info")
 	fs.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error; debug adds a line per WebSocket connected (QUORUM_LOG_LEVEL)")
-	interval, err := envDuration("QUORUM_BROADCAST_INTERVAL", realtime.DefaultBroadcastInterval)
+	interval, err := envDuration("QUORUM_BROADCAST_INTERVAL", room.DefaultBroadcastInterval)
 	if err != nil {
 		return cfg, err
 	}
@@ -84,7 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.debugAddr, "debug-addr", env("QUORUM_DEBUG_ADDR", ""), "loopback address for /debug/pprof and /metrics, e.g. 127.0.0.1:6060 (QUORUM_DEBUG_ADDR)")
 	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", env("QUORUM_TRUSTED_PROXIES", ""), "comma-separated proxy addresses or CIDRs whose X-Forwarded-For gives the client's address (QUORUM_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.metrics, "metrics", env("QUORUM_METRICS", "off"), "off, or public to serve /metrics on the main listener too (QUORUM_METRICS)")
-	connsPerAddress, err := envInt("QUORUM_MAX_CONNS_PER_ADDRESS", realtime.DefaultMaxConnsPerAddress)
+	connsPerAddress, err := envInt("QUORUM_MAX_CONNS_PER_ADDRESS", wsconn.DefaultMaxConnsPerAddress)
 	if err != nil {
 		return cfg, err
 	}
@@ -175,10 +176,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	defer db.Close()
 
 	stats := metrics.New()
-	hub := realtime.NewHub(db, realtime.Config{
-		BroadcastInterval:  cfg.broadcastInterval,
+	rooms := room.New(db, room.Config{
+		BroadcastInterval: cfg.broadcastInterval,
+		JoinURL:           func(code string) string { return cfg.publicURL + "/j/" + code },
+		Logger:            log,
+		Metrics:           stats,
+	})
+	conns := wsconn.New(wsconn.Local(rooms), wsconn.Config{
 		MaxConnsPerAddress: cfg.connsPerAddress,
-		JoinURL:            func(code string) string { return cfg.publicURL + "/j/" + code },
 		Logger:             log,
 		Metrics:            stats,
 	})
@@ -192,7 +197,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.metrics == "public" {
 		httpCfg.Metrics = stats.Handler()
 	}
-	server := httpapi.New(db, hub, httpCfg)
+	server := httpapi.New(db, rooms, conns, httpCfg)
 	if cfg.debugAddr != "" {
 		stopDebug, err := serveDebug(cfg.debugAddr, stats.Handler(), log)
 		if err != nil {
@@ -205,7 +210,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		p := &purger{
 			list: db.EndedBefore,
 			delete: func(ctx context.Context, id string) error {
-				return hub.Purge(ctx, id, func(ctx context.Context) error {
+				return rooms.Purge(ctx, id, func(ctx context.Context) error {
 					_, err := db.DeleteSession(ctx, id)
 					return err
 				})
@@ -238,8 +243,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
 	server.Drain()
-	if err := hub.Shutdown(shutdownCtx); err != nil {
+	if err := conns.Shutdown(shutdownCtx); err != nil {
 		log.Error("closing connections", "err", err)
+	}
+	if err := rooms.Shutdown(shutdownCtx); err != nil {
+		log.Error("committing and stopping the rooms", "err", err)
 	}
 	if err := server.Shutdown(shutdownCtx); err != nil {
 		log.Error("stopping HTTP", "err", err)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/quorum-workshop/quorum/internal/quorum"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 	"github.com/quorum-workshop/quorum/internal/sqlite"
 )
 
@@ -22,8 +22,8 @@ func TestPurgeDeletesExpiredSessions(t *testing.T) {
 	}
 	defer db.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hub := realtime.NewHub(db, realtime.Config{Logger: log})
-	defer hub.Shutdown(ctx)
+	rooms := room.New(db, room.Config{Logger: log})
+	defer rooms.Shutdown(ctx)
 
 	agenda, err := quorum.BuiltinAgenda("leadership-vs-management")
 	if err != nil {
@@ -61,7 +61,7 @@ func TestPurgeDeletesExpiredSessions(t *testing.T) {
 	p := &purger{
 		list: db.EndedBefore,
 		delete: func(ctx context.Context, id string) error {
-			return hub.Purge(ctx, id, func(ctx context.Context) error { _, err := db.DeleteSession(ctx, id); return err })
+			return rooms.Purge(ctx, id, func(ctx context.Context) error { _, err := db.DeleteSession(ctx, id); return err })
 		},
 		keep: 90 * 24 * time.Hour,
 		log:  log,

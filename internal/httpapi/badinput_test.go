@@ -15,7 +15,7 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 )
 
 func TestHTTPBadInput(t *testing.T) {
@@ -110,14 +110,14 @@ func TestWebSocketBadInput(t *testing.T) {
 		hello any
 		code  int
 	}{
-		{"first frame not a hello", `{"type":"vote","step":1,"value":1}`, realtime.CloseBadHello},
-		{"malformed hello", `{"type":"hello"`, realtime.CloseBadHello},
-		{"unknown role", map[string]any{"type": "hello", "role": "admin", "session": s.ID, "key": s.HostKey}, realtime.CloseBadHello},
-		{"wrong token", map[string]any{"type": "hello", "role": "participant", "session": s.ID, "token": "nope"}, realtime.CloseUnauthorized},
-		{"wrong host key", map[string]any{"type": "hello", "role": "host", "session": s.ID, "key": "nope"}, realtime.CloseUnauthorized},
-		{"screen key as host", map[string]any{"type": "hello", "role": "host", "session": s.ID, "key": s.ScreenKey}, realtime.CloseUnauthorized},
-		{"participant token as host", map[string]any{"type": "hello", "role": "host", "session": s.ID, "key": p.Token}, realtime.CloseUnauthorized},
-		{"unknown session", map[string]any{"type": "hello", "role": "participant", "session": "4b1c6d0e-0000-0000-0000-000000000000", "token": p.Token}, realtime.CloseNotFound},
+		{"first frame not a hello", `{"type":"vote","step":1,"value":1}`, room.CloseBadHello},
+		{"malformed hello", `{"type":"hello"`, room.CloseBadHello},
+		{"unknown role", map[string]any{"type": "hello", "role": "admin", "session": s.ID, "key": s.HostKey}, room.CloseBadHello},
+		{"wrong token", map[string]any{"type": "hello", "role": "participant", "session": s.ID, "token": "nope"}, room.CloseUnauthorized},
+		{"wrong host key", map[string]any{"type": "hello", "role": "host", "session": s.ID, "key": "nope"}, room.CloseUnauthorized},
+		{"screen key as host", map[string]any{"type": "hello", "role": "host", "session": s.ID, "key": s.ScreenKey}, room.CloseUnauthorized},
+		{"participant token as host", map[string]any{"type": "hello", "role": "host", "session": s.ID, "key": p.Token}, room.CloseUnauthorized},
+		{"unknown session", map[string]any{"type": "hello", "role": "participant", "session": "4b1c6d0e-0000-0000-0000-000000000000", "token": p.Token}, room.CloseNotFound},
 		{"oversized hello", `{"type":"hello","key":"` + strings.Repeat("k", 10000) + `"}`, websocket.CloseMessageTooBig},
 	}
 	for _, tt := range closes {
@@ -230,7 +230,7 @@ func TestWebSocketBadInput(t *testing.T) {
 func TestCodeInfo(t *testing.T) {
 	ts := startServer(t, tempDB(t), httpapi.Config{})
 	s := ts.create("leadership-vs-management")
-	var info realtime.PublicInfo
+	var info room.PublicInfo
 	if status := ts.call("GET", "/api/codes/"+s.Code[:4]+"%20"+s.Code[4:], "", nil, &info); status != http.StatusOK {
 		t.Fatalf("status %d", status)
 	}
@@ -326,7 +326,7 @@ func TestGarbageFromManyConnections(t *testing.T) {
 			t.Errorf("garbage client %d closed with %d, want %d", i, code, want)
 		}
 	}
-	var st realtime.StateMsg
+	var st room.StateMsg
 	if status := ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st); status != http.StatusOK || st.Results.N != 1 {
 		t.Errorf("after the garbage: %d, %d votes (want the calm one only)", status, st.Results.N)
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 )
 
 // Deleting a session removes all its data; afterwards it answers 404
@@ -40,8 +40,8 @@ func TestDeleteSession(t *testing.T) {
 	if res.Deleted != want {
 		t.Errorf("deleted %+v, want %+v", res.Deleted, want)
 	}
-	if code := part.awaitClose(); code != realtime.CloseNotFound {
-		t.Errorf("participant closed with %d, want %d", code, realtime.CloseNotFound)
+	if code := part.awaitClose(); code != room.CloseNotFound {
+		t.Errorf("participant closed with %d, want %d", code, room.CloseNotFound)
 	}
 
 	checks := []struct{ method, path, key, body string }{
@@ -61,8 +61,8 @@ func TestDeleteSession(t *testing.T) {
 		}
 	}
 	again := ts.connect("p-again", "participant", s.ID, p.Token)
-	if code := again.awaitClose(); code != realtime.CloseNotFound {
-		t.Errorf("reconnect after delete closed with %d, want %d", code, realtime.CloseNotFound)
+	if code := again.awaitClose(); code != room.CloseNotFound {
+		t.Errorf("reconnect after delete closed with %d, want %d", code, room.CloseNotFound)
 	}
 	if n, _ := ts.db.CountVotes(t.Context(), s.ID); n != 0 {
 		t.Errorf("%d votes left in the store", n)

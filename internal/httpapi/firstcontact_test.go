@@ -12,17 +12,17 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 	"github.com/quorum-workshop/quorum/internal/testserver"
 )
 
-// firstContactSessions is enough sessions that, when the hub kept a key
+// firstContactSessions is enough sessions that, when the rooms were kept by a key
 // pointing into a reused request buffer, some of them met another session's
 // room (it failed 1–3 % of sessions).
 const firstContactSessions = 300
 
 // A new session answers its own host key whatever its first contact is: a
-// REST call, a WebSocket hello, or both at once. The hub once kept a room
+// REST call, a WebSocket hello, or both at once. The server once kept a room
 // under Fiber's view of the request path, a string that the next request on
 // the same keep-alive connection overwrote, so later sessions found other
 // sessions' rooms and refused their own key.
@@ -91,7 +91,7 @@ func TestNewSessionsAnswerTheirHostKeyWhateverTheFirstContact(t *testing.T) {
 // a room that had stopped taking work while a fresh room of the same
 // session loaded without it.
 func TestRoomEvictionLosesNothing(t *testing.T) {
-	ts := startServer(t, tempDB(t), httpapi.Config{}, testserver.WithHub(func(c *realtime.Config) {
+	ts := startServer(t, tempDB(t), httpapi.Config{}, testserver.WithRooms(func(c *room.Config) {
 		c.IdleRoomTimeout = 200 * time.Microsecond // evicted whenever a call pauses
 	}))
 	s := ts.create("leadership-vs-management")
@@ -116,7 +116,7 @@ func TestRoomEvictionLosesNothing(t *testing.T) {
 			if i%2 == 1 {
 				action = "prev"
 			}
-			var st realtime.StateMsg
+			var st room.StateMsg
 			status, _, data := ts.do("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, map[string]any{"action": action})
 			if status != http.StatusOK || json.Unmarshal(data, &st) != nil {
 				errs <- fmt.Errorf("%s: status %d %s", action, status, data)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 )
 
 // TestWorkshopFlow runs the built-in agenda's first steps with a host, a
@@ -73,7 +73,7 @@ func TestWorkshopFlow(t *testing.T) {
 			t.Fatalf("action %s refused: %s %s", action, f.Code, f.Message)
 		}
 	}
-	awaitStep := func(c *client, step int, voting quorum.Voting) realtime.StateMsg {
+	awaitStep := func(c *client, step int, voting quorum.Voting) room.StateMsg {
 		t.Helper()
 		f := c.await(fmt.Sprintf("step %d %s", step, voting), func(f frame) bool {
 			if f.Type != "state" {
@@ -153,7 +153,7 @@ func TestWorkshopFlow(t *testing.T) {
 			t.Fatalf("re-sent vote %d: %s %s", i, f.Code, f.Message)
 		}
 	}
-	var state realtime.StateMsg
+	var state room.StateMsg
 	ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &state)
 	if state.Results == nil || state.Results.N != 1 || state.Counts.Voted != 1 {
 		t.Fatalf("after a re-sent vote: results %+v counts %+v, want one vote", state.Results, state.Counts)
@@ -182,7 +182,7 @@ func TestWorkshopFlow(t *testing.T) {
 		}
 	}
 	ts2 := startServer(t, dbPath, httpapi.Config{})
-	var restored realtime.StateMsg
+	var restored room.StateMsg
 	if status := ts2.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &restored); status != http.StatusOK {
 		t.Fatalf("restored state: %d", status)
 	}
@@ -227,7 +227,7 @@ func TestVoteResentAfterDropCountsOnce(t *testing.T) {
 			t.Fatalf("round %d: %s %s %s", round, f.Type, f.Code, f.Message)
 		}
 		again.ws.Close()
-		var st realtime.StateMsg
+		var st room.StateMsg
 		ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st)
 		if st.Results.N != 1 || st.Results.Counts[round%2] != 1 {
 			t.Fatalf("round %d: results %+v, want exactly one vote for option %d", round, st.Results, round%2)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/quorum-workshop/quorum/internal/quorum"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 )
 
 // decodeBody reads a JSON object body strictly enough to catch mistakes:
@@ -136,9 +136,9 @@ func (s *Server) join(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	var res realtime.JoinResult
+	var res room.JoinResult
 	err = s.joinByCode(ctx, code, func(sessionID string) (err error) {
-		res, err = s.hub.Join(ctx, sessionID, req.Name, req.Segment, "")
+		res, err = s.sessions.Join(ctx, sessionID, req.Name, req.Segment, "")
 		return err
 	})
 	if err != nil {
@@ -162,7 +162,7 @@ func (s *Server) codeInfo(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	info, err := s.hub.PublicInfo(c.UserContext(), id)
+	info, err := s.sessions.PublicInfo(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func (s *Server) sessionState(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	state, err := s.hub.HostState(c.UserContext(), c.Params("id"), key)
+	state, err := s.sessions.HostState(c.UserContext(), c.Params("id"), key)
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func (s *Server) action(c *fiber.Ctx) error {
 	if err := decodeBody(c, &cmd); err != nil {
 		return err
 	}
-	state, err := s.hub.Act(c.UserContext(), c.Params("id"), key, cmd)
+	state, err := s.sessions.Act(c.UserContext(), c.Params("id"), key, cmd)
 	if err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func (s *Server) deleteSession(c *fiber.Ctx) error {
 	}
 	id := c.Params("id")
 	var deleted quorum.Deleted
-	err = s.hub.Delete(c.UserContext(), id, key, func(ctx context.Context) error {
+	err = s.sessions.Delete(c.UserContext(), id, key, func(ctx context.Context) error {
 		var err error
 		deleted, err = s.store.DeleteSession(ctx, id)
 		return err
@@ -251,7 +251,7 @@ func (s *Server) deleteSession(c *fiber.Ctx) error {
 func (s *Server) qrCode(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
 	defer cancel()
-	info, err := s.hub.PublicInfo(ctx, c.Params("id"))
+	info, err := s.sessions.PublicInfo(ctx, c.Params("id"))
 	if err != nil {
 		return err
 	}

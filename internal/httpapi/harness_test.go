@@ -14,7 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 	"github.com/quorum-workshop/quorum/internal/sqlite"
 	"github.com/quorum-workshop/quorum/internal/testserver"
 )
@@ -132,9 +132,9 @@ func (ts *testServer) create(agenda any) created {
 }
 
 // counts reads a session's counts from the host state over HTTP.
-func (ts *testServer) counts(s created) realtime.Counts {
+func (ts *testServer) counts(s created) room.Counts {
 	ts.t.Helper()
-	var st realtime.StateMsg
+	var st room.StateMsg
 	if status := ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st); status != http.StatusOK {
 		ts.t.Fatalf("host state: status %d", status)
 	}
@@ -158,25 +158,25 @@ func (ts *testServer) join(code, name, segment string) joined {
 
 // frame is any server frame; the fields of every type side by side.
 type frame struct {
-	Type    string                `json:"type"`
-	ID      string                `json:"id"`
-	Code    string                `json:"code"`
-	Message string                `json:"message"`
-	Role    string                `json:"role"`
-	Session json.RawMessage       `json:"session"`
-	Step    json.RawMessage       `json:"step"`
-	Round   int                   `json:"round"`
-	Counts  *realtime.Counts      `json:"counts"`
-	Results *realtime.ResultsView `json:"results"`
-	Votes   map[string]realtime.VoteAck
+	Type    string            `json:"type"`
+	ID      string            `json:"id"`
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Role    string            `json:"role"`
+	Session json.RawMessage   `json:"session"`
+	Step    json.RawMessage   `json:"step"`
+	Round   int               `json:"round"`
+	Counts  *room.Counts      `json:"counts"`
+	Results *room.ResultsView `json:"results"`
+	Votes   map[string]room.VoteAck
 	Value   any    `json:"value"`
 	Action  string `json:"action"`
 	Proxy   string `json:"proxy"`
 	raw     string
 }
 
-func (f frame) state() realtime.StateMsg {
-	var s realtime.StateMsg
+func (f frame) state() room.StateMsg {
+	var s room.StateMsg
 	if err := json.Unmarshal([]byte(f.raw), &s); err != nil {
 		panic(err)
 	}

@@ -13,8 +13,9 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 	"github.com/quorum-workshop/quorum/internal/testserver"
+	"github.com/quorum-workshop/quorum/internal/wsconn"
 )
 
 // helloFrames says hello and returns the frames up to the first state, or
@@ -141,7 +142,7 @@ func TestRefusedJoinInTheHello(t *testing.T) {
 // then, is not counted as connected.
 func TestHelloThatTimesOutLeavesNoGhostConnection(t *testing.T) {
 	dbPath := tempDB(t)
-	ts := startServer(t, dbPath, httpapi.Config{}, testserver.WithHub(func(c *realtime.Config) { c.HelloTimeout = 300 * time.Millisecond }))
+	ts := startServer(t, dbPath, httpapi.Config{}, testserver.WithConns(func(c *wsconn.Config) { c.HelloTimeout = 300 * time.Millisecond }))
 	s := ts.create("leadership-vs-management")
 	ts.counts(s) // the room is loaded
 
@@ -163,8 +164,8 @@ func TestHelloThatTimesOutLeavesNoGhostConnection(t *testing.T) {
 	// an internal error.
 	frames, err := helloFrames(t, ts, map[string]any{"type": "hello", "role": "participant", "code": s.Code, "name": "Late"})
 	var ce *websocket.CloseError
-	if len(frames) != 1 || frames[0]["code"] != quorum.EUNAVAILABLE || !errors.As(err, &ce) || ce.Code != realtime.CloseTryAgainLater {
-		t.Errorf("a hello the busy room could not answer: frames %v, %v; want an error frame %q, then close %d", frames, err, quorum.EUNAVAILABLE, realtime.CloseTryAgainLater)
+	if len(frames) != 1 || frames[0]["code"] != quorum.EUNAVAILABLE || !errors.As(err, &ce) || ce.Code != room.CloseTryAgainLater {
+		t.Errorf("a hello the busy room could not answer: frames %v, %v; want an error frame %q, then close %d", frames, err, quorum.EUNAVAILABLE, room.CloseTryAgainLater)
 	}
 	if strings.Contains(ts.logs.String(), "level=ERROR") {
 		t.Errorf("a busy room is logged as an error:\n%s", ts.logs.String())

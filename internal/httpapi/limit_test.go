@@ -12,8 +12,9 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 	"github.com/quorum-workshop/quorum/internal/testserver"
+	"github.com/quorum-workshop/quorum/internal/wsconn"
 )
 
 // Guessing join codes is cut off after the limit with 429 and Retry-After;
@@ -60,7 +61,7 @@ func TestWrongJoinCodesAreLimited(t *testing.T) {
 // One address may hold only so many WebSockets; the next is closed with 1013
 // and a reason, and a place frees up when one of them goes.
 func TestConnectionsPerAddressAreLimited(t *testing.T) {
-	ts := startServer(t, tempDB(t), httpapi.Config{}, testserver.WithHub(func(c *realtime.Config) { c.MaxConnsPerAddress = 2 }))
+	ts := startServer(t, tempDB(t), httpapi.Config{}, testserver.WithConns(func(c *wsconn.Config) { c.MaxConnsPerAddress = 2 }))
 	s := ts.create("leadership-vs-management")
 	screen := ts.connect("screen", "screen", s.ID, s.ScreenKey)
 	screen.awaitType("state")
@@ -68,8 +69,8 @@ func TestConnectionsPerAddressAreLimited(t *testing.T) {
 	host.awaitType("state")
 
 	third := ts.dial("third")
-	if code := third.awaitClose(); code != realtime.CloseTryAgainLater {
-		t.Fatalf("third connection from one address: close %d, want %d", code, realtime.CloseTryAgainLater)
+	if code := third.awaitClose(); code != room.CloseTryAgainLater {
+		t.Fatalf("third connection from one address: close %d, want %d", code, room.CloseTryAgainLater)
 	}
 	select {
 	case ce := <-third.closed:
@@ -104,7 +105,7 @@ func TestConnectionsPerAddressAreLimited(t *testing.T) {
 // An idle connection is pinged every PingInterval, though no writer runs
 // between pings, and a client that answers stays connected.
 func TestIdleConnectionsArePinged(t *testing.T) {
-	ts := startServer(t, tempDB(t), httpapi.Config{}, testserver.WithHub(func(c *realtime.Config) {
+	ts := startServer(t, tempDB(t), httpapi.Config{}, testserver.WithConns(func(c *wsconn.Config) {
 		c.PingInterval, c.PongTimeout = 50*time.Millisecond, 400*time.Millisecond
 	}))
 	s := ts.create("leadership-vs-management")

@@ -8,7 +8,7 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 )
 
 // One rule for a refused command, over HTTP and the WebSocket alike: a
@@ -110,7 +110,7 @@ func TestCommandRefusals(t *testing.T) {
 	}
 
 	// A refused command changes nothing.
-	var st realtime.StateMsg
+	var st room.StateMsg
 	ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st)
 	if st.Session.CurrentStep != 1 || st.Step.Voting != quorum.VotingPending || st.Step.AutoReveal != "" || st.Session.Settings != quorum.DefaultSettings() {
 		t.Errorf("after the refusals: step %d, %+v, settings %+v", st.Session.CurrentStep, st.Step, st.Session.Settings)

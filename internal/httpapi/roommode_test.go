@@ -8,7 +8,7 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 )
 
 const roomModeAgenda = `{
@@ -122,7 +122,7 @@ func TestRoomMode(t *testing.T) {
 		t.Errorf("a phone sending a proxy vote: %+v", f)
 	}
 	// Two of three connected phones voted: not everyone, no auto-reveal.
-	var now realtime.StateMsg
+	var now room.StateMsg
 	ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &now)
 	if now.Step.Revealed || now.Step.Voting != quorum.VotingOpen || now.Counts.NotVoted != 1 {
 		t.Errorf("round 2 with a phone still to vote: step %+v counts %+v", now.Step, now.Counts)
@@ -180,7 +180,7 @@ func TestRoomMode(t *testing.T) {
 	// A restart on the same file keeps the rounds, the proxy and the settings.
 	ts.Stop()
 	ts = startServer(t, dbPath, httpapi.Config{})
-	var state realtime.StateMsg
+	var state room.StateMsg
 	if status := ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &state); status != 200 {
 		t.Fatalf("state after restart: %d", status)
 	}

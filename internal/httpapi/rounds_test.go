@@ -6,7 +6,7 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 )
 
 // A phone whose round-1 ack was lost reconnects during round 2, after a
@@ -68,7 +68,7 @@ func TestResentVoteAcrossRounds(t *testing.T) {
 	// Nobody voted in round 2: nobody "stayed".
 	act(ts, "close")
 	act(ts, "reveal")
-	var st realtime.StateMsg
+	var st room.StateMsg
 	ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st)
 	if st.Results.N != 0 || len(st.Results.Shifts) != 0 {
 		t.Errorf("round 2's results: n %d, shifts %+v", st.Results.N, st.Results.Shifts)

@@ -16,12 +16,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	fastws "github.com/fasthttp/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/websocket/v2"
 	"github.com/quorum-workshop/quorum/frontend"
 	"github.com/quorum-workshop/quorum/internal/quorum"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
+	"github.com/quorum-workshop/quorum/internal/wsconn"
 )
 
 // Store is what the HTTP layer needs of the database directly; everything
@@ -53,12 +55,29 @@ type Config struct {
 	Logger         *slog.Logger
 }
 
+// Sessions is what the HTTP API needs of the live sessions: their rooms
+// (internal/room), which order every change to a session.
+type Sessions interface {
+	Join(ctx context.Context, sessionID, name, segment, clientSecret string) (room.JoinResult, error)
+	Act(ctx context.Context, sessionID, hostKey string, cmd quorum.Command) (*room.StateMsg, error)
+	HostState(ctx context.Context, sessionID, hostKey string) (*room.StateMsg, error)
+	Delete(ctx context.Context, sessionID, hostKey string, del func(ctx context.Context) error) error
+	PublicInfo(ctx context.Context, sessionID string) (room.PublicInfo, error)
+}
+
+// Sockets serves the WebSocket connections (internal/wsconn).
+type Sockets interface {
+	ServeWS(ws *fastws.Conn, clientAddr string)
+	AcceptJoinsInHello(join wsconn.JoinByCode)
+}
+
 // Server is the Fiber application and what it serves.
 type Server struct {
-	app   *fiber.App
-	store Store
-	hub   *realtime.Hub
-	cfg   Config
+	app      *fiber.App
+	store    Store
+	sessions Sessions
+	sockets  Sockets
+	cfg      Config
 	// joinLimiter slows down anyone guessing join codes.
 	joinLimiter *failureLimiter
 	codes       codeCache
@@ -80,7 +99,7 @@ const (
 )
 
 // New builds the server. Call Listener to serve.
-func New(store Store, hub *realtime.Hub, cfg Config) *Server {
+func New(store Store, sessions Sessions, sockets Sockets, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -88,7 +107,7 @@ func New(store Store, hub *realtime.Hub, cfg Config) *Server {
 	if cfg.FailedJoins <= 0 {
 		cfg.FailedJoins = DefaultFailedJoinsPerWindow
 	}
-	s := &Server{store: store, hub: hub, cfg: cfg, log: cfg.Logger, joinLimiter: newFailureLimiter(cfg.FailedJoins, failedJoinWindow)}
+	s := &Server{store: store, sessions: sessions, sockets: sockets, cfg: cfg, log: cfg.Logger, joinLimiter: newFailureLimiter(cfg.FailedJoins, failedJoinWindow)}
 	proxyHeader := ""
 	if len(cfg.TrustedProxies) > 0 {
 		proxyHeader = fiber.HeaderXForwardedFor
@@ -110,10 +129,10 @@ func New(store Store, hub *realtime.Hub, cfg Config) *Server {
 	})
 	// A WebSocket outlives the handler that upgraded it: returning at once
 	// frees fasthttp's request context and the deep stack of its goroutine
-	// (about a third of what a connected phone cost); the hub reads on a
+	// (about a third of what a connected phone cost); wsconn reads on a
 	// goroutine of its own and closes the connection itself.
 	s.app.Server().KeepHijackedConns = true
-	hub.AcceptJoinsInHello(s.joinInHello)
+	sockets.AcceptJoinsInHello(s.joinInHello)
 	s.routes()
 	return s
 }
@@ -129,7 +148,7 @@ func (s *Server) Listener(ln net.Listener) error { return s.app.Listener(ln) }
 func (s *Server) Drain() { s.draining.Store(true) }
 
 // Shutdown stops the HTTP listener and waits for requests in flight. The
-// hub's WebSockets are closed by the hub's own Shutdown.
+// WebSockets are closed by wsconn's own Shutdown.
 func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
 
 func (s *Server) routes() {
@@ -159,11 +178,11 @@ func (s *Server) routes() {
 
 	app.Get("/ws", s.checkOrigin, keepClientAddr, websocket.New(func(c *websocket.Conn) {
 		addr, _ := c.Locals(clientAddrKey).(string)
-		go s.hub.ServeWS(c.Conn, addr)
+		go s.sockets.ServeWS(c.Conn, addr)
 	}, websocket.Config{
 		HandshakeTimeout: 10 * time.Second,
 		ReadBufferSize:   wsReadBufferBytes,
-		// The hub writes whole frames to the socket itself, so the library's
+		// wsconn writes whole frames to the socket itself, so the library's
 		// message writer and its buffer are never used: with a pool, the
 		// library takes no buffer up front.
 		WriteBufferPool: &sync.Pool{},

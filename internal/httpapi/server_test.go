@@ -13,7 +13,7 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 	"github.com/quorum-workshop/quorum/internal/testserver"
 )
 
@@ -108,7 +108,7 @@ func TestTimerClosesVoting(t *testing.T) {
 			if e := part.awaitType("error"); e.Code != quorum.EVOTINGCLOSED {
 				t.Errorf("late vote: %q", e.Code)
 			}
-			var st realtime.StateMsg
+			var st room.StateMsg
 			ts.call("GET", "/api/sessions/"+s.ID, s.HostKey, nil, &st)
 			if st.Results.N != 1 || st.Results.Counts[1] != 1 {
 				t.Errorf("after the timer: %+v", st.Results)
@@ -150,7 +150,7 @@ func TestShutdownClosesWith1012(t *testing.T) {
 	acked := 0
 	for _, c := range parts {
 		code := c.awaitClose()
-		if code != realtime.CloseServiceRestart {
+		if code != room.CloseServiceRestart {
 			t.Errorf("%s closed with %d, want 1012", c.name, code)
 		}
 		for _, f := range c.seen {

@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Metrics implements realtime.Metrics on its own registry.
+// Metrics implements room.Metrics and wsconn.Metrics on its own registry.
 type Metrics struct {
 	registry    *prometheus.Registry
 	connections *prometheus.GaugeVec

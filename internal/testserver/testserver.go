@@ -16,8 +16,9 @@ import (
 	"time"
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
-	"github.com/quorum-workshop/quorum/internal/realtime"
+	"github.com/quorum-workshop/quorum/internal/room"
 	"github.com/quorum-workshop/quorum/internal/sqlite"
+	"github.com/quorum-workshop/quorum/internal/wsconn"
 )
 
 // Server is a running server and its parts.
@@ -25,7 +26,8 @@ type Server struct {
 	URL   string // http://127.0.0.1:port
 	WSURL string // ws://127.0.0.1:port/ws
 	DB    *sqlite.DB
-	Hub   *realtime.Hub
+	Rooms *room.Rooms
+	Conns *wsconn.Server
 	HTTP  *httpapi.Server
 	Logs  *SyncBuffer // everything the server logged
 
@@ -41,8 +43,9 @@ func TempDB(t testing.TB) string { return filepath.Join(t.TempDir(), "quorum.db"
 type Option func(*options)
 
 type options struct {
-	wrap func(net.Listener) net.Listener
-	hub  func(*realtime.Config)
+	wrap  func(net.Listener) net.Listener
+	rooms func(*room.Config)
+	conns func(*wsconn.Config)
 }
 
 // WithListener wraps the server's listener, for tests that shape its
@@ -51,9 +54,14 @@ func WithListener(wrap func(net.Listener) net.Listener) Option {
 	return func(o *options) { o.wrap = wrap }
 }
 
-// WithHub changes the hub's settings, for tests of its limits.
-func WithHub(change func(*realtime.Config)) Option {
-	return func(o *options) { o.hub = change }
+// WithRooms changes the rooms' settings.
+func WithRooms(change func(*room.Config)) Option {
+	return func(o *options) { o.rooms = change }
+}
+
+// WithConns changes the connections' settings, for tests of their limits.
+func WithConns(change func(*wsconn.Config)) Option {
+	return func(o *options) { o.conns = change }
 }
 
 // Start runs a server on dbPath until the test ends (or Stop).
@@ -73,13 +81,18 @@ func Start(t testing.TB, dbPath string, cfg httpapi.Config, opts ...Option) *Ser
 	for _, opt := range opts {
 		opt(&o)
 	}
-	hubCfg := realtime.Config{BroadcastInterval: 20 * time.Millisecond, Logger: log}
-	if o.hub != nil {
-		o.hub(&hubCfg)
+	roomsCfg := room.Config{BroadcastInterval: 20 * time.Millisecond, Logger: log}
+	if o.rooms != nil {
+		o.rooms(&roomsCfg)
 	}
-	hub := realtime.NewHub(db, hubCfg)
+	connsCfg := wsconn.Config{Logger: log}
+	if o.conns != nil {
+		o.conns(&connsCfg)
+	}
+	rooms := room.New(db, roomsCfg)
+	conns := wsconn.New(wsconn.Local(rooms), connsCfg)
 	cfg.Logger = log
-	srv := httpapi.New(db, hub, cfg)
+	srv := httpapi.New(db, rooms, conns, cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +102,7 @@ func Start(t testing.TB, dbPath string, cfg httpapi.Config, opts ...Option) *Ser
 	}
 	s := &Server{
 		URL: "http://" + ln.Addr().String(), WSURL: "ws://" + ln.Addr().String() + "/ws",
-		DB: db, Hub: hub, HTTP: srv, Logs: logs, t: t, done: make(chan error, 1),
+		DB: db, Rooms: rooms, Conns: conns, HTTP: srv, Logs: logs, t: t, done: make(chan error, 1),
 	}
 	go func() { s.done <- srv.Listener(ln) }()
 	t.Cleanup(s.Stop)
@@ -117,8 +130,11 @@ func (s *Server) Stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s.HTTP.Drain()
-	if err := s.Hub.Shutdown(ctx); err != nil {
-		s.t.Errorf("hub shutdown: %v", err)
+	if err := s.Conns.Shutdown(ctx); err != nil {
+		s.t.Errorf("connections shutdown: %v", err)
+	}
+	if err := s.Rooms.Shutdown(ctx); err != nil {
+		s.t.Errorf("rooms shutdown: %v", err)
 	}
 	if err := s.HTTP.Shutdown(ctx); err != nil {
 		s.t.Errorf("http shutdown: %v", err)

@@ -1,4 +1,4 @@
-package realtime
+package room
 
 import (
 	"time"
@@ -35,8 +35,8 @@ func (r *Room) stateWith(role Role, now time.Time, counts Counts) *StateMsg {
 		},
 		Counts: counts,
 	}
-	if role != RoleParticipant && r.hub.cfg.JoinURL != nil {
-		msg.Session.JoinURL = r.hub.cfg.JoinURL(s.Code)
+	if role != RoleParticipant && r.rooms.cfg.JoinURL != nil {
+		msg.Session.JoinURL = r.rooms.cfg.JoinURL(s.Code)
 	}
 	if s.Status != quorum.StatusLobby || role == RoleHost {
 		msg.Step = stepView(s, s.CurrentStep, role, now)

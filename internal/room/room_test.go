@@ -1,11 +1,15 @@
-package realtime
+package room
 
 import (
 	"context"
 	"errors"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // A job whose caller stopped waiting before the room took it is not run: a
 // hello that timed out in a busy room must not join or attach afterwards.
@@ -35,40 +39,39 @@ func TestCallerThatGaveUpIsNotServed(t *testing.T) {
 // than the screen, and always get the latest in the end.
 func TestPhonesGetRevealedResultsAtTheirOwnPace(t *testing.T) {
 	r := revealedRoom(t, 5000)
-	screen := newConn(nil, &r.hub.cfg)
-	screen.role = RoleScreen
+	screen := &testMember{}
+	r.seats[screen] = &seat{role: RoleScreen, attached: true}
 	r.screens[screen] = struct{}{}
-	interval := r.hub.cfg.BroadcastInterval
+	interval := r.rooms.cfg.BroadcastInterval
 	if got, want := r.phoneResultsInterval(), 500*time.Millisecond; got != want {
 		t.Fatalf("phone interval with 5,000 phones: %s, want %s", got, want)
 	}
-	var phone *conn
-	for c := range r.participants {
-		phone = c
+	var phone *testMember
+	for m := range r.participants {
+		phone = m.(*testMember)
 		break
 	}
-	took := func(c *conn) bool { return c.results.Swap(nil) != nil }
 
 	t0 := time.Now()
 	r.markResultsDirty(t0)
-	if !took(screen) || !took(phone) {
+	if !screen.took() || !phone.took() {
 		t.Fatal("the first update did not reach the screen and the phones at once")
 	}
 	r.markResultsDirty(t0.Add(interval + time.Millisecond))
-	if !took(screen) {
+	if !screen.took() {
 		t.Error("the screen missed an update an interval later")
 	}
-	if took(phone) {
+	if phone.took() {
 		t.Error("a phone got an update before its interval was over")
 	}
 	if !r.flushArmed {
 		t.Fatal("no flush armed for the phones that are behind")
 	}
 	r.flushDue(t0.Add(r.phoneResultsInterval()))
-	if !took(phone) {
+	if !phone.took() {
 		t.Error("the phones never got the latest results")
 	}
-	if took(screen) {
+	if screen.took() {
 		t.Error("the screen got a second copy of what it had")
 	}
 	if r.phonesBehind || r.resultsDirty || r.flushArmed {
@@ -80,8 +83,8 @@ func TestPhonesGetRevealedResultsAtTheirOwnPace(t *testing.T) {
 // A small room sees no difference: phones and screen at the same pace.
 func TestSmallRoomPhonesKeepTheBroadcastInterval(t *testing.T) {
 	r := revealedRoom(t, 30)
-	if got := r.phoneResultsInterval(); got != r.hub.cfg.BroadcastInterval {
-		t.Errorf("phone interval with 30 phones: %s, want the broadcast interval %s", got, r.hub.cfg.BroadcastInterval)
+	if got := r.phoneResultsInterval(); got != r.rooms.cfg.BroadcastInterval {
+		t.Errorf("phone interval with 30 phones: %s, want the broadcast interval %s", got, r.rooms.cfg.BroadcastInterval)
 	}
 	big := revealedRoom(t, 20000)
 	if got := big.phoneResultsInterval(); got != time.Second {

@@ -1,8 +1,7 @@
-package realtime
+package wsconn
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,7 +12,7 @@ import (
 	"github.com/fasthttp/websocket"
 	"go.uber.org/goleak"
 
-	"github.com/quorum-workshop/quorum/internal/quorum"
+	"github.com/quorum-workshop/quorum/internal/room"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -24,23 +23,23 @@ func TestSlowClientIsKickedNotWaitedFor(t *testing.T) {
 	cfg := Config{OutboxSize: 4}
 	cfg.setDefaults()
 	c := newConn(nil, &cfg)
-	f := textFrame([]byte(`{"type":"state"}`))
+	f := room.TextFrame([]byte(`{"type":"state"}`))
 	for i := 0; i < cfg.OutboxSize; i++ {
-		c.send(f)
+		c.Send(f)
 	}
 	select {
 	case <-c.closing:
 		t.Fatal("kicked before the outbox was full")
 	default:
 	}
-	c.send(f) // one more than fits: must return at once and kick
+	c.Send(f) // one more than fits: must return at once and kick
 	select {
 	case <-c.closing:
 	default:
 		t.Fatal("a full outbox did not close the connection")
 	}
-	if c.closeCode != CloseTooSlow {
-		t.Errorf("close code %d, want %d", c.closeCode, CloseTooSlow)
+	if c.closeCode != room.CloseTooSlow {
+		t.Errorf("close code %d, want %d", c.closeCode, room.CloseTooSlow)
 	}
 }
 
@@ -49,10 +48,10 @@ func TestResultsReplaceUnsentResults(t *testing.T) {
 	cfg := Config{}
 	cfg.setDefaults()
 	c := newConn(nil, &cfg)
-	var last *frame
+	var last *room.Frame
 	for i := 0; i < 1000; i++ {
-		f := textFrame([]byte(`{"type":"results"}`))
-		c.setResults(f)
+		f := room.TextFrame([]byte(`{"type":"results"}`))
+		c.SetResults(f)
 		last = f
 	}
 	if got := c.results.Load(); got != last {
@@ -84,32 +83,6 @@ func TestTokenBucket(t *testing.T) {
 	}
 }
 
-// The hand-made acknowledgement decodes to the same VoteAck that
-// encoding/json would make.
-func TestAppendAck(t *testing.T) {
-	for _, tt := range []struct {
-		vote quorum.Vote
-		text bool
-	}{
-		{quorum.Vote{MsgID: "v-1", Step: 3, Value: quorum.Value{Number: 2}}, false},
-		{quorum.Vote{MsgID: `odd "id" \ here`, Step: 0, Value: quorum.Value{Number: 7}}, false},
-		{quorum.Vote{MsgID: "ü-<&>", Step: 12, Value: quorum.Value{Text: "Listen \"more\" — <b>ä</b>\\"}}, true},
-	} {
-		var got VoteAck
-		data := appendAck(nil, tt.vote, tt.text)
-		if err := json.Unmarshal(data, &got); err != nil {
-			t.Fatalf("%s: %v", data, err)
-		}
-		want := VoteAck{Type: "ack", ID: tt.vote.MsgID, Step: tt.vote.Step, Value: float64(tt.vote.Value.Number)}
-		if tt.text {
-			want.Value = tt.vote.Value.Text
-		}
-		if got != want {
-			t.Errorf("%s decodes to %+v, want %+v", data, got, want)
-		}
-	}
-}
-
 // Frames the writer builds and joins into one write reach a real WebSocket
 // client whole and in order: every length encoding, more queued frames than
 // one write takes, and the pending results after the queue.
@@ -122,15 +95,15 @@ func TestWriterSendsQueuedFramesInOrder(t *testing.T) {
 	for i, size := range []int{0, 1, 125, 126, 1000, 0xffff, 0x10000, 100_000} {
 		payload := fmt.Sprintf("%d:%s", i, strings.Repeat("x", size))
 		want = append(want, payload)
-		c.send(textFrame([]byte(payload)))
+		c.Send(room.TextFrame([]byte(payload)))
 	}
 	for i := range 2 * maxFramesPerWrite {
 		payload := fmt.Sprintf(`{"n":%d}`, i)
 		want = append(want, payload)
-		c.send(textFrame([]byte(payload)))
+		c.Send(room.TextFrame([]byte(payload)))
 	}
-	c.setResults(textFrame([]byte("stale results")))
-	c.setResults(textFrame([]byte("results")))
+	c.SetResults(room.TextFrame([]byte("stale results")))
+	c.SetResults(room.TextFrame([]byte("results")))
 	want = append(want, "results")
 	c.startWriting() // everything above is queued before the writer starts
 
@@ -144,7 +117,7 @@ func TestWriterSendsQueuedFramesInOrder(t *testing.T) {
 			t.Fatalf("frame %d: type %d, %.40q (%d bytes), want %.40q (%d bytes)", i, typ, got, len(got), w, len(w))
 		}
 	}
-	c.kick(websocket.CloseNormalClosure, "done")
+	c.Kick(websocket.CloseNormalClosure, "done")
 	if _, _, err := client.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
 		t.Errorf("after the frames: %v, want a normal close", err)
 	}
@@ -203,13 +176,13 @@ func TestWritesApartLongerThanTheWriteTimeoutSucceed(t *testing.T) {
 	_ = client.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for i := range 3 {
 		want := fmt.Sprint(i)
-		c.send(textFrame([]byte(want)))
+		c.Send(room.TextFrame([]byte(want)))
 		if _, got, err := client.ReadMessage(); err != nil || string(got) != want {
 			t.Fatalf("frame %d: %q, %v; want %q", i, got, err, want)
 		}
 		time.Sleep(2 * timeout)
 	}
-	c.kick(websocket.CloseNormalClosure, "done")
+	c.Kick(websocket.CloseNormalClosure, "done")
 	<-c.writerOut
 }
 
@@ -219,11 +192,11 @@ func TestWriteToAClientThatStopsReadingEnds(t *testing.T) {
 	ws, _ := wsPair(t)
 	const timeout = 200 * time.Millisecond
 	c := writerFor(ws, Config{OutboxSize: 1024, WriteTimeout: timeout})
-	big := textFrame(bytes.Repeat([]byte("x"), 64<<10))
+	big := room.TextFrame(bytes.Repeat([]byte("x"), 64<<10))
 	start := time.Now()
 	// 64 MiB: far more than the socket buffers hold.
 	for range 1024 {
-		c.send(big)
+		c.Send(big)
 	}
 	select {
 	case <-c.writerOut:

@@ -1,9 +1,11 @@
-package realtime
+package wsconn
 
 import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/quorum-workshop/quorum/internal/room"
 )
 
 // decodeInbound decodes a client's frame. Nearly every frame is a hello, a
@@ -12,19 +14,19 @@ import (
 // goroutine's stack, for the connection's whole life). Anything else goes to
 // encoding/json, whose meaning the hand-read path keeps exactly
 // (FuzzDecodeInbound checks).
-func decodeInbound(data []byte, in *Inbound) error {
+func decodeInbound(data []byte, in *room.Inbound) error {
 	if readPlainInbound(data, in) {
 		return nil
 	}
-	*in = Inbound{}
+	*in = room.Inbound{}
 	return json.Unmarshal(data, in)
 }
 
 // readPlainInbound reads a frame that is one flat object of known keys whose
 // values are strings without escapes (valid UTF-8) or whole numbers, and reports
 // whether it could; it may leave in half filled when it could not.
-func readPlainInbound(data []byte, in *Inbound) bool {
-	*in = Inbound{}
+func readPlainInbound(data []byte, in *room.Inbound) bool {
+	*in = room.Inbound{}
 	i := skipBlank(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return false
@@ -62,7 +64,7 @@ func readPlainInbound(data []byte, in *Inbound) bool {
 }
 
 // readPlainField reads the value at data[i] into the field key names.
-func readPlainField(data []byte, i int, key []byte, in *Inbound) (int, bool) {
+func readPlainField(data []byte, i int, key []byte, in *room.Inbound) (int, bool) {
 	var text *string
 	switch string(key) {
 	case "type":
@@ -85,7 +87,7 @@ func readPlainField(data []byte, i int, key []byte, in *Inbound) (int, bool) {
 		text = &in.Emoji
 	case "role":
 		s, next, ok := plainString(data, i)
-		in.Role = Role(s)
+		in.Role = room.Role(s)
 		return next, ok
 	case "step":
 		return plainIntInto(data, i, &in.Step)

@@ -1,4 +1,4 @@
-package realtime
+package room
 
 import (
 	"bytes"
@@ -272,7 +272,8 @@ type ErrorMsg struct {
 	Details []quorum.Problem `json:"problems,omitempty"`
 }
 
-func errorMsg(id string, err error) ErrorMsg {
+// Refused is the error frame for a refused frame of id.
+func Refused(id string, err error) ErrorMsg {
 	return ErrorMsg{Type: "error", ID: id, Code: quorum.ErrorCode(err), Message: quorum.ErrorMessage(err), Details: quorum.ErrorProblems(err)}
 }
 

@@ -1,4 +1,4 @@
-package realtime
+package wsconn
 
 import (
 	"sync"
@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+
+	"github.com/quorum-workshop/quorum/internal/room"
 )
 
 // conn is one WebSocket client. The Fiber handler goroutine reads; at most
@@ -13,22 +15,19 @@ import (
 // control frames. The writer runs only while there is something to send and
 // ends when it is idle: ten thousand quiet phones hold no writer stacks.
 type conn struct {
-	ws       *websocket.Conn
-	cfg      *Config
-	role     Role
-	attached bool // counted in the metrics; set and read by the room only
-
-	participantID string // participant connections only
-	addr          string // the client's address, for the per-address limit
+	ws   *websocket.Conn
+	cfg  *Config
+	role room.Role // set once the hello is answered, read by the reader only
+	addr string    // the client's address, for the per-address limit
 
 	// outbox holds state messages, acks and errors in order. It is bounded: a
 	// client that lets it fill is closed with CloseTooSlow, never waited for.
-	outbox chan *frame
+	outbox chan *room.Frame
 	// results holds only the newest live-results update; a newer one replaces
 	// an unsent older one instead of queueing behind it.
-	results atomic.Pointer[frame]
+	results atomic.Pointer[room.Frame]
 
-	closing   chan struct{} // closed by kick: the writer sends a close frame and stops
+	closing   chan struct{} // closed by Kick: the writer sends a close frame and stops
 	closeOnce sync.Once
 	closeCode int
 	closeText string
@@ -51,11 +50,13 @@ type conn struct {
 	writeDeadline time.Time
 }
 
+var _ room.Member = (*conn)(nil)
+
 func newConn(ws *websocket.Conn, cfg *Config) *conn {
 	return &conn{
 		ws:        ws,
 		cfg:       cfg,
-		outbox:    make(chan *frame, cfg.OutboxSize),
+		outbox:    make(chan *room.Frame, cfg.OutboxSize),
 		closing:   make(chan struct{}),
 		writerOut: make(chan struct{}),
 	}
@@ -104,24 +105,24 @@ func (c *conn) wake() {
 	go c.writeLoop()
 }
 
-// send queues a frame encoded for many connections.
-func (c *conn) send(f *frame) {
+// Send queues a frame encoded for many connections.
+func (c *conn) Send(f *room.Frame) {
 	if f != nil {
 		c.queue(f)
 	}
 }
 
 // sendJSON queues a message for this connection alone.
-func (c *conn) sendJSON(v any) { c.send(encodeFrame(c.cfg.Logger, v)) }
+func (c *conn) sendJSON(v any) { c.Send(room.EncodeFrame(c.cfg.Logger, v)) }
 
 // queue adds a frame without ever blocking the caller (a room).
-func (c *conn) queue(f *frame) {
+func (c *conn) queue(f *room.Frame) {
 	select {
 	case c.outbox <- f:
 		c.wake()
 	default:
 		c.cfg.Metrics.SlowClientDropped()
-		c.kick(CloseTooSlow, "connection too slow to keep up with messages")
+		c.Kick(room.CloseTooSlow, "connection too slow to keep up with messages")
 		if c.ws != nil {
 			// The writer is likely stuck in a write the client does not
 			// read: end that write now rather than at its deadline.
@@ -130,14 +131,16 @@ func (c *conn) queue(f *frame) {
 	}
 }
 
-// setResults replaces the pending live-results update.
-func (c *conn) setResults(f *frame) {
+// SetResults replaces the pending live-results update; nil drops it.
+func (c *conn) SetResults(f *room.Frame) {
 	c.results.Store(f)
-	c.wake()
+	if f != nil {
+		c.wake()
+	}
 }
 
-// kick closes the connection with a code; the first call wins.
-func (c *conn) kick(code int, text string) {
+// Kick closes the connection with a code; the first call wins.
+func (c *conn) Kick(code int, text string) {
 	c.closeOnce.Do(func() {
 		c.closeCode, c.closeText = code, text
 		close(c.closing)
@@ -161,7 +164,7 @@ var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, maxBytesPerW
 // has the state a results update refers to; a kick is obeyed once the queue
 // is empty.
 func (c *conn) writeLoop() {
-	var batch [maxFramesPerWrite]*frame
+	var batch [maxFramesPerWrite]*room.Frame
 	for {
 		n, size, drained := 0, 0, false
 	gather:
@@ -259,7 +262,7 @@ func (c *conn) finish() {
 
 // writeFrames sends frames in one write, straight to the socket; the
 // library's control frames are written by this same goroutine (writeLoop).
-func (c *conn) writeFrames(fs []*frame) bool {
+func (c *conn) writeFrames(fs []*room.Frame) bool {
 	nc := c.ws.NetConn()
 	var err error
 	if now := time.Now(); c.writeDeadline.Sub(now) < c.cfg.WriteTimeout/2 {
@@ -291,7 +294,7 @@ func (c *conn) writeFrames(fs []*frame) bool {
 
 // fail ends a connection whose writes fail.
 func (c *conn) fail() {
-	c.kick(websocket.CloseAbnormalClosure, "")
+	c.Kick(websocket.CloseAbnormalClosure, "")
 	c.stopReader()
 }
 
@@ -305,7 +308,7 @@ func (c *conn) stopReader() {
 func (c *conn) writeClose() {
 	if c.closeCode != websocket.CloseAbnormalClosure {
 		timeout := c.cfg.WriteTimeout
-		if c.closeCode == CloseTooSlow {
+		if c.closeCode == room.CloseTooSlow {
 			// Its buffers are full: the close frame gets a moment, not more.
 			timeout = min(timeout, time.Second)
 		}

@@ -1,19 +1,17 @@
-package realtime
+package room
 
 import (
 	"encoding/binary"
 	"encoding/json"
 	"log/slog"
-
-	"github.com/fasthttp/websocket"
 )
 
-// frame is one complete WebSocket text frame as the server sends it: header
+// Frame is one complete WebSocket text frame as the server sends it: header
 // and payload, unmasked and uncompressed (the upgrader never negotiates
 // permessage-deflate). Built once, the same bytes go to any number of
 // connections, and a writer sends several queued frames in one system call:
 // on loopback a write costs 10–20 µs whatever its size.
-type frame []byte
+type Frame []byte
 
 // frameHeaderRoom is the longest header a server frame has: one byte of
 // flags, one of length, eight of extended length.
@@ -26,10 +24,10 @@ func startFrame(sizeHint int) []byte {
 }
 
 // finishFrame frames the payload appended to a startFrame buffer.
-func finishFrame(buf []byte) *frame {
+func finishFrame(buf []byte) *Frame {
 	n := len(buf) - frameHeaderRoom
 	var header [frameHeaderRoom]byte
-	header[0] = 0x80 | websocket.TextMessage // final fragment, text
+	header[0] = 0x80 | 0x1 // final fragment, opcode 1: text
 	h := 2
 	switch {
 	case n <= 125:
@@ -43,22 +41,23 @@ func finishFrame(buf []byte) *frame {
 		binary.BigEndian.PutUint64(header[2:], uint64(n))
 		h = frameHeaderRoom
 	}
-	f := frame(buf[frameHeaderRoom-h:])
+	f := Frame(buf[frameHeaderRoom-h:])
 	copy(f, header[:h])
 	return &f
 }
 
-// textFrame frames a payload that is already encoded.
-func textFrame(payload []byte) *frame {
+// TextFrame frames a payload that is already encoded.
+func TextFrame(payload []byte) *Frame {
 	return finishFrame(append(startFrame(len(payload)), payload...))
 }
 
-// encodeFrame encodes a message once for any number of connections.
-func encodeFrame(log *slog.Logger, v any) *frame {
+// EncodeFrame encodes a message once for any number of connections; nil if
+// it does not marshal, which is a bug, logged.
+func EncodeFrame(log *slog.Logger, v any) *Frame {
 	data, err := json.Marshal(v)
 	if err != nil {
 		log.Error("encode message", "err", err) // a bug: every message type marshals
 		return nil
 	}
-	return textFrame(data)
+	return TextFrame(data)
 }

@@ -1,9 +1,8 @@
-package realtime
+package room
 
 import (
 	"context"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/quorum-workshop/quorum/internal/quorum"
@@ -16,9 +15,10 @@ const maxBatchRecords = 4096
 // errDeleted answers work that reaches a room after its session was deleted.
 var errDeleted = quorum.Errorf(quorum.ESESSIONNOTFOUND, "this session was deleted")
 
-// errRoomGone tells a caller that the room stopped before taking its job; it
+// ErrGone tells a caller that the room stopped before taking its work: the
+// server is shutting down, or the session was deleted. A call through Rooms
 // retries on a fresh room.
-var errRoomGone = errors.New("room stopped")
+var ErrGone = errors.New("room stopped")
 
 // job is work that runs in the room's goroutine and adds to the batch.
 type job func(b *batch)
@@ -35,20 +35,40 @@ type batch struct {
 
 func (b *batch) then(f func(err error)) { b.after = append(b.after, f) }
 
-// Room owns one session: its state, its connections and its timers. Only the
+// Member is an attached client as its room sees it. The room calls it from
+// its own goroutine and never waits for it: each method only queues.
+type Member interface {
+	// Send queues a frame after those sent before.
+	Send(f *Frame)
+	// SetResults replaces the member's unsent live-results update with f
+	// (nil: drops it, since a state just sent carries newer numbers).
+	SetResults(f *Frame)
+	// Kick closes the member's connection with a WebSocket close code.
+	Kick(code int, text string)
+}
+
+// seat is what the room knows of a member.
+type seat struct {
+	role          Role
+	participantID string // participants only
+	attached      bool   // welcomed, and counted in the metrics
+}
+
+// Room owns one session: its state, its members and its timers. Only the
 // room's goroutine touches them; everyone else sends it jobs.
 type Room struct {
-	hub     *Hub
+	rooms   *Rooms
 	id      string
 	session *quorum.Session
 	inbox   chan job
-	quit    chan struct{} // closed by the hub at shutdown
+	quit    chan struct{} // closed by Rooms at shutdown
 	stopped chan struct{} // closed when the loop has exited
 
-	hosts         map[*conn]struct{}
-	screens       map[*conn]struct{}
-	participants  map[*conn]struct{}
-	byParticipant map[string][]*conn // connected participants, by id
+	seats         map[Member]*seat
+	hosts         map[Member]struct{}
+	screens       map[Member]struct{}
+	participants  map[Member]struct{}
+	byParticipant map[string][]Member // connected participants, by id
 
 	// Live results: resultsDirty means hosts and screens have not seen the
 	// latest numbers, phonesBehind that phones have not seen the latest
@@ -69,18 +89,19 @@ type Room struct {
 	deleted      bool // the session's data is gone: nothing more to commit
 }
 
-func newRoom(h *Hub, s *quorum.Session) *Room {
+func newRoom(rs *Rooms, s *quorum.Session) *Room {
 	r := &Room{
-		hub:           h,
+		rooms:         rs,
 		id:            s.ID,
 		session:       s,
 		inbox:         make(chan job, 1024),
 		quit:          make(chan struct{}),
 		stopped:       make(chan struct{}),
-		hosts:         map[*conn]struct{}{},
-		screens:       map[*conn]struct{}{},
-		participants:  map[*conn]struct{}{},
-		byParticipant: map[string][]*conn{},
+		seats:         map[Member]*seat{},
+		hosts:         map[Member]struct{}{},
+		screens:       map[Member]struct{}{},
+		participants:  map[Member]struct{}{},
+		byParticipant: map[string][]Member{},
 		reactions:     map[string]int{},
 		lastReaction:  map[string]time.Time{},
 		flushTimer:    time.NewTimer(time.Hour),
@@ -98,7 +119,7 @@ func (r *Room) submit(ctx context.Context, j job) error {
 	case r.inbox <- j:
 		return nil
 	case <-r.stopped:
-		return errRoomGone
+		return ErrGone
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -133,7 +154,7 @@ func call[T any](ctx context.Context, r *Room, run func(b *batch, reply func(T, 
 		case res := <-done:
 			return res.v, res.err
 		default:
-			return zero, errRoomGone
+			return zero, ErrGone
 		}
 	case <-ctx.Done():
 		return zero, ctx.Err()
@@ -145,7 +166,7 @@ func (r *Room) run() {
 	defer r.flushTimer.Stop()
 	defer r.deadline.Stop()
 	r.expireIfDue()
-	idle := time.NewTicker(r.hub.cfg.IdleRoomTimeout / 2)
+	idle := time.NewTicker(r.rooms.cfg.IdleRoomTimeout / 2)
 	defer idle.Stop()
 	for {
 		var flushC, deadlineC <-chan time.Time
@@ -165,7 +186,7 @@ func (r *Room) run() {
 			r.deadlineSet = false
 			r.expireIfDue()
 		case <-idle.C:
-			if r.connections() == 0 && time.Since(r.idleSince) >= r.hub.cfg.IdleRoomTimeout && r.hub.evictIdle(r) {
+			if r.members() == 0 && time.Since(r.idleSince) >= r.rooms.cfg.IdleRoomTimeout && r.rooms.evictIdle(r) {
 				r.drain()
 				return
 			}
@@ -197,7 +218,7 @@ func (r *Room) drain() {
 // one transaction, and only then acknowledges and broadcasts.
 func (r *Room) process(first job) {
 	b := &batch{now: time.Now()}
-	if r.connections() == 0 {
+	if r.members() == 0 {
 		// Work without connections (a script driving the session over
 		// HTTP) keeps the room loaded, as connections do.
 		r.idleSince = b.now
@@ -219,10 +240,10 @@ func (r *Room) process(first job) {
 		err = errDeleted
 	case len(b.records) > 0:
 		start := time.Now()
-		err = r.hub.store.Commit(context.Background(), b.records)
-		r.hub.cfg.Metrics.Committed(time.Since(start), len(b.records))
+		err = r.rooms.store.Commit(context.Background(), b.records)
+		r.rooms.cfg.Metrics.Committed(time.Since(start), len(b.records))
 		if err != nil {
-			r.hub.log.Error("commit failed; reloading the session from the store", "session", r.id, "records", len(b.records), "err", err)
+			r.rooms.log.Error("commit failed; reloading the session from the store", "session", r.id, "records", len(b.records), "err", err)
 			r.reload()
 			b.stateChanged = true
 		}
@@ -252,10 +273,10 @@ func (r *Room) process(first job) {
 // reload replaces the in-memory session with the committed one after a failed
 // commit, so that memory never runs ahead of the database.
 func (r *Room) reload() {
-	s, err := r.hub.store.LoadSession(context.Background(), r.id)
+	s, err := r.rooms.store.LoadSession(context.Background(), r.id)
 	if err != nil {
-		r.hub.log.Error("reload failed; closing the room's connections", "session", r.id, "err", err)
-		r.eachConn(func(c *conn) { c.kick(CloseInternal, "internal error") })
+		r.rooms.log.Error("reload failed; closing the room's connections", "session", r.id, "err", err)
+		r.eachMember(func(m Member) { m.Kick(CloseInternal, "internal error") })
 		return
 	}
 	r.session = s
@@ -319,43 +340,6 @@ func (r *Room) act(b *batch, cmd quorum.Command, reply func(error)) {
 	}
 }
 
-// vote applies a participant's vote and acknowledges it after commit to every
-// connection of that participant. A re-sent vote is acknowledged as the vote
-// it recorded, in whichever round that was.
-func (r *Room) vote(b *batch, c *conn, in *Inbound) {
-	if in.Step == nil {
-		c.sendJSON(errorMsg(in.ID, quorum.Errorf(quorum.EINVALIDREQUEST, "a vote needs a step")))
-		return
-	}
-	value, err := parseValue(in.Value)
-	if err != nil {
-		c.sendJSON(errorMsg(in.ID, err))
-		return
-	}
-	v, changed, err := r.session.Cast(c.participantID, *in.Step, roundOf(in), value, in.ID, b.now)
-	if err != nil {
-		c.sendJSON(errorMsg(in.ID, err))
-		return
-	}
-	if changed {
-		b.records = append(b.records, quorum.VoteRecord{Vote: v})
-		b.resultsChanged = true
-	}
-	b.then(func(err error) {
-		if err == nil && changed {
-			r.hub.cfg.Metrics.Voted(1)
-		}
-		if err != nil {
-			c.sendJSON(errorMsg(in.ID, err))
-			return
-		}
-		ack := finishFrame(appendAck(startFrame(64), v, r.session.Agenda.Steps[v.Step].Kind == quorum.KindText))
-		for _, pc := range r.byParticipant[v.ParticipantID] {
-			pc.send(ack)
-		}
-	})
-}
-
 // roundOf is the round a vote frame was meant for; without one, the current.
 func roundOf(in *Inbound) int {
 	if in.Round == nil {
@@ -399,29 +383,6 @@ var reactionEmoji = map[string]bool{"👍": true, "❤️": true, "😂": true, 
 
 const reactionInterval = 2 * time.Second
 
-// react counts a participant's reaction for the next flush to the screens.
-func (r *Room) react(b *batch, c *conn, in *Inbound) {
-	var err error
-	switch last, ok := r.lastReaction[c.participantID]; {
-	case !r.session.Settings.Reactions:
-		err = quorum.Errorf(quorum.EINVALIDACTION, "the facilitator has turned reactions off")
-	case !reactionEmoji[in.Emoji]:
-		err = quorum.Errorf(quorum.EINVALIDACTION, "a reaction is one of 👍 ❤️ 😂 🤔 👏")
-	case ok && b.now.Sub(last) < reactionInterval:
-		err = quorum.Errorf(quorum.ETOOMANY, "one reaction every %d seconds", int(reactionInterval.Seconds()))
-	}
-	if err != nil {
-		c.sendJSON(errorMsg(in.ID, err))
-		return
-	}
-	r.lastReaction[c.participantID] = b.now
-	r.reactions[in.Emoji]++
-	// Flushed with the results after this batch commits, never before: the
-	// flush carries the tallies too.
-	b.resultsChanged = true
-	c.sendJSON(DoneMsg{Type: "done", ID: in.ID, Action: "react"})
-}
-
 // admit joins a participant (see quorum.Session.JoinWithToken for a secret
 // of the client's own) and adds the join to the batch, unless the secret's
 // participant had joined already.
@@ -445,138 +406,19 @@ func (r *Room) admit(b *batch, name, segment, clientSecret string) (JoinResult, 
 		b.resultsChanged = true
 		b.then(func(err error) {
 			if err == nil {
-				r.hub.cfg.Metrics.Joined()
+				r.rooms.cfg.Metrics.Joined()
 			}
 		})
 	}
 	return JoinResult{SessionID: r.id, ParticipantID: p.ID, Token: token}, nil
 }
 
-// joinAndAttach admits a phone that joins in its hello and attaches its
-// connection in one batch: one commit, one trip through the room.
-func (r *Room) joinAndAttach(b *batch, c *conn, in *Inbound, reply func(struct{}, error)) {
-	res, err := r.admit(b, in.Name, in.Segment, in.Token)
-	if err != nil {
-		reply(struct{}{}, err)
-		return
-	}
-	in.Session, in.Token = res.SessionID, res.Token
-	r.attach(b, c, in, reply)
-}
+func (r *Room) members() int { return len(r.hosts) + len(r.screens) + len(r.participants) }
 
-// attach authenticates a hello and registers the connection. The welcome and
-// the state are queued before the writer starts.
-func (r *Room) attach(b *batch, c *conn, in *Inbound, reply func(struct{}, error)) {
-	s := r.session
-	c.role = in.Role
-	switch in.Role {
-	case RoleParticipant:
-		p := s.ParticipantByToken(in.Token)
-		if p == nil {
-			reply(struct{}{}, quorum.Errorf(quorum.EUNAUTHORIZED, "this participant token is not valid for this session; join again"))
-			return
-		}
-		c.participantID = p.ID
-		r.participants[c] = struct{}{}
-		r.byParticipant[p.ID] = append(r.byParticipant[p.ID], c)
-		if rec, ok := s.Seen(p.ID, b.now); ok {
-			b.records = append(b.records, rec)
-		}
-		b.resultsChanged = true
-	case RoleHost, RoleScreen:
-		hash := s.ScreenKeyHash
-		if in.Role == RoleHost {
-			hash = s.HostKeyHash
-		}
-		if !quorum.SecretMatches(in.Key, hash) {
-			reply(struct{}{}, quorum.Errorf(quorum.EUNAUTHORIZED, "this %s key is not valid for this session", in.Role))
-			return
-		}
-		if in.Role == RoleHost {
-			r.hosts[c] = struct{}{}
-		} else {
-			r.screens[c] = struct{}{}
-		}
-	}
-	b.then(func(err error) {
-		if err != nil {
-			r.detach(b, c)
-			reply(struct{}{}, err)
-			return
-		}
-		welcome := r.welcome(c)
-		if in.Code != "" {
-			welcome.Token = in.Token // joined in this hello: the phone has no token yet
-		}
-		c.sendJSON(welcome)
-		c.sendJSON(r.stateFor(c.role, time.Now()))
-		c.attached = true
-		r.hub.cfg.Metrics.Connected(string(c.role), 1)
-		reply(struct{}{}, nil)
-	})
-}
-
-func (r *Room) welcome(c *conn) WelcomeMsg {
-	msg := WelcomeMsg{Type: "welcome", Role: c.role, SessionID: r.id}
-	if c.role != RoleParticipant {
-		return msg
-	}
-	p, _ := r.session.Participant(c.participantID)
-	msg.Participant = &ParticipantView{ID: p.ID, Name: p.Name, Segment: p.Segment}
-	msg.Votes = map[string]VoteAck{}
-	for step := range r.session.Steps {
-		if v, ok := r.session.LastVoteOf(step, p.ID); ok {
-			msg.Votes[strconv.Itoa(step)] = VoteAck{ID: v.MsgID, Step: step, Round: v.Round, Value: valueJSON(&r.session.Agenda.Steps[step], v.Value)}
-		}
-	}
-	return msg
-}
-
-func (r *Room) detach(b *batch, c *conn) {
-	if c.attached {
-		c.attached = false
-		r.hub.cfg.Metrics.Connected(string(c.role), -1)
-	}
-	delete(r.hosts, c)
-	delete(r.screens, c)
-	if _, ok := r.participants[c]; ok {
-		delete(r.participants, c)
-		conns := r.byParticipant[c.participantID]
-		for i, pc := range conns {
-			if pc == c {
-				conns = append(conns[:i], conns[i+1:]...)
-				break
-			}
-		}
-		if len(conns) == 0 {
-			delete(r.byParticipant, c.participantID)
-		} else {
-			r.byParticipant[c.participantID] = conns
-		}
-		if rec, ok := r.session.Seen(c.participantID, b.now); ok {
-			b.records = append(b.records, rec)
-		}
-		b.resultsChanged = true
-	}
-	if r.connections() == 0 {
-		r.idleSince = b.now
-	}
-}
-
-func (r *Room) connections() int { return len(r.hosts) + len(r.screens) + len(r.participants) }
-
-func (r *Room) eachConn(f func(c *conn)) {
-	for _, g := range r.groups() {
-		for c := range g.conns {
-			f(c)
-		}
-	}
-}
-
-// roleGroup is the connections of one role, which all get the same message.
+// roleGroup is the members of one role, which all get the same message.
 type roleGroup struct {
-	role  Role
-	conns map[*conn]struct{}
+	role    Role
+	members map[Member]struct{}
 }
 
 func (r *Room) groups() [3]roleGroup {
@@ -590,13 +432,13 @@ func (r *Room) broadcastState(now time.Time) {
 	defer r.observeBroadcast(time.Now())
 	counts := r.counts(len(r.hosts)+len(r.screens) > 0)
 	for _, group := range r.groups() {
-		if len(group.conns) == 0 {
+		if len(group.members) == 0 {
 			continue
 		}
 		f := r.encode(r.stateWith(group.role, now, counts))
-		for c := range group.conns {
-			c.results.Store(nil)
-			c.send(f)
+		for m := range group.members {
+			m.SetResults(nil)
+			m.Send(f)
 		}
 	}
 	r.resultsDirty, r.phonesBehind = false, false
@@ -620,13 +462,13 @@ func (r *Room) markResultsDirty(now time.Time) {
 // interval (a small room sees no difference) up to a second.
 func (r *Room) phoneResultsInterval() time.Duration {
 	perPhone := time.Duration(len(r.participants)) * 100 * time.Microsecond
-	return min(time.Second, max(r.hub.cfg.BroadcastInterval, perPhone))
+	return min(time.Second, max(r.rooms.cfg.BroadcastInterval, perPhone))
 }
 
 // flushDue sends the results updates that are due and arms the timer for
 // the next one.
 func (r *Room) flushDue(now time.Time) {
-	interval, phoneInterval := r.hub.cfg.BroadcastInterval, r.phoneResultsInterval()
+	interval, phoneInterval := r.rooms.cfg.BroadcastInterval, r.phoneResultsInterval()
 	if r.resultsDirty && now.Sub(r.lastFlush) >= interval {
 		r.flushResults(now)
 	}
@@ -655,8 +497,8 @@ func (r *Room) flushResults(now time.Time) {
 	defer r.observeBroadcast(time.Now())
 	if len(r.reactions) > 0 {
 		f := r.encode(ReactionsMsg{Type: "reactions", Counts: r.reactions})
-		for c := range r.screens {
-			c.send(f)
+		for m := range r.screens {
+			m.Send(f)
 		}
 		r.reactions = map[string]int{}
 	}
@@ -670,7 +512,7 @@ func (r *Room) flushResults(now time.Time) {
 	revealed := s.Steps[s.CurrentStep].Revealed
 	r.phonesBehind = revealed && len(r.participants) > 0
 	for _, group := range []roleGroup{{RoleHost, r.hosts}, {RoleScreen, r.screens}} {
-		if len(group.conns) == 0 {
+		if len(group.members) == 0 {
 			continue
 		}
 		msg := ResultsMsg{Type: "results", Step: s.CurrentStep, Counts: counts}
@@ -678,8 +520,8 @@ func (r *Room) flushResults(now time.Time) {
 			msg.Results = results
 		}
 		f := r.encode(msg)
-		for c := range group.conns {
-			c.setResults(f)
+		for m := range group.members {
+			m.SetResults(f)
 		}
 	}
 }
@@ -694,11 +536,11 @@ func (r *Room) flushPhoneResults(now time.Time) {
 	}
 	defer r.observeBroadcast(time.Now())
 	f := r.encode(ResultsMsg{Type: "results", Step: s.CurrentStep, Counts: r.counts(false), Results: resultsView(s, s.CurrentStep)})
-	for c := range r.participants {
-		c.setResults(f)
+	for m := range r.participants {
+		m.SetResults(f)
 	}
 }
 
-func (r *Room) observeBroadcast(start time.Time) { r.hub.cfg.Metrics.Broadcast(time.Since(start)) }
+func (r *Room) observeBroadcast(start time.Time) { r.rooms.cfg.Metrics.Broadcast(time.Since(start)) }
 
-func (r *Room) encode(v any) *frame { return encodeFrame(r.hub.log, v) }
+func (r *Room) encode(v any) *Frame { return EncodeFrame(r.rooms.log, v) }

@@ -1,4 +1,4 @@
-package realtime
+package room
 
 import (
 	"context"
@@ -46,7 +46,7 @@ func openStoreWithSession(t *testing.T) (*sqlite.DB, *quorum.Session) {
 	return db, s
 }
 
-func shutdownAtCleanup(t *testing.T, h *Hub) {
+func shutdownAtCleanup(t *testing.T, h *Rooms) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -56,7 +56,7 @@ func shutdownAtCleanup(t *testing.T, h *Hub) {
 	})
 }
 
-func (h *Hub) isClosing() bool {
+func (h *Rooms) isClosing() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.closing
@@ -68,7 +68,7 @@ func (h *Hub) isClosing() bool {
 func TestShutdownDuringALoadReturns(t *testing.T) {
 	db, s := openStoreWithSession(t)
 	store := &slowLoads{DB: db, started: make(chan struct{}), proceed: make(chan struct{})}
-	h := NewHub(store, Config{})
+	h := New(store, Config{})
 	type acquired struct {
 		r   *Room
 		err error
@@ -126,7 +126,7 @@ func TestShutdownDuringALoadReturns(t *testing.T) {
 func TestALoadOutlivesTheCallerThatStartedIt(t *testing.T) {
 	db, s := openStoreWithSession(t)
 	store := &slowLoads{DB: db, started: make(chan struct{}), proceed: make(chan struct{})}
-	h := NewHub(store, Config{})
+	h := New(store, Config{})
 	shutdownAtCleanup(t, h)
 	first, hangUp := context.WithCancel(context.Background())
 	firstErr := make(chan error, 1)
@@ -157,7 +157,7 @@ func TestALoadOutlivesTheCallerThatStartedIt(t *testing.T) {
 // it is, and the next caller gets a fresh room.
 func TestAHeldRoomIsNotEvicted(t *testing.T) {
 	db, s := openStoreWithSession(t)
-	h := NewHub(db, Config{})
+	h := New(db, Config{})
 	shutdownAtCleanup(t, h)
 	r, release, err := h.acquire(context.Background(), s.ID)
 	if err != nil {

@@ -1,9 +1,11 @@
-package realtime
+package wsconn
 
 import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"github.com/quorum-workshop/quorum/internal/room"
 )
 
 // The frames phones send most are read by hand, and read as encoding/json
@@ -19,7 +21,7 @@ func TestPlainFramesAreReadByHand(t *testing.T) {
 		`{"type":"react","id":"r-1","emoji":"👍"}`,
 		`{}`,
 	} {
-		var hand, std Inbound
+		var hand, std room.Inbound
 		if !readPlainInbound([]byte(frame), &hand) {
 			t.Errorf("%s: not read by hand", frame)
 			continue
@@ -36,7 +38,7 @@ func TestPlainFramesAreReadByHand(t *testing.T) {
 // Anything beyond plain fields goes to encoding/json, with its meaning
 // (case-insensitive keys, escapes, unknown keys) and its errors.
 func TestOtherFramesGoToEncodingJSON(t *testing.T) {
-	for frame, want := range map[string]Inbound{
+	for frame, want := range map[string]room.Inbound{
 		`{"Type":"vote"}`:                     {Type: "vote"},
 		`{"type":"v\u006fte"}`:                {Type: "vote"},
 		`{"type":"vote","extra":[1,{"a":2}]}`: {Type: "vote"},
@@ -44,7 +46,7 @@ func TestOtherFramesGoToEncodingJSON(t *testing.T) {
 		`{"type":"vote","id":"\u00fc"}`:       {Type: "vote", ID: "ü"},
 		`{"type":"vote","value":1.0}`:         {Type: "vote", Value: json.RawMessage(`1.0`)},
 	} {
-		var in Inbound
+		var in room.Inbound
 		if readPlainInbound([]byte(frame), &in) {
 			t.Errorf("%s: read by hand", frame)
 		}
@@ -56,7 +58,7 @@ func TestOtherFramesGoToEncodingJSON(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{`{"type":"vote",}`, `{"step":01}`, `{"step":"one"}`, `{"type":"vote"} x`, `{"type":"vote"`, ``} {
-		var in Inbound
+		var in room.Inbound
 		if err := decodeInbound([]byte(bad), &in); err == nil {
 			t.Errorf("%q decoded without an error", bad)
 		}
@@ -78,7 +80,7 @@ func FuzzDecodeInbound(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var hand, std Inbound
+		var hand, std room.Inbound
 		if !readPlainInbound(data, &hand) {
 			return
 		}
