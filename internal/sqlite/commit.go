@@ -32,7 +32,7 @@ type request struct {
 func (db *DB) Commit(ctx context.Context, records []quorum.Record) error {
 	select {
 	case <-db.closing:
-		return errShuttingDown()
+		return quorum.ErrShuttingDown()
 	default:
 	}
 	if len(records) == 0 {
@@ -45,7 +45,7 @@ func (db *DB) Commit(ctx context.Context, records []quorum.Record) error {
 	select {
 	case db.requests <- req:
 	case <-db.closing:
-		return errShuttingDown()
+		return quorum.ErrShuttingDown()
 	case <-ctx.Done():
 		return fmt.Errorf("commit %d records: %w", len(records), ctx.Err())
 	}

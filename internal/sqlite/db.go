@@ -256,7 +256,7 @@ func applyMigration(ctx context.Context, conn *sql.Conn, m migration) error {
 func (db *DB) Ping(ctx context.Context) error {
 	select {
 	case <-db.closing:
-		return errShuttingDown()
+		return quorum.ErrShuttingDown()
 	default:
 	}
 	if err := db.read.PingContext(ctx); err != nil {
@@ -293,10 +293,6 @@ func (db *DB) closeHandles() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func errShuttingDown() error {
-	return quorum.Errorf(quorum.EUNAVAILABLE, "the server is shutting down")
 }
 
 // millis is how a time is stored: unix milliseconds, NULL for the zero time.
