@@ -49,6 +49,20 @@ func AgendaDocument(a *Agenda) (string, error) {
 	return string(doc), nil
 }
 
+// DecodeStored sets what a store keeps of s as JSON: the agenda the session
+// was created with, and its settings. Sessions from before settings existed
+// have '{}': their fields keep the defaults.
+func (s *Session) DecodeStored(agenda, settings string) error {
+	if err := json.Unmarshal([]byte(agenda), &s.Agenda); err != nil {
+		return fmt.Errorf("agenda: %w", err)
+	}
+	s.Settings = DefaultSettings()
+	if err := json.Unmarshal([]byte(settings), &s.Settings); err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	return nil
+}
+
 // ReadAgendaDocument decodes a stored document; its id is the row's, id.
 func ReadAgendaDocument(id, doc string) (*Agenda, error) {
 	var a Agenda

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"reflect"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,48 +44,6 @@ func TestCheckpointsCopyTheWALBesideTheWriter(t *testing.T) {
 	}
 	if n := storetest.CountVotes(t, db, s.ID); n != len(ids) {
 		t.Errorf("%d votes after the checkpoint, want %d", n, len(ids))
-	}
-}
-
-// A batch is built here by hand, so that the bad request surely shares a
-// transaction with good ones.
-func TestBadRequestFailsAloneInItsBatch(t *testing.T) {
-	db := openTestDB(t, tempDBPath(t))
-	s, ids := storetest.VotingRoom(t, db, 3)
-	batch := []*request{
-		{records: []quorum.Record{storetest.ChoiceVote(s, ids[0], 0, "m")}},
-		{records: []quorum.Record{storetest.ChoiceVote(s, ids[1], 1, "m"), storetest.ChoiceVote(s, "no-such-participant", 1, "m")}},
-		{records: []quorum.Record{storetest.ChoiceVote(s, ids[1], 2, "m"), storetest.ChoiceVote(s, ids[2], 2, "m")}},
-	}
-	for _, req := range batch {
-		req.done = make(chan error, 1)
-	}
-
-	db.commitBatch(batch)
-
-	for i, req := range batch {
-		err := <-req.done
-		if i != 1 {
-			if err != nil {
-				t.Errorf("good request %d: %v", i, err)
-			}
-			continue
-		}
-		if err == nil || quorum.ErrorCode(err) != quorum.EINTERNAL ||
-			!strings.HasPrefix(err.Error(), "commit 2 records: vote of participant no-such-participant") {
-			t.Errorf("bad request: %v, want a plain error naming the failed vote", err)
-		}
-	}
-	got, err := db.LoadSession(context.Background(), s.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The bad request's good vote went with it; the others landed in order.
-	want := []map[int]quorum.Value{{storetest.StepChoice: {Number: 0}}, {storetest.StepChoice: {Number: 2}}, {storetest.StepChoice: {Number: 2}}}
-	for i, id := range ids {
-		if votes := got.VotesOf(id); !reflect.DeepEqual(votes, want[i]) {
-			t.Errorf("votes of participant %d: %v, want %v", i, votes, want[i])
-		}
 	}
 }
 

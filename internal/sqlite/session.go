@@ -132,14 +132,8 @@ func loadSession(ctx context.Context, tx *sql.Tx, id string) (*quorum.Session, e
 		return nil, err
 	}
 	s.CreatedAt, s.StartedAt, s.EndedAt = timeOf(createdAt), timeOf(startedAt), timeOf(endedAt)
-	if err := json.Unmarshal([]byte(agenda), &s.Agenda); err != nil {
-		return nil, fmt.Errorf("agenda: %w", err)
-	}
-	// Sessions from before settings existed have '{}': their fields keep
-	// the defaults.
-	s.Settings = quorum.DefaultSettings()
-	if err := json.Unmarshal([]byte(settings), &s.Settings); err != nil {
-		return nil, fmt.Errorf("settings: %w", err)
+	if err := s.DecodeStored(agenda, settings); err != nil {
+		return nil, err
 	}
 	if s.Steps, err = loadStepStates(ctx, tx, id); err != nil {
 		return nil, fmt.Errorf("step states: %w", err)
