@@ -1,10 +1,8 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -17,7 +15,7 @@ import (
 
 // CreateAgenda saves a validated agenda under a.ID, which the caller chose.
 func (db *DB) CreateAgenda(ctx context.Context, a *quorum.Agenda, at time.Time) error {
-	doc, err := agendaDocument(a)
+	doc, err := quorum.AgendaDocument(a)
 	if err != nil {
 		return err
 	}
@@ -31,7 +29,7 @@ func (db *DB) CreateAgenda(ctx context.Context, a *quorum.Agenda, at time.Time) 
 // UpdateAgenda replaces the saved agenda a.ID with a. Sessions created from
 // it keep the copy they were created with.
 func (db *DB) UpdateAgenda(ctx context.Context, a *quorum.Agenda, at time.Time) error {
-	doc, err := agendaDocument(a)
+	doc, err := quorum.AgendaDocument(a)
 	if err != nil {
 		return err
 	}
@@ -57,12 +55,12 @@ func (db *DB) GetAgenda(ctx context.Context, id string) (*quorum.Agenda, error) 
 	var doc string
 	err := db.read.QueryRowContext(ctx, `SELECT agenda FROM agendas WHERE id = ?`, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errAgendaNotFound(id)
+		return nil, quorum.ErrAgendaNotFound(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get agenda %s: %w", id, err)
 	}
-	return readAgenda(id, doc)
+	return quorum.ReadAgendaDocument(id, doc)
 }
 
 // ListAgendas returns the saved agendas, the last edited first.
@@ -78,7 +76,7 @@ func (db *DB) ListAgendas(ctx context.Context) ([]*quorum.Agenda, error) {
 		if err := rows.Scan(&id, &doc); err != nil {
 			return nil, fmt.Errorf("list agendas: %w", err)
 		}
-		a, err := readAgenda(id, doc)
+		a, err := quorum.ReadAgendaDocument(id, doc)
 		if err != nil {
 			return nil, err
 		}
@@ -90,44 +88,13 @@ func (db *DB) ListAgendas(ctx context.Context) ([]*quorum.Agenda, error) {
 	return out, nil
 }
 
-// agendaDocument is the JSON an agenda is saved as. HTML characters stay as
-// they are (json.Marshal would write "<" in 6 bytes), and the document must
-// still fit the format's size limit, so that it reads back like any other.
-func agendaDocument(a *quorum.Agenda) (string, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(a); err != nil {
-		return "", fmt.Errorf("encode agenda %s: %w", a.ID, err)
-	}
-	doc := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
-	if len(doc) > quorum.MaxAgendaBytes {
-		return "", quorum.Errorf(quorum.ETOOLARGE, "the agenda is larger than %d KiB", quorum.MaxAgendaBytes>>10)
-	}
-	return string(doc), nil
-}
-
-// readAgenda decodes a saved document; its id is the row's.
-func readAgenda(id, doc string) (*quorum.Agenda, error) {
-	var a quorum.Agenda
-	if err := json.Unmarshal([]byte(doc), &a); err != nil {
-		return nil, fmt.Errorf("read agenda %s: %w", id, err)
-	}
-	a.ID = id
-	return &a, nil
-}
-
 func agendaAffected(res sql.Result, id string) error {
 	n, err := res.RowsAffected()
 	if err != nil {
 		return fmt.Errorf("agenda %s: %w", id, err)
 	}
 	if n == 0 {
-		return errAgendaNotFound(id)
+		return quorum.ErrAgendaNotFound(id)
 	}
 	return nil
-}
-
-func errAgendaNotFound(id string) error {
-	return quorum.Errorf(quorum.EAGENDANOTFOUND, "there is no saved agenda %q", id)
 }

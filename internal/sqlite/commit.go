@@ -10,19 +10,6 @@ import (
 	"github.com/quorum-workshop/quorum/internal/quorum"
 )
 
-// Batch limits: enough to spread one fsync over thousands of votes, few
-// enough to keep a transaction, and the wait of its first caller, short.
-const (
-	maxBatchRequests = 1024
-	maxBatchRecords  = 10_000
-)
-
-// request is one Commit call waiting for the writer.
-type request struct {
-	records []quorum.Record
-	done    chan error // buffered, so the writer never waits for the caller
-}
-
 // Commit makes records durable, in order, and returns once they are
 // committed, so that the caller may then announce them. Commits that arrive
 // while the writer is busy share its next transaction and its fsync.
@@ -30,85 +17,17 @@ type request struct {
 // ctx bounds only the wait for the writer to accept the request; once
 // accepted, the request is finished, and Commit reports how it went.
 func (db *DB) Commit(ctx context.Context, records []quorum.Record) error {
-	select {
-	case <-db.closing:
-		return errShuttingDown()
-	default:
-	}
 	if len(records) == 0 {
-		return nil
+		return db.writer.Err()
 	}
-	if err := ctx.Err(); err != nil {
+	if err := db.writer.Commit(ctx, records); err != nil {
 		return fmt.Errorf("commit %d records: %w", len(records), err)
 	}
-	req := &request{records: records, done: make(chan error, 1)}
-	select {
-	case db.requests <- req:
-	case <-db.closing:
-		return errShuttingDown()
-	case <-ctx.Done():
-		return fmt.Errorf("commit %d records: %w", len(records), ctx.Err())
-	}
-	return <-req.done
-}
-
-// runWriter is the one goroutine that writes records. Requests queue on the
-// unbuffered channel while it commits; it then takes all of them at once.
-func (db *DB) runWriter() {
-	defer close(db.stopped)
-	var batch []*request
-	for {
-		select {
-		case <-db.closing:
-			return
-		case req := <-db.requests:
-			batch = db.gather(append(batch[:0], req))
-			db.commitBatch(batch)
-			clear(batch) // let the records go before the next request arrives
-		}
-	}
-}
-
-// gather adds the requests already waiting to batch, without waiting for more.
-func (db *DB) gather(batch []*request) []*request {
-	records := len(batch[0].records)
-	for len(batch) < maxBatchRequests && records < maxBatchRecords {
-		select {
-		case req := <-db.requests:
-			batch = append(batch, req)
-			records += len(req.records)
-		default:
-			return batch
-		}
-	}
-	return batch
-}
-
-// commitBatch commits batch in one transaction and answers every request. If
-// the transaction fails, each request is retried in its own, so that a bad
-// request fails alone and the others still commit.
-func (db *DB) commitBatch(batch []*request) {
-	err := db.apply(batch)
-	if err != nil && len(batch) > 1 {
-		for i, req := range batch {
-			req.reply(db.apply(batch[i : i+1]))
-		}
-		return
-	}
-	for _, req := range batch {
-		req.reply(err)
-	}
-}
-
-func (r *request) reply(err error) {
-	if err != nil {
-		err = fmt.Errorf("commit %d records: %w", len(r.records), err)
-	}
-	r.done <- err
+	return nil
 }
 
 // apply writes the records of batch in one transaction, in arrival order.
-func (db *DB) apply(batch []*request) error {
+func (db *DB) apply(batch [][]quorum.Record) error {
 	// The batch serves many callers and accepted requests are finished
 	// whatever happens to them, so no caller's context applies.
 	ctx := context.Background()
@@ -118,8 +37,8 @@ func (db *DB) apply(batch []*request) error {
 	}
 	defer tx.Rollback() // a no-op once committed
 	w := &txWriter{ctx: ctx, tx: tx, shared: db.stmts}
-	for _, req := range batch {
-		for _, rec := range req.records {
+	for _, records := range batch {
+		for _, rec := range records {
 			if err := w.apply(rec); err != nil {
 				return err
 			}

@@ -8,20 +8,19 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/quorum-workshop/quorum/internal/groupcommit"
 	"github.com/quorum-workshop/quorum/internal/quorum"
+	"github.com/quorum-workshop/quorum/internal/schema"
 )
 
 //go:embed migrations/*.sql
@@ -36,10 +35,11 @@ type DB struct {
 	// (runCheckpoints); one connection.
 	checkpoints *sql.DB
 
-	stmts    *statements   // prepared once on the write connection
-	requests chan *request // unbuffered: a request is accepted when the writer takes it
-	closing  chan struct{} // closed by Close: no more requests are accepted
-	stopped  chan struct{} // closed by the writer when it has returned
+	stmts *statements // prepared once on the write connection
+	// writer commits records on the write connection, one transaction at a
+	// time: SQLite has one writer.
+	writer  *groupcommit.Queue[[]quorum.Record]
+	closing chan struct{} // closed by Close
 	// checkpointsStopped is closed when runCheckpoints has returned.
 	checkpointsStopped chan struct{}
 
@@ -59,15 +59,13 @@ func Open(path string) (*DB, error) {
 	}
 	db := &DB{
 		path:               abs,
-		requests:           make(chan *request),
 		closing:            make(chan struct{}),
-		stopped:            make(chan struct{}),
 		checkpointsStopped: make(chan struct{}),
 	}
 	if err := db.open(); err != nil {
 		return nil, errors.Join(fmt.Errorf("open database %s: %w", abs, err), db.closeHandles())
 	}
-	go db.runWriter()
+	db.writer = groupcommit.New(1, db.apply, func(records []quorum.Record) int { return len(records) })
 	go db.runCheckpoints()
 	return db, nil
 }
@@ -141,39 +139,9 @@ func dsn(path string, extra ...string) string {
 	return u.String() + "?" + strings.Join(params, "&")
 }
 
-type migration struct {
-	version int
-	name    string
-	script  string
-}
-
-// migrations lists the embedded migration files in version order. A file is
-// named like 0001_init.sql: its number is its version.
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, e := range entries {
-		number, _, _ := strings.Cut(e.Name(), "_")
-		version, err := strconv.Atoi(number)
-		if err != nil || version <= 0 {
-			return nil, fmt.Errorf("migration %s: the name must start with a version number, like 0001_", e.Name())
-		}
-		script, err := fs.ReadFile(migrationFiles, "migrations/"+e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: version, name: e.Name(), script: string(script)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i := 1; i < len(out); i++ {
-		if out[i].version == out[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s have the same version", out[i-1].name, out[i].name)
-		}
-	}
-	return out, nil
+// migrations lists the embedded migration files in version order.
+func migrations() ([]schema.Migration, error) {
+	return schema.List(migrationFiles, "migrations")
 }
 
 // migrate applies the migrations the database has not seen yet, each in its
@@ -192,7 +160,7 @@ func (db *DB) migrate(ctx context.Context) error {
 // with them, through ON DELETE CASCADE, every row that refers to them.
 // Instead, each migration must leave no reference dangling (PRAGMA
 // foreign_key_check) or it is rolled back.
-func (db *DB) applyMigrations(ctx context.Context, list []migration) (err error) {
+func (db *DB) applyMigrations(ctx context.Context, list []schema.Migration) (err error) {
 	// The pragma holds for one connection: keep the writer's for the lot.
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
@@ -215,7 +183,7 @@ func (db *DB) applyMigrations(ctx context.Context, list []migration) (err error)
 	}()
 	for _, m := range list {
 		if err := applyMigration(ctx, conn, m); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
+			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 	}
 	return nil
@@ -224,7 +192,7 @@ func (db *DB) applyMigrations(ctx context.Context, list []migration) (err error)
 // applyMigration applies m unless it has been. It checks within the write
 // transaction, so that two processes opening the file at once cannot both
 // apply it.
-func applyMigration(ctx context.Context, conn *sql.Conn, m migration) error {
+func applyMigration(ctx context.Context, conn *sql.Conn, m schema.Migration) error {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -232,10 +200,10 @@ func applyMigration(ctx context.Context, conn *sql.Conn, m migration) error {
 	defer tx.Rollback() // a no-op once committed
 	var applied bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`,
-		m.version).Scan(&applied); err != nil || applied {
+		m.Version).Scan(&applied); err != nil || applied {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, m.script); err != nil {
+	if _, err := tx.ExecContext(ctx, m.Script); err != nil {
 		return err
 	}
 	var table string
@@ -246,7 +214,7 @@ func applyMigration(ctx context.Context, conn *sql.Conn, m migration) error {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-		m.version, time.Now().UnixMilli()); err != nil {
+		m.Version, time.Now().UnixMilli()); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -256,7 +224,7 @@ func applyMigration(ctx context.Context, conn *sql.Conn, m migration) error {
 func (db *DB) Ping(ctx context.Context) error {
 	select {
 	case <-db.closing:
-		return errShuttingDown()
+		return quorum.ErrShuttingDown()
 	default:
 	}
 	if err := db.read.PingContext(ctx); err != nil {
@@ -270,7 +238,7 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.closing)
-		<-db.stopped
+		db.writer.Close()
 		<-db.checkpointsStopped
 		if err := db.closeHandles(); err != nil {
 			db.closeErr = fmt.Errorf("close database %s: %w", db.path, err)
@@ -293,10 +261,6 @@ func (db *DB) closeHandles() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func errShuttingDown() error {
-	return quorum.Errorf(quorum.EUNAVAILABLE, "the server is shutting down")
 }
 
 // millis is how a time is stored: unix milliseconds, NULL for the zero time.

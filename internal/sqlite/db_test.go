@@ -7,50 +7,24 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/quorum-workshop/quorum/internal/quorum"
+	"github.com/quorum-workshop/quorum/internal/storetest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// testAgendaJSON has one step of every kind.
-const testAgendaJSON = `{
-	"title": "Ways of leading",
-	"segments": ["Engineering", "Sales"],
-	"steps": [
-		{"kind": "info", "title": "Welcome", "body": "Phones out, please."},
-		{"kind": "choice", "title": "Who decides?", "options": ["The team", "The lead", "Nobody"], "correct": 0},
-		{"kind": "scale", "title": "Plan or adapt?", "left": "Plan", "right": "Adapt", "points": 5, "dimension": "plan-adapt"},
-		{"kind": "text", "title": "One word for your team", "maxLength": 30},
-		{"kind": "profile", "title": "Where the room stands"}
-	]
-}`
-
-// Step indexes of testAgendaJSON.
-const (
-	stepInfo = iota
-	stepChoice
-	stepScale
-	stepText
-	stepProfile
-)
-
-// clock hands out increasing times with sub-millisecond parts, which the
-// store drops.
-type clock struct{ now time.Time }
-
-func newClock() *clock {
-	return &clock{now: time.Date(2025, 6, 3, 9, 0, 0, 123_456_789, time.UTC)}
+func TestStoreContract(t *testing.T) {
+	storetest.Run(t, backend)
 }
 
-func (c *clock) tick() time.Time {
-	c.now = c.now.Add(1500*time.Millisecond + 250*time.Microsecond)
-	return c.now
+// backend makes databases in the test's temporary folder.
+var backend = storetest.Backend{
+	NewDatabase: tempDBPath,
+	Open:        func(tb testing.TB, path string) storetest.Store { return openTestDB(tb, path) },
 }
 
 func openTestDB(tb testing.TB, path string) *DB {
@@ -70,78 +44,6 @@ func openTestDB(tb testing.TB, path string) *DB {
 func tempDBPath(tb testing.TB) string {
 	tb.Helper()
 	return filepath.Join(tb.TempDir(), "data", "quorum.db")
-}
-
-// newTestSession creates a session on the test agenda and saves it.
-func newTestSession(tb testing.TB, db *DB, clk *clock) *quorum.Session {
-	tb.Helper()
-	agenda, err := quorum.ParseAgenda([]byte(testAgendaJSON))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return newSessionOn(tb, db, clk, agenda)
-}
-
-// newSessionOn creates a session on agenda and saves it.
-func newSessionOn(tb testing.TB, db *DB, clk *clock, agenda *quorum.Agenda) *quorum.Session {
-	tb.Helper()
-	s, _, err := quorum.NewSession(agenda, "", clk.tick())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := db.CreateSession(context.Background(), s); err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}
-
-func commit(tb testing.TB, db *DB, records ...quorum.Record) {
-	tb.Helper()
-	if err := db.Commit(context.Background(), records); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-// do applies a facilitator command and returns what the store must save.
-func do(tb testing.TB, s *quorum.Session, clk *clock, action quorum.Action) quorum.StateRecord {
-	tb.Helper()
-	cmd := quorum.Command{Action: action}
-	if action == quorum.ActionTimer {
-		seconds := 60
-		cmd.Seconds = &seconds
-	}
-	change, err := s.Do(cmd, clk.tick())
-	if err != nil {
-		tb.Fatalf("%s: %v", action, err)
-	}
-	return s.Record(change)
-}
-
-// join admits participants, one per name, and returns their ids and records.
-func join(tb testing.TB, s *quorum.Session, clk *clock, names ...string) ([]string, []quorum.Record) {
-	tb.Helper()
-	segments := append([]string{""}, s.Agenda.Segments...)
-	var ids []string
-	var records []quorum.Record
-	for i, name := range names {
-		p, _, err := s.Join(name, segments[i%len(segments)], clk.tick())
-		if err != nil {
-			tb.Fatal(err)
-		}
-		ids = append(ids, p.ID)
-		records = append(records, quorum.JoinRecord{Participant: *p})
-	}
-	return ids, records
-}
-
-// cast votes on the current step and returns the record of the change.
-func cast(tb testing.TB, s *quorum.Session, clk *clock, participantID string, v quorum.Value, msgID string) quorum.Record {
-	tb.Helper()
-	vote, changed, err := s.Cast(participantID, s.CurrentStep, quorum.AnyRound, v, msgID, clk.tick())
-	if err != nil || !changed {
-		tb.Fatalf("cast %+v as %s: changed %v, %v", v, msgID, changed, err)
-	}
-	return quorum.VoteRecord{Vote: vote}
 }
 
 func TestOpenCreatesSchema(t *testing.T) {
@@ -268,9 +170,9 @@ func TestOpenReportsPathAndCause(t *testing.T) {
 // The path goes into a file: URI, where these characters mean something.
 func TestOpenPathWithURICharacters(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "what? #1 50%", "quorum.db")
-	clk := newClock()
+	clk := storetest.NewClock()
 	db := openTestDB(t, path)
-	s := newTestSession(t, db, clk)
+	s := storetest.NewSession(t, db, clk)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func (db *DB) DeleteSession(ctx context.Context, id string) (quorum.Deleted, err
 		return d, fmt.Errorf("delete session %s: %w", id, err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return d, quorum.Errorf(quorum.ESESSIONNOTFOUND, "no session with this id")
+		return d, quorum.ErrSessionNotFound()
 	}
 	if err := tx.Commit(); err != nil {
 		return d, fmt.Errorf("delete session %s: %w", id, err)

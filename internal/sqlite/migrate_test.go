@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/quorum-workshop/quorum/internal/schema"
 )
 
 // oldRows is a session of the schema before migrations 4 and 5, written as an
@@ -49,15 +51,15 @@ func schemaBefore(t *testing.T, path string, version int) {
 	}
 }
 
-func migrationsBefore(t *testing.T, version int) []migration {
+func migrationsBefore(t *testing.T, version int) []schema.Migration {
 	t.Helper()
 	list, err := migrations()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var before []migration
+	var before []schema.Migration
 	for _, m := range list {
-		if m.version < version {
+		if m.Version < version {
 			before = append(before, m)
 		}
 	}
@@ -174,8 +176,8 @@ func TestAMigrationThatBreaksAForeignKeyIsRolledBack(t *testing.T) {
 	path := tempDBPath(t)
 	schemaBefore(t, path, 5)
 	db := openTestDB(t, path)
-	bad := migration{version: 1000, name: "1000_orphan_the_participants.sql", script: `DELETE FROM sessions`}
-	err := db.applyMigrations(ctx, []migration{bad})
+	bad := schema.Migration{Version: 1000, Name: "1000_orphan_the_participants.sql", Script: `DELETE FROM sessions`}
+	err := db.applyMigrations(ctx, []schema.Migration{bad})
 	if err == nil || !strings.Contains(err.Error(), "1000_orphan_the_participants.sql") || !strings.Contains(err.Error(), "do not exist") {
 		t.Fatalf("applying a migration that orphans participants: %v, want an error naming it and what it orphans", err)
 	}

@@ -95,9 +95,9 @@ func (db *DB) FindSessionByCode(ctx context.Context, code string) (string, error
 		return "", fmt.Errorf("find session by code %s: %w", code, err)
 	}
 	if ended {
-		return "", quorum.Errorf(quorum.ESESSIONENDED, "the session %s has ended", quorum.FormatJoinCode(code))
+		return "", quorum.ErrCodeEnded(code)
 	}
-	return "", quorum.Errorf(quorum.ECODENOTFOUND, "no session has the code %s; check the code on the shared screen", quorum.FormatJoinCode(code))
+	return "", quorum.ErrCodeNotFound(code)
 }
 
 // LoadSession reads a session with its step states, participants and
@@ -126,20 +126,14 @@ func loadSession(ctx context.Context, tx *sql.Tx, id string) (*quorum.Session, e
 		FROM sessions WHERE id = ?`, id).Scan(&s.ID, &s.Code, &s.Title, &agenda, &s.Status, &s.CurrentStep,
 		&s.HostKeyHash, &s.ScreenKeyHash, &createdAt, &startedAt, &endedAt, &settings)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, quorum.Errorf(quorum.ESESSIONNOTFOUND, "no session with this id")
+		return nil, quorum.ErrSessionNotFound()
 	}
 	if err != nil {
 		return nil, err
 	}
 	s.CreatedAt, s.StartedAt, s.EndedAt = timeOf(createdAt), timeOf(startedAt), timeOf(endedAt)
-	if err := json.Unmarshal([]byte(agenda), &s.Agenda); err != nil {
-		return nil, fmt.Errorf("agenda: %w", err)
-	}
-	// Sessions from before settings existed have '{}': their fields keep
-	// the defaults.
-	s.Settings = quorum.DefaultSettings()
-	if err := json.Unmarshal([]byte(settings), &s.Settings); err != nil {
-		return nil, fmt.Errorf("settings: %w", err)
+	if err := s.DecodeStored(agenda, settings); err != nil {
+		return nil, err
 	}
 	if s.Steps, err = loadStepStates(ctx, tx, id); err != nil {
 		return nil, fmt.Errorf("step states: %w", err)
