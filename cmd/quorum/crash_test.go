@@ -196,16 +196,22 @@ func startBinary(t *testing.T, bin, addr, data string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	waitReady(t, addr)
+	return cmd
+}
+
+// waitReady waits until the server at addr answers /readyz.
+func waitReady(t *testing.T, addr string) {
+	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return cmd
+				return
 			}
 		}
 	}
 	t.Fatalf("the server did not come up on %s", addr)
-	return nil
 }
 
 func freeAddr(t *testing.T) string {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/metrics"
+	"github.com/quorum-workshop/quorum/internal/postgres"
 	"github.com/quorum-workshop/quorum/internal/room"
 	"github.com/quorum-workshop/quorum/internal/sqlite"
 	"github.com/quorum-workshop/quorum/internal/wsconn"
@@ -46,6 +48,7 @@ func main() {
 type config struct {
 	addr              string
 	data              string
+	databaseURL       string
 	publicURL         string
 	allowedOrigins    string
 	hostPassword      string
@@ -66,6 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.addr, "addr", env("QUORUM_ADDR", ":8080"), "address to listen on (QUORUM_ADDR)")
 	fs.StringVar(&cfg.data, "data", env("QUORUM_DATA", "./data"), "folder of the SQLite database (QUORUM_DATA)")
+	fs.StringVar(&cfg.databaseURL, "database-url", env("QUORUM_DATABASE_URL", ""), "postgres://… to keep the data in PostgreSQL; empty: SQLite in --data (QUORUM_DATABASE_URL)")
 	fs.StringVar(&cfg.publicURL, "public-url", env("QUORUM_PUBLIC_URL", ""), "base URL people reach the server at, for join links and QR codes behind a proxy (QUORUM_PUBLIC_URL)")
 	fs.StringVar(&cfg.allowedOrigins, "allowed-origins", env("QUORUM_ALLOWED_ORIGINS", ""), "comma-separated origins besides the server's own that may open WebSockets (QUORUM_ALLOWED_ORIGINS)")
 	fs.StringVar(&cfg.hostPassword, "host-password", env("QUORUM_HOST_PASSWORD", ""), "if set, creating a session needs this password (QUORUM_HOST_PASSWORD)")
@@ -114,6 +118,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if cfg.broadcastInterval < 10*time.Millisecond {
 		return cfg, fmt.Errorf("--broadcast-interval must be at least 10ms")
+	}
+	if cfg.databaseURL != "" && !strings.HasPrefix(cfg.databaseURL, "postgres://") && !strings.HasPrefix(cfg.databaseURL, "postgresql://") {
+		return cfg, fmt.Errorf("--database-url must be a postgres:// URL (empty: SQLite in --data)")
 	}
 	if cfg.publicURL != "" && !strings.HasPrefix(cfg.publicURL, "http://") && !strings.HasPrefix(cfg.publicURL, "https://") {
 		return cfg, fmt.Errorf("--public-url must start with http:// or https://")
@@ -168,8 +175,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	log := newLogger(cfg.logFormat, cfg.logLevel, stderr)
 	slog.SetDefault(log)
 
-	dbPath := filepath.Join(cfg.data, "quorum.db")
-	db, err := sqlite.Open(dbPath)
+	db, where, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -232,7 +238,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- server.Listener(ln) }()
-	log.Info("quorum is running", "addr", ln.Addr().String(), "url", localURL(ln.Addr()), "data", dbPath, "public_url", cfg.publicURL)
+	log.Info("quorum is running", "addr", ln.Addr().String(), "url", localURL(ln.Addr()), "data", where, "public_url", cfg.publicURL)
 
 	select {
 	case err := <-served:
@@ -257,6 +263,36 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// store is what the server needs of its database, SQLite or PostgreSQL.
+type store interface {
+	httpapi.Store
+	room.Store
+	EndedBefore(ctx context.Context, t time.Time) ([]string, error)
+	Close() error
+}
+
+// openStore opens PostgreSQL at --database-url, or else SQLite in --data,
+// and says where, without a password.
+func openStore(ctx context.Context, cfg config) (store, string, error) {
+	if cfg.databaseURL == "" {
+		path := filepath.Join(cfg.data, "quorum.db")
+		db, err := sqlite.Open(path)
+		if err != nil {
+			return nil, "", err
+		}
+		return db, path, nil
+	}
+	db, err := postgres.Open(ctx, cfg.databaseURL)
+	if err != nil {
+		return nil, "", err
+	}
+	where := "PostgreSQL"
+	if u, err := url.Parse(cfg.databaseURL); err == nil {
+		where = u.Redacted()
+	}
+	return db, where, nil
 }
 
 func splitList(s string) []string {

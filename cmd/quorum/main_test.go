@@ -36,6 +36,7 @@ func TestBadFlagsAreRefused(t *testing.T) {
 		"debug on all":               {"--debug-addr", ":6060"},
 		"negative retention":         {"--retention", "-1h"},
 		"no connections per address": {"--max-conns-per-address", "0"},
+		"database URL":               {"--database-url", "mysql://db.example.org/quorum"},
 	}
 	for name, args := range tests {
 		t.Run(name, func(t *testing.T) {
