@@ -113,6 +113,7 @@ func New(store Store, hub *realtime.Hub, cfg Config) *Server {
 	// (about a third of what a connected phone cost); the hub reads on a
 	// goroutine of its own and closes the connection itself.
 	s.app.Server().KeepHijackedConns = true
+	s.app.Server().ErrorHandler = closeRefusedGently(s.app.Server().ErrorHandler)
 	hub.AcceptJoinsInHello(s.joinInHello)
 	s.routes()
 	return s
@@ -122,7 +123,7 @@ func New(store Store, hub *realtime.Hub, cfg Config) *Server {
 func (s *Server) App() *fiber.App { return s.app }
 
 // Listener serves on ln until Shutdown.
-func (s *Server) Listener(ln net.Listener) error { return s.app.Listener(ln) }
+func (s *Server) Listener(ln net.Listener) error { return s.app.Listener(gentleListener{ln}) }
 
 // Drain makes /readyz answer 503 so that a load balancer stops sending
 // traffic before the shutdown.
