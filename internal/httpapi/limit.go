@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,7 +61,9 @@ func (l *failureLimiter) fail(key string, now time.Time) {
 	w := l.byKey[key]
 	if w == nil || now.Sub(w.start) >= l.window {
 		w = &failureWindow{start: now}
-		l.byKey[key] = w
+		// Fiber's strings (c.IP() with a proxy header) point into request
+		// buffers that the next request on the connection overwrites.
+		l.byKey[strings.Clone(key)] = w
 	}
 	w.failures++
 }

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -54,6 +55,43 @@ func TestWrongJoinCodesAreLimited(t *testing.T) {
 	var e apiError
 	if status := ts.call("GET", "/api/codes/"+s.Code, "", nil, &e); status != http.StatusTooManyRequests || e.Error.Code != quorum.ETOOMANY {
 		t.Errorf("code lookup while blocked: %d %q", status, e.Error.Code)
+	}
+}
+
+// The limiter keeps the address it counts, not Fiber's view of a request
+// buffer: an address from a trusted proxy's X-Forwarded-For stays refused
+// after the next request on the proxy's connection has reused the buffer.
+func TestRefusedAddressBehindAProxyStaysRefused(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{FailedJoins: 3, TrustedProxies: []string{"127.0.0.1"}})
+	// Each client keeps one connection, as a proxy does.
+	proxy := func() *http.Client {
+		c := &http.Client{Transport: &http.Transport{}}
+		t.Cleanup(c.CloseIdleConnections)
+		return c
+	}
+	join := func(c *http.Client, forwardedFor string) int {
+		t.Helper()
+		req, err := http.NewRequest("POST", ts.url+"/api/join", strings.NewReader(`{"code":"00000000"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body) // to keep the connection
+		return resp.StatusCode
+	}
+	first, second := proxy(), proxy()
+	for i := 0; i < 3; i++ {
+		join(first, "203.0.113.1")
+	}
+	join(first, "203.0.113.2")
+	if status := join(second, "203.0.113.1"); status != http.StatusTooManyRequests {
+		t.Errorf("a refused address after another's request: %d, want 429", status)
 	}
 }
 
