@@ -58,6 +58,62 @@ func TestWrongJoinCodesAreLimited(t *testing.T) {
 	}
 }
 
+// A hall of phones behind one public address joins, typos and all: 300
+// phones look their code up and join in the hello, as the phone page does,
+// one in ten after a mistyped code first: 30 wrong codes in all from the
+// address within the minute. (A join over HTTP earns the same allowance:
+// TestGuesserJoiningBetweenGuessesIsCapped.)
+func TestVenueBehindOneAddressJoinsDespiteTypos(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{})
+	s := ts.create("leadership-vs-management")
+	for i := 0; i < 300; i++ {
+		if i%10 == 0 {
+			if status := ts.call("GET", fmt.Sprintf("/api/codes/9%07d", i), "", nil, nil); status != http.StatusNotFound {
+				t.Fatalf("phone %d's typo: %d, want 404", i, status)
+			}
+		}
+		if status := ts.call("GET", "/api/codes/"+s.Code, "", nil, nil); status != http.StatusOK {
+			t.Fatalf("phone %d's code lookup: %d", i, status)
+		}
+		if frames, err := helloFrames(t, ts, map[string]any{"type": "hello", "role": "participant", "code": s.Code}); err != nil {
+			t.Fatalf("phone %d's join in the hello: %v %v", i, frames, err)
+		}
+	}
+	if joined := ts.counts(s).Joined; joined != 300 {
+		t.Errorf("%d joined, want 300", joined)
+	}
+}
+
+// A guesser that holds a live code and joins with it between its guesses
+// earns more guesses only up to five times the limit; then even the right
+// code is refused, so that a refusal never tells a right guess from a wrong
+// one. Looking a right code up earns nothing.
+func TestGuesserJoiningBetweenGuessesIsCapped(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{FailedJoins: 5})
+	s := ts.create("leadership-vs-management")
+	wrong := 0
+	for i := 0; ; i++ {
+		if i == 100 {
+			t.Fatalf("%d wrong codes answered and still not refused", wrong)
+		}
+		if status := ts.call("GET", "/api/codes/"+s.Code, "", nil, nil); status == http.StatusTooManyRequests {
+			break
+		}
+		if status := ts.call("POST", "/api/join", "", map[string]any{"code": s.Code}, nil); status != http.StatusCreated {
+			t.Fatalf("join %d: %d", i, status)
+		}
+		if status := ts.call("POST", "/api/join", "", map[string]any{"code": fmt.Sprintf("9%07d", i)}, nil); status == http.StatusNotFound {
+			wrong++
+		}
+	}
+	if wrong != 25 {
+		t.Errorf("%d wrong codes answered before the refusal, want 25 (5 + one a join, up to 5 x 5)", wrong)
+	}
+	if status := ts.call("POST", "/api/join", "", map[string]any{"code": s.Code}, nil); status != http.StatusTooManyRequests {
+		t.Errorf("the right code while refused: %d, want 429", status)
+	}
+}
+
 // The limiter keeps the address it counts, not Fiber's view of a request
 // buffer: an address from a trusted proxy's X-Forwarded-For stays refused
 // after the next request on the proxy's connection has reused the buffer.

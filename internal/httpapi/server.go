@@ -49,7 +49,7 @@ type Config struct {
 	HostPassword   string       // if set, creating a session needs it
 	Metrics        http.Handler // if set, served at /metrics on the public listener
 	TrustedProxies []string     // addresses whose X-Forwarded-For is believed; nobody else's is
-	FailedJoins    int          // wrong join codes per address per minute before 429; 0: the default
+	FailedJoins    int          // wrong join codes per address per minute before 429, plus one a join (up to 5 times); 0: the default
 	Logger         *slog.Logger
 }
 
@@ -150,8 +150,8 @@ func (s *Server) routes() {
 	api.Put("/agendas/:id", s.updateAgenda)
 	api.Delete("/agendas/:id", s.deleteAgenda)
 	api.Post("/sessions", s.createSession)
-	api.Post("/join", s.guardCodeLookup, s.join)
-	api.Get("/codes/:code", s.guardCodeLookup, s.codeInfo)
+	api.Post("/join", s.guardCodes(true), s.join)
+	api.Get("/codes/:code", s.guardCodes(false), s.codeInfo)
 	api.Get("/sessions/:id", s.sessionState)
 	api.Post("/sessions/:id/actions", s.action)
 	api.Delete("/sessions/:id", s.deleteSession)
