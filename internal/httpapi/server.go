@@ -61,9 +61,12 @@ type Server struct {
 	cfg   Config
 	// joinLimiter slows down anyone guessing join codes.
 	joinLimiter *failureLimiter
-	codes       codeCache
-	log         *slog.Logger
-	draining    atomic.Bool
+	// origins are the browser origins, besides the same host's, that may
+	// open WebSockets: the public URL's and the allowed ones, normalized.
+	origins  map[string]bool
+	codes    codeCache
+	log      *slog.Logger
+	draining atomic.Bool
 }
 
 // Request limits.
@@ -88,7 +91,17 @@ func New(store Store, hub *realtime.Hub, cfg Config) *Server {
 	if cfg.FailedJoins <= 0 {
 		cfg.FailedJoins = DefaultFailedJoinsPerWindow
 	}
-	s := &Server{store: store, hub: hub, cfg: cfg, log: cfg.Logger, joinLimiter: newFailureLimiter(cfg.FailedJoins, failedJoinWindow)}
+	s := &Server{store: store, hub: hub, cfg: cfg, log: cfg.Logger, joinLimiter: newFailureLimiter(cfg.FailedJoins, failedJoinWindow), origins: map[string]bool{}}
+	for _, o := range append([]string{cfg.PublicURL}, cfg.AllowedOrigins...) {
+		if o == "" {
+			continue
+		}
+		if origin, ok := normalizeOrigin(o); ok {
+			s.origins[origin] = true
+		} else {
+			s.log.Warn("ignoring an origin that is not scheme://host[:port]", "origin", o)
+		}
+	}
 	proxyHeader := ""
 	if len(cfg.TrustedProxies) > 0 {
 		proxyHeader = fiber.HeaderXForwardedFor
@@ -231,14 +244,14 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 }
 
 // checkOrigin lets a browser open a WebSocket only from the server's own
-// origin, the public URL's, or an allowed one; gofiber/websocket would
-// accept every origin. Clients that send no Origin (not browsers) pass.
+// origin or an allowed one; gofiber/websocket would accept every origin.
+// Clients that send no Origin (not browsers) pass.
 func (s *Server) checkOrigin(c *fiber.Ctx) error {
 	origin := c.Get(fiber.HeaderOrigin)
 	if origin == "" || s.originAllowed(origin, c.Hostname()) {
 		return c.Next()
 	}
-	return quorum.Errorf(quorum.EFORBIDDEN, "WebSocket connections from %s are not allowed; see --allowed-origins", origin)
+	return quorum.Errorf(quorum.EFORBIDDEN, "WebSocket connections from %s are not allowed; see --public-url and --allowed-origins", origin)
 }
 
 const clientAddrKey = "clientAddr"
@@ -251,25 +264,38 @@ func keepClientAddr(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// originAllowed says whether a page from origin may open a WebSocket to
+// the server at host (the request's Host). The server's own origin is the
+// public URL's when one is set. Without one, it is whatever host the request
+// names, which DNS rebinding defeats: a page on evil.example whose name is
+// made to resolve to this server sends Host and Origin evil.example alike.
+// That is the laptop default, where the server has no name of its own;
+// docs/security.md says to set --public-url against it.
 func (s *Server) originAllowed(origin, host string) bool {
-	u, err := url.Parse(origin)
-	if err != nil {
+	o, ok := normalizeOrigin(origin)
+	if !ok {
 		return false
 	}
-	if strings.EqualFold(u.Host, host) {
-		return true
-	}
-	if s.cfg.PublicURL != "" {
-		if pu, err := url.Parse(s.cfg.PublicURL); err == nil && strings.EqualFold(pu.Scheme+"://"+pu.Host, origin) {
+	if s.cfg.PublicURL == "" {
+		if _, h, _ := strings.Cut(o, "://"); strings.EqualFold(h, host) {
 			return true
 		}
 	}
-	for _, allowed := range s.cfg.AllowedOrigins {
-		if strings.EqualFold(strings.TrimRight(allowed, "/"), origin) {
-			return true
-		}
+	return s.origins[o]
+}
+
+// normalizeOrigin returns the origin (scheme://host[:port]) of a URL in the
+// form a browser sends it: lower case, without the scheme's default port.
+func normalizeOrigin(raw string) (string, bool) {
+	u, err := url.Parse(strings.ToLower(raw))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "", false
 	}
-	return false
+	host := u.Host
+	if (u.Scheme == "http" && u.Port() == "80") || (u.Scheme == "https" && u.Port() == "443") {
+		host = strings.TrimSuffix(host, ":"+u.Port())
+	}
+	return u.Scheme + "://" + host, true
 }
 
 // baseURL is where people reach the server: the public URL if set, else the
