@@ -49,6 +49,16 @@ func TestLeakCheckSeesALeftOpenWebSocket(t *testing.T) {
 	c.ws.Close()
 }
 
+// waitFor polls cond until it holds, failing the test after 5 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("still waiting for %s after 5s", what)
+		}
+	}
+}
+
 // testServer is a real Quorum server with the API and WebSocket helpers below.
 type testServer struct {
 	*testserver.Server

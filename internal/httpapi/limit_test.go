@@ -174,25 +174,16 @@ func TestConnectionsPerAddressAreLimited(t *testing.T) {
 	screen.ws.Close()
 	// The server notices the close at once; the place is free when its
 	// handler has finished.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	waitFor(t, "a place freed after a connection closed", func() bool {
 		again := ts.dial("screen again")
 		_ = again.ws.WriteJSON(map[string]any{"type": "hello", "role": "screen", "session": s.ID, "key": s.ScreenKey})
-		admitted := false
 		for f := range again.frames { // ends when the server closes
 			if f.Type == "state" {
-				admitted = true
-				break
+				return true
 			}
 		}
-		if admitted {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no place freed after a connection closed")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	})
 }
 
 // An idle connection is pinged every PingInterval, though no writer runs
@@ -210,13 +201,26 @@ func TestIdleConnectionsArePinged(t *testing.T) {
 		})
 	})
 	c.send(map[string]any{"type": "hello", "role": "screen", "session": s.ID, "key": s.ScreenKey})
-	// Longer than the pong timeout: only the pongs keep it open.
-	time.Sleep(time.Second)
+	// Pings for twice the pong timeout: only the pongs keep it open so long.
+	const span = 800 * time.Millisecond
+	timeout := time.After(5 * time.Second)
+	var first time.Time
+	n := 0
+	for first.IsZero() || time.Since(first) < span {
+		select {
+		case <-pings:
+			if n++; first.IsZero() {
+				first = time.Now()
+			}
+		case <-timeout:
+			t.Fatalf("%d pings, then none within 5s", n)
+		}
+	}
 	if !c.open() {
 		t.Fatal("connection closed")
 	}
-	if n := len(pings); n < 8 {
-		t.Errorf("%d pings in a second at one every 50 ms", n)
+	if n < 8 {
+		t.Errorf("%d pings in %s at one every 50 ms", n, span)
 	}
 }
 
