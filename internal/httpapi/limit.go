@@ -38,40 +38,41 @@ type failureLimiter struct {
 
 type failureWindow struct {
 	start     time.Time
-	failures  int
-	successes int
+	failures  int // wrong codes, and attempts still being looked up
+	successes int // joins
 }
 
 func newFailureLimiter(base int, window time.Duration) *failureLimiter {
 	return &failureLimiter{base: base, most: maxAllowanceFactor * base, window: window, byKey: map[string]*failureWindow{}}
 }
 
-// blocked reports whether key must wait, and for how long.
-func (l *failureLimiter) blocked(key string, now time.Time) (time.Duration, bool) {
+// admit lets key make an attempt unless it has used up its allowance (then
+// it says how long to wait). The attempt counts as a failure from now until
+// settled, so that guesses sent at once cannot all pass this check before
+// any of them has failed.
+func (l *failureLimiter) admit(key string, now time.Time) (w *failureWindow, wait time.Duration, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	w := l.byKey[key]
-	if w == nil || now.Sub(w.start) >= l.window {
-		return 0, false
+	w = l.current(key, now)
+	if w.failures >= min(l.base+w.successes, l.most) {
+		return nil, w.start.Add(l.window).Sub(now), false
 	}
-	if w.failures < min(l.base+w.successes, l.most) {
-		return 0, false
-	}
-	return w.start.Add(l.window).Sub(now), true
+	w.failures++
+	return w, 0, true
 }
 
-// fail counts one failure of key.
-func (l *failureLimiter) fail(key string, now time.Time) {
+// settle records how an admitted attempt went: a failure stays counted;
+// anything else is taken back, and a join allows one more failure.
+func (l *failureLimiter) settle(w *failureWindow, failed, joined bool) {
+	if failed {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.current(key, now).failures++
-}
-
-// succeed counts one join of key.
-func (l *failureLimiter) succeed(key string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.current(key, now).successes++
+	w.failures--
+	if joined {
+		w.successes++
+	}
 }
 
 // current returns key's window at now, starting a new one if need be. The
@@ -119,20 +120,17 @@ func (s *Server) guardCodes(joins bool) fiber.Handler {
 // for addr when it joins. POST /api/join, GET /api/codes/{code} and a phone
 // joining in its WebSocket hello share it.
 func (s *Server) guardCodeGuesses(addr string, joins bool, lookup func() error) (retryAfter int, err error) {
-	if wait, blocked := s.joinLimiter.blocked(addr, time.Now()); blocked {
+	attempt, wait, ok := s.joinLimiter.admit(addr, time.Now())
+	if !ok {
 		retryAfter = int(wait.Seconds()) + 1
 		return retryAfter, quorum.Errorf(quorum.ETOOMANY, "too many wrong join codes from this address; try again in %d seconds", retryAfter)
 	}
 	err = lookup()
-	if err == nil {
-		if joins {
-			s.joinLimiter.succeed(addr, time.Now())
-		}
-		return 0, nil
-	}
+	failed := false
 	switch quorum.ErrorCode(err) {
 	case quorum.ECODENOTFOUND, quorum.ESESSIONENDED, quorum.EINVALIDREQUEST:
-		s.joinLimiter.fail(addr, time.Now())
+		failed = true
 	}
+	s.joinLimiter.settle(attempt, failed, err == nil && joins)
 	return 0, err
 }
