@@ -27,7 +27,9 @@ func TestRunsOnPostgreSQL(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		logs := &testserver.SyncBuffer{}
 		done := make(chan error, 1)
-		go func() { done <- run(ctx, []string{"--addr", addr, "--database-url", u.String(), "--retention", "0"}, logs) }()
+		go func() {
+			done <- run(ctx, []string{"--addr", addr, "--database-url", u.String(), "--retention", "0"}, logs)
+		}()
 		waitReady(t, addr)
 		return func() {
 			cancel()

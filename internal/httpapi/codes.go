@@ -65,7 +65,7 @@ func (s *Server) joinByCode(ctx context.Context, code string, join func(sessionI
 // joinInHello admits a phone that joins in its WebSocket hello, with POST
 // /api/join's code cache and its guard against code guessing.
 func (s *Server) joinInHello(ctx context.Context, rawCode, clientAddr string, join func(sessionID string) error) error {
-	_, err := s.guardCodeGuesses(clientAddr, func() error {
+	_, err := s.guardCodeGuesses(clientAddr, true, func() error {
 		code, err := quorum.NormalizeJoinCode(rawCode)
 		if err != nil {
 			return err

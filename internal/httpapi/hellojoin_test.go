@@ -174,13 +174,8 @@ func TestHelloThatTimesOutLeavesNoGhostConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	deadline := time.Now().Add(3 * time.Second)
-	c := ts.counts(s)
-	for (c.Joined != 1 || c.Connected != 0) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-		c = ts.counts(s)
-	}
-	if c.Joined != 1 || c.Connected != 0 {
-		t.Errorf("after the late commit: %d joined, %d connected; want 1 joined (the commit went through) and 0 connected", c.Joined, c.Connected)
-	}
+	waitFor(t, "1 joined (the late commit went through) and 0 connected", func() bool {
+		c := ts.counts(s)
+		return c.Joined == 1 && c.Connected == 0
+	})
 }

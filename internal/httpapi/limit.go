@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -9,18 +10,26 @@ import (
 	"github.com/quorum-workshop/quorum/internal/quorum"
 )
 
-// Join-code guessing limits: a client address that fails this many lookups
-// in a window is refused until the window ends. With 10^8 codes, 20 a
-// minute makes guessing a live code impractical.
+// Join-code guessing limits. An address that gets this many codes wrong in
+// a window is refused, even the right code, until the window ends: refusing
+// only wrong codes would tell a guesser which of its guesses was right. A
+// venue whose phones share one public address makes typos too, so every
+// phone that address joins in the window forgives one more wrong code, up to
+// maxAllowanceFactor times the base; a guesser can earn that too, by joining
+// a session it knows, so the cap is what bounds guessing (docs/security.md
+// works out how long finding a live code takes at that rate).
 const (
 	DefaultFailedJoinsPerWindow = 20
+	maxAllowanceFactor          = 5
 	failedJoinWindow            = time.Minute
 	maxTrackedAddresses         = 100_000
 )
 
-// failureLimiter counts failures per client address in fixed windows.
+// failureLimiter counts failures and successes per client address in fixed
+// windows.
 type failureLimiter struct {
-	limit  int
+	base   int // wrong codes allowed in a window with no join
+	most   int // wrong codes allowed in a window, however many joined
 	window time.Duration
 
 	mu    sync.Mutex
@@ -28,41 +37,58 @@ type failureLimiter struct {
 }
 
 type failureWindow struct {
-	start    time.Time
-	failures int
+	start     time.Time
+	failures  int // wrong codes, and attempts still being looked up
+	successes int // joins
 }
 
-func newFailureLimiter(limit int, window time.Duration) *failureLimiter {
-	return &failureLimiter{limit: limit, window: window, byKey: map[string]*failureWindow{}}
+func newFailureLimiter(base int, window time.Duration) *failureLimiter {
+	return &failureLimiter{base: base, most: maxAllowanceFactor * base, window: window, byKey: map[string]*failureWindow{}}
 }
 
-// blocked reports whether key must wait, and for how long.
-func (l *failureLimiter) blocked(key string, now time.Time) (time.Duration, bool) {
+// admit lets key make an attempt unless it has used up its allowance (then
+// it says how long to wait). The attempt counts as a failure from now until
+// settled, so that guesses sent at once cannot all pass this check before
+// any of them has failed.
+func (l *failureLimiter) admit(key string, now time.Time) (w *failureWindow, wait time.Duration, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	w := l.byKey[key]
-	if w == nil || now.Sub(w.start) >= l.window {
-		return 0, false
-	}
-	if w.failures < l.limit {
-		return 0, false
-	}
-	return w.start.Add(l.window).Sub(now), true
-}
-
-// fail counts one failure of key.
-func (l *failureLimiter) fail(key string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.byKey) >= maxTrackedAddresses {
-		l.forgetExpired(now)
-	}
-	w := l.byKey[key]
-	if w == nil || now.Sub(w.start) >= l.window {
-		w = &failureWindow{start: now}
-		l.byKey[key] = w
+	w = l.current(key, now)
+	if w.failures >= min(l.base+w.successes, l.most) {
+		return nil, w.start.Add(l.window).Sub(now), false
 	}
 	w.failures++
+	return w, 0, true
+}
+
+// settle records how an admitted attempt went: a failure stays counted;
+// anything else is taken back, and a join allows one more failure.
+func (l *failureLimiter) settle(w *failureWindow, failed, joined bool) {
+	if failed {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w.failures--
+	if joined {
+		w.successes++
+	}
+}
+
+// current returns key's window at now, starting a new one if need be. The
+// key is copied: Fiber's strings (c.IP() with a proxy header) point into
+// request buffers that the next request on the connection overwrites.
+func (l *failureLimiter) current(key string, now time.Time) *failureWindow {
+	w := l.byKey[key]
+	if w != nil && now.Sub(w.start) < l.window {
+		return w
+	}
+	if w == nil && len(l.byKey) >= maxTrackedAddresses {
+		l.forgetExpired(now)
+	}
+	w = &failureWindow{start: now}
+	l.byKey[strings.Clone(key)] = w
+	return w
 }
 
 func (l *failureLimiter) forgetExpired(now time.Time) {
@@ -73,29 +99,38 @@ func (l *failureLimiter) forgetExpired(now time.Time) {
 	}
 }
 
-// guardCodeLookup refuses a client that failed too many code lookups, and
-// counts this request's failure when the code does not lead anywhere.
-func (s *Server) guardCodeLookup(c *fiber.Ctx) error {
-	retryAfter, err := s.guardCodeGuesses(c.IP(), c.Next)
-	if retryAfter > 0 {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfter))
+// guardCodes returns the middleware that refuses a client that failed too
+// many code lookups and counts this request's failure when the code does
+// not lead anywhere; joins says whether the request admits someone (POST
+// /api/join), which earns the address room for more typos, or only looks
+// the code up (GET /api/codes/{code}), which does not.
+func (s *Server) guardCodes(joins bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		retryAfter, err := s.guardCodeGuesses(c.IP(), joins, c.Next)
+		if retryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfter))
+		}
+		return err
 	}
-	return err
 }
 
 // guardCodeGuesses runs lookup unless addr failed too many code lookups
 // lately (then it says in how many seconds to retry), and counts lookup's
-// failure against addr when the code does not lead anywhere. POST /api/join
-// and a phone joining in its WebSocket hello share it.
-func (s *Server) guardCodeGuesses(addr string, lookup func() error) (retryAfter int, err error) {
-	if wait, blocked := s.joinLimiter.blocked(addr, time.Now()); blocked {
+// failure against addr when the code does not lead anywhere, or its success
+// for addr when it joins. POST /api/join, GET /api/codes/{code} and a phone
+// joining in its WebSocket hello share it.
+func (s *Server) guardCodeGuesses(addr string, joins bool, lookup func() error) (retryAfter int, err error) {
+	attempt, wait, ok := s.joinLimiter.admit(addr, time.Now())
+	if !ok {
 		retryAfter = int(wait.Seconds()) + 1
 		return retryAfter, quorum.Errorf(quorum.ETOOMANY, "too many wrong join codes from this address; try again in %d seconds", retryAfter)
 	}
 	err = lookup()
+	failed := false
 	switch quorum.ErrorCode(err) {
 	case quorum.ECODENOTFOUND, quorum.ESESSIONENDED, quorum.EINVALIDREQUEST:
-		s.joinLimiter.fail(addr, time.Now())
+		failed = true
 	}
+	s.joinLimiter.settle(attempt, failed, err == nil && joins)
 	return 0, err
 }

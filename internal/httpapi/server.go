@@ -51,7 +51,7 @@ type Config struct {
 	HostPassword   string       // if set, creating a session needs it
 	Metrics        http.Handler // if set, served at /metrics on the public listener
 	TrustedProxies []string     // addresses whose X-Forwarded-For is believed; nobody else's is
-	FailedJoins    int          // wrong join codes per address per minute before 429; 0: the default
+	FailedJoins    int          // wrong join codes per address per minute before 429, plus one a join (up to 5 times); 0: the default
 	Logger         *slog.Logger
 }
 
@@ -80,9 +80,12 @@ type Server struct {
 	cfg      Config
 	// joinLimiter slows down anyone guessing join codes.
 	joinLimiter *failureLimiter
-	codes       codeCache
-	log         *slog.Logger
-	draining    atomic.Bool
+	// origins are the browser origins, besides the same host's, that may
+	// open WebSockets: the public URL's and the allowed ones, normalized.
+	origins  map[string]bool
+	codes    codeCache
+	log      *slog.Logger
+	draining atomic.Bool
 }
 
 // Request limits.
@@ -107,7 +110,17 @@ func New(store Store, sessions Sessions, sockets Sockets, cfg Config) *Server {
 	if cfg.FailedJoins <= 0 {
 		cfg.FailedJoins = DefaultFailedJoinsPerWindow
 	}
-	s := &Server{store: store, sessions: sessions, sockets: sockets, cfg: cfg, log: cfg.Logger, joinLimiter: newFailureLimiter(cfg.FailedJoins, failedJoinWindow)}
+	s := &Server{store: store, sessions: sessions, sockets: sockets, cfg: cfg, log: cfg.Logger, joinLimiter: newFailureLimiter(cfg.FailedJoins, failedJoinWindow), origins: map[string]bool{}}
+	for _, o := range append([]string{cfg.PublicURL}, cfg.AllowedOrigins...) {
+		if o == "" {
+			continue
+		}
+		if origin, ok := normalizeOrigin(o); ok {
+			s.origins[origin] = true
+		} else {
+			s.log.Warn("ignoring an origin that is not scheme://host[:port]", "origin", o)
+		}
+	}
 	proxyHeader := ""
 	if len(cfg.TrustedProxies) > 0 {
 		proxyHeader = fiber.HeaderXForwardedFor
@@ -132,6 +145,7 @@ func New(store Store, sessions Sessions, sockets Sockets, cfg Config) *Server {
 	// (about a third of what a connected phone cost); wsconn reads on a
 	// goroutine of its own and closes the connection itself.
 	s.app.Server().KeepHijackedConns = true
+	s.app.Server().ErrorHandler = closeRefusedGently(s.app.Server().ErrorHandler)
 	sockets.AcceptJoinsInHello(s.joinInHello)
 	s.routes()
 	return s
@@ -141,7 +155,7 @@ func New(store Store, sessions Sessions, sockets Sockets, cfg Config) *Server {
 func (s *Server) App() *fiber.App { return s.app }
 
 // Listener serves on ln until Shutdown.
-func (s *Server) Listener(ln net.Listener) error { return s.app.Listener(ln) }
+func (s *Server) Listener(ln net.Listener) error { return s.app.Listener(gentleListener{ln}) }
 
 // Drain makes /readyz answer 503 so that a load balancer stops sending
 // traffic before the shutdown.
@@ -168,8 +182,8 @@ func (s *Server) routes() {
 	api.Put("/agendas/:id", s.updateAgenda)
 	api.Delete("/agendas/:id", s.deleteAgenda)
 	api.Post("/sessions", s.createSession)
-	api.Post("/join", s.guardCodeLookup, s.join)
-	api.Get("/codes/:code", s.guardCodeLookup, s.codeInfo)
+	api.Post("/join", s.guardCodes(true), s.join)
+	api.Get("/codes/:code", s.guardCodes(false), s.codeInfo)
 	api.Get("/sessions/:id", s.sessionState)
 	api.Post("/sessions/:id/actions", s.action)
 	api.Delete("/sessions/:id", s.deleteSession)
@@ -249,14 +263,14 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 }
 
 // checkOrigin lets a browser open a WebSocket only from the server's own
-// origin, the public URL's, or an allowed one; gofiber/websocket would
-// accept every origin. Clients that send no Origin (not browsers) pass.
+// origin or an allowed one; gofiber/websocket would accept every origin.
+// Clients that send no Origin (not browsers) pass.
 func (s *Server) checkOrigin(c *fiber.Ctx) error {
 	origin := c.Get(fiber.HeaderOrigin)
 	if origin == "" || s.originAllowed(origin, c.Hostname()) {
 		return c.Next()
 	}
-	return quorum.Errorf(quorum.EFORBIDDEN, "WebSocket connections from %s are not allowed; see --allowed-origins", origin)
+	return quorum.Errorf(quorum.EFORBIDDEN, "WebSocket connections from %s are not allowed; see --public-url and --allowed-origins", origin)
 }
 
 const clientAddrKey = "clientAddr"
@@ -269,25 +283,38 @@ func keepClientAddr(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// originAllowed says whether a page from origin may open a WebSocket to
+// the server at host (the request's Host). The server's own origin is the
+// public URL's when one is set. Without one, it is whatever host the request
+// names, which DNS rebinding defeats: a page on evil.example whose name is
+// made to resolve to this server sends Host and Origin evil.example alike.
+// That is the laptop default, where the server has no name of its own;
+// docs/security.md says to set --public-url against it.
 func (s *Server) originAllowed(origin, host string) bool {
-	u, err := url.Parse(origin)
-	if err != nil {
+	o, ok := normalizeOrigin(origin)
+	if !ok {
 		return false
 	}
-	if strings.EqualFold(u.Host, host) {
-		return true
-	}
-	if s.cfg.PublicURL != "" {
-		if pu, err := url.Parse(s.cfg.PublicURL); err == nil && strings.EqualFold(pu.Scheme+"://"+pu.Host, origin) {
+	if s.cfg.PublicURL == "" {
+		if _, h, _ := strings.Cut(o, "://"); strings.EqualFold(h, host) {
 			return true
 		}
 	}
-	for _, allowed := range s.cfg.AllowedOrigins {
-		if strings.EqualFold(strings.TrimRight(allowed, "/"), origin) {
-			return true
-		}
+	return s.origins[o]
+}
+
+// normalizeOrigin returns the origin (scheme://host[:port]) of a URL in the
+// form a browser sends it: lower case, without the scheme's default port.
+func normalizeOrigin(raw string) (string, bool) {
+	u, err := url.Parse(strings.ToLower(raw))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "", false
 	}
-	return false
+	host := u.Host
+	if (u.Scheme == "http" && u.Port() == "80") || (u.Scheme == "https" && u.Port() == "443") {
+		host = strings.TrimSuffix(host, ":"+u.Port())
+	}
+	return u.Scheme + "://" + host, true
 }
 
 // baseURL is where people reach the server: the public URL if set, else the

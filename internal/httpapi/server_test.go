@@ -17,24 +17,49 @@ import (
 	"github.com/quorum-workshop/quorum/internal/testserver"
 )
 
+// A browser may open a WebSocket from the server's own origin or an allowed
+// one. Without --public-url the server's own is whatever host the request
+// names, a rebound DNS name too (the laptop default); with it, only the
+// public URL's, whatever the Host header says.
 func TestOriginCheck(t *testing.T) {
-	ts := startServer(t, tempDB(t), httpapi.Config{AllowedOrigins: []string{"https://slides.example.org"}})
-	host := strings.TrimPrefix(ts.url, "http://")
+	const allowed = "https://slides.example.org"
 	tests := []struct {
-		origin string
-		ok     bool
+		name, publicURL, host, origin string
+		ok                            bool
 	}{
-		{"", true},
-		{"http://" + host, true},
-		{"https://slides.example.org", true},
-		{"https://evil.example.com", false},
-		{"null", false},
+		{"no origin", "", "", "", true},
+		{"same host", "", "", "http://{addr}", true},
+		{"same host, upper case", "", "", "HTTP://{ADDR}", true},
+		{"allowed", "", "", allowed, true},
+		{"allowed, with its default port", "", "", allowed + ":443", true},
+		{"another origin", "", "", "https://evil.example.com", false},
+		{"null", "", "", "null", false},
+		{"a rebound name, without a public URL", "", "evil.example", "http://evil.example", true},
+
+		{"public URL", "https://vote.example.org:443/", "", "https://vote.example.org", true},
+		{"public URL behind a proxy that passes Host", "https://vote.example.org", "vote.example.org", "https://vote.example.org", true},
+		{"public URL's host over another scheme", "https://vote.example.org", "", "http://vote.example.org", false},
+		{"allowed, with a public URL", "https://vote.example.org", "", allowed, true},
+		{"a rebound name, with a public URL", "https://vote.example.org", "evil.example", "http://evil.example", false},
+		{"the listening address, with a public URL", "https://vote.example.org", "", "http://{addr}", false},
+		{"no origin, with a public URL", "https://vote.example.org", "", "", true},
+	}
+	servers := map[string]*testServer{}
+	for _, tt := range tests {
+		if servers[tt.publicURL] == nil {
+			servers[tt.publicURL] = startServer(t, tempDB(t), httpapi.Config{PublicURL: tt.publicURL, AllowedOrigins: []string{allowed + "/"}})
+		}
 	}
 	for _, tt := range tests {
-		t.Run(tt.origin, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := servers[tt.publicURL]
+			addr := strings.TrimPrefix(ts.url, "http://")
 			header := http.Header{}
 			if tt.origin != "" {
-				header.Set("Origin", tt.origin)
+				header.Set("Origin", strings.NewReplacer("{addr}", addr, "{ADDR}", strings.ToUpper(addr)).Replace(tt.origin))
+			}
+			if tt.host != "" {
+				header.Set("Host", tt.host)
 			}
 			ws, resp, err := websocket.DefaultDialer.Dial(ts.wsURL, header)
 			if ws != nil {
@@ -50,7 +75,7 @@ func TestOriginCheck(t *testing.T) {
 	}
 	// At the default level the log tells of refused upgrades, not of every
 	// phone that connects.
-	logs := ts.logs.String()
+	logs := servers[""].logs.String()
 	if !strings.Contains(logs, "path=/ws status=403") {
 		t.Errorf("no refused upgrade in the log:\n%s", logs)
 	}
