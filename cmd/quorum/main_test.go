@@ -4,6 +4,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -81,4 +84,19 @@ func TestDebugListener(t *testing.T) {
 			t.Errorf("%s %s: %d %.60q", c.method, c.path, resp.StatusCode, body)
 		}
 	}
+}
+
+// buildQuorum builds this command, with extra go build flags, into a
+// temporary folder and returns the binary's path.
+func buildQuorum(t *testing.T, flags ...string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "quorum")
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
+	args := append(append([]string{"build"}, flags...), "-o", bin, ".")
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return bin
 }
