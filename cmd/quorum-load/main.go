@@ -21,7 +21,7 @@
 //	go build -o /tmp/quorum ./cmd/quorum
 //	/tmp/quorum --addr 127.0.0.1:18200 --data /tmp/qload &
 //	go run ./cmd/quorum-load --url http://127.0.0.1:18200 -n 10000 \
-//	    --server-pid $! --db /tmp/qload/quorum.db
+//	    --server-pid $!
 //
 // Past 8,000 participants it re-executes itself as worker processes, each
 // holding a slice of the connections; connections come from 127.0.0.2,
@@ -153,7 +153,6 @@ type config struct {
 	joinIn          string // "hello" or "http"
 	serverPID       int
 	debugURL        *url.URL
-	db              string
 	json            bool
 	timeout         time.Duration
 	floor           bool
@@ -179,7 +178,6 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.joinIn, "join", "hello", "how participants join: hello (in the WebSocket hello, as the phone page does) or http (POST /api/join, then a hello with the token)")
 	fs.IntVar(&cfg.serverPID, "server-pid", 0, "the server's process id, to read its memory and CPU from /proc/<pid> (Linux only)")
 	fs.StringVar(&rawDebugURL, "debug-url", "", "the server's --debug-addr as a URL (http://127.0.0.1:6060): memory is then measured after a forced GC")
-	fs.StringVar(&cfg.db, "db", "", "the server's SQLite file, to count the stored votes (opened read-only)")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object")
 	fs.BoolVar(&cfg.floor, "floor", false, "measure only the machine's floor: one message to -n bare loopback TCP connections, written and read as the server and the generator do, no Quorum needed")
 	fs.DurationVar(&cfg.timeout, "timeout", time.Minute, "give up on a phase that takes longer than this")
