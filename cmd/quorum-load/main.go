@@ -24,9 +24,9 @@
 //	    --server-pid $!
 //
 // Past 8,000 participants it re-executes itself as worker processes, each
-// holding a slice of the connections; connections come from 127.0.0.2,
-// 127.0.0.3, … so that no source address runs out of ephemeral ports. It
-// prints a table (or, with --json, one JSON object) and exits with status 1
+// holding a slice of the connections; on Linux connections come from
+// 127.0.0.2, 127.0.0.3, … so that no source address runs out of ephemeral
+// ports. It prints a table (or, with --json, one JSON object) and exits with status 1
 // if anything failed or any count of the votes differs from the
 // acknowledged ones.
 package main
