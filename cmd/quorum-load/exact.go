@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"database/sql"
+	"encoding/json"
 	"fmt"
-	"net/url"
-	"path/filepath"
 	"slices"
-
-	_ "modernc.org/sqlite" // the server's own driver, to read its file
 )
 
 // ballot says how a step's vote values map to tally slots.
@@ -55,37 +51,40 @@ func (b ballot) expected(waves ...[]voteTiming) (n int, counts []int) {
 	return len(last), counts
 }
 
-// storeTally counts a step's votes in the server's SQLite file, opened
-// read-only: the server keeps writing to it.
-func storeTally(ctx context.Context, path, session string, step int, b ballot) (*Tally, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, err
+// exportFormat is the export.json version this reads (docs/export.md).
+const exportFormat = "quorum-export/1"
+
+// exportTally counts a step's current votes in the session's JSON export,
+// the server's own account of what it stored: a client's view of the data,
+// whatever store or node answers, read with the host key as any script
+// would read it (docs/export.md, "JSON").
+func (a *api) exportTally(ctx context.Context, session, hostKey string, step int, b ballot) (*Tally, error) {
+	var doc struct {
+		Format string `json:"format"`
+		Votes  []struct {
+			Step  int             `json:"step"`
+			Value json.RawMessage `json:"value"` // a number here; a text answer is a string
+		} `json:"votes"`
 	}
-	u := url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(abs), RawQuery: "mode=ro&_pragma=busy_timeout(5000)"}
-	db, err := sql.Open("sqlite", u.String())
-	if err != nil {
-		return nil, fmt.Errorf("open the store %s: %w", path, err)
+	if err := a.call(ctx, "GET", "/api/sessions/"+session+"/export.json", hostKey, nil, &doc); err != nil {
+		return nil, fmt.Errorf("read the export: %w", err)
 	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT num, count(*) FROM current_votes WHERE session_id = ? AND step = ? GROUP BY num`, session, step)
-	if err != nil {
-		return nil, fmt.Errorf("count the stored votes in %s: %w", path, err)
+	if doc.Format != exportFormat {
+		return nil, fmt.Errorf("the export is %q; this reads %s", doc.Format, exportFormat)
 	}
-	defer rows.Close()
 	t := &Tally{Counts: make([]int, b.slots)}
-	for rows.Next() {
-		var num, count int
-		if err := rows.Scan(&num, &count); err != nil {
-			return nil, fmt.Errorf("count the stored votes in %s: %w", path, err)
+	for _, v := range doc.Votes {
+		if v.Step != step {
+			continue
 		}
-		t.N += count
-		if i := num - b.base; i >= 0 && i < b.slots {
-			t.Counts[i] += count
+		t.N++
+		var value int
+		if err := json.Unmarshal(v.Value, &value); err != nil {
+			return nil, fmt.Errorf("the export has a vote on step %d with the value %s: %w", step, v.Value, err)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("count the stored votes in %s: %w", path, err)
+		if i := value - b.base; i >= 0 && i < b.slots {
+			t.Counts[i]++
+		}
 	}
 	return t, nil
 }
@@ -99,7 +98,7 @@ func (e *Exactness) check(r *Result, label string) {
 	views := []struct {
 		name string
 		t    *Tally
-	}{{"the screen", &e.Screen}, {"the host state", &e.Host}, {"the store", e.Store}}
+	}{{"the screen", &e.Screen}, {"the host state", &e.Host}, {"the export", e.Export}}
 	for _, v := range views {
 		if v.t == nil {
 			continue

@@ -21,12 +21,12 @@
 //	go build -o /tmp/quorum ./cmd/quorum
 //	/tmp/quorum --addr 127.0.0.1:18200 --data /tmp/qload &
 //	go run ./cmd/quorum-load --url http://127.0.0.1:18200 -n 10000 \
-//	    --server-pid $! --db /tmp/qload/quorum.db
+//	    --server-pid $!
 //
 // Past 8,000 participants it re-executes itself as worker processes, each
-// holding a slice of the connections; connections come from 127.0.0.2,
-// 127.0.0.3, … so that no source address runs out of ephemeral ports. It
-// prints a table (or, with --json, one JSON object) and exits with status 1
+// holding a slice of the connections; on Linux connections come from
+// 127.0.0.2, 127.0.0.3, … so that no source address runs out of ephemeral
+// ports. It prints a table (or, with --json, one JSON object) and exits with status 1
 // if anything failed or any count of the votes differs from the
 // acknowledged ones.
 package main
@@ -42,6 +42,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -64,7 +65,20 @@ const (
 	// each address about 28,000 ephemeral ports (32768–60999).
 	connsPerSource    = 5_000 // below the server's default per-address limit
 	maxConnsPerSource = 25_000
+	// maxConnsOneSource is the load of the one source address elsewhere:
+	// macOS and Windows give it 16,384 ephemeral ports (49152–65535).
+	maxConnsOneSource = 15_000
 )
+
+// spreadSources: Linux answers on every address of 127.0.0.0/8, so that
+// connections can come from many; macOS answers on 127.0.0.1 alone unless
+// aliases are added. Elsewhere every connection comes from the server's own
+// loopback address.
+const spreadSources = runtime.GOOS == "linux"
+
+// errNoProc refuses --server-pid off Linux: the server's memory and CPU come
+// from /proc (proc_linux.go).
+var errNoProc = errors.New("--server-pid reads the server's memory and CPU from /proc, which only Linux has")
 
 func main() {
 	if len(os.Args) == 2 && os.Args[1] == workerFlag {
@@ -139,7 +153,6 @@ type config struct {
 	joinIn          string // "hello" or "http"
 	serverPID       int
 	debugURL        *url.URL
-	db              string
 	json            bool
 	timeout         time.Duration
 	floor           bool
@@ -153,7 +166,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&rawURL, "url", "http://127.0.0.1:8080", "the Quorum server; loopback addresses only")
 	fs.IntVar(&cfg.n, "n", 1000, "participants")
 	fs.IntVar(&cfg.workers, "workers", 0, fmt.Sprintf("processes that hold the participants; 1 is this process (default: one per %d participants)", participantsPerWorker))
-	fs.IntVar(&cfg.sources, "sources", 0, fmt.Sprintf("source addresses 127.0.0.2, 127.0.0.3, … to spread connections over (default: one per %d participants, plus one)", connsPerSource))
+	fs.IntVar(&cfg.sources, "sources", 0, fmt.Sprintf("source addresses 127.0.0.2, 127.0.0.3, … to spread connections over, on Linux (default: one per %d participants, plus one)", connsPerSource))
 	fs.StringVar(&cfg.session, "session", "", "use this existing session instead of creating one (needs --host-key and --screen-key)")
 	fs.StringVar(&cfg.hostKey, "host-key", "", "the host key of --session")
 	fs.StringVar(&cfg.screenKey, "screen-key", "", "the screen key of --session")
@@ -163,9 +176,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.stepRounds, "step-rounds", 5, "step changes to time, there and back again; odd, so that the run ends on the step moved to")
 	fs.IntVar(&cfg.joinConcurrency, "join-concurrency", 256, "joins in flight at once, over all workers")
 	fs.StringVar(&cfg.joinIn, "join", "hello", "how participants join: hello (in the WebSocket hello, as the phone page does) or http (POST /api/join, then a hello with the token)")
-	fs.IntVar(&cfg.serverPID, "server-pid", 0, "the server's process id, to read its memory from /proc/<pid>/status")
+	fs.IntVar(&cfg.serverPID, "server-pid", 0, "the server's process id, to read its memory and CPU from /proc/<pid> (Linux only)")
 	fs.StringVar(&rawDebugURL, "debug-url", "", "the server's --debug-addr as a URL (http://127.0.0.1:6060): memory is then measured after a forced GC")
-	fs.StringVar(&cfg.db, "db", "", "the server's SQLite file, to count the stored votes (opened read-only)")
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object")
 	fs.BoolVar(&cfg.floor, "floor", false, "measure only the machine's floor: one message to -n bare loopback TCP connections, written and read as the server and the generator do, no Quorum needed")
 	fs.DurationVar(&cfg.timeout, "timeout", time.Minute, "give up on a phase that takes longer than this")
@@ -217,6 +229,10 @@ func (cfg *config) complete() error {
 		return fmt.Errorf("--host-key and --screen-key go with --session")
 	case cfg.debugURL != nil && cfg.serverPID == 0:
 		return fmt.Errorf("--debug-url goes with --server-pid: it makes the memory figure come after a GC")
+	case cfg.serverPID != 0 && runtime.GOOS != "linux":
+		return errNoProc
+	case cfg.sources > 1 && !spreadSources:
+		return fmt.Errorf("--sources: on %s connections come from the server's own loopback address; spreading them over 127.0.0.2 and up needs Linux", runtime.GOOS)
 	}
 	if cfg.workers == 0 {
 		cfg.workers = ceilDiv(cfg.n, participantsPerWorker)
@@ -234,9 +250,12 @@ func (cfg *config) complete() error {
 	if files := cfg.filesPerProcess(); files > maxFilesPerWorker {
 		return fmt.Errorf("%d participants per worker need about %d open files, over the %d a worker may use: raise --workers", ceilDiv(cfg.n, cfg.workers), files, maxFilesPerWorker)
 	}
-	if cfg.url.Hostname() == "::1" {
-		// There is one IPv6 loopback address: no spreading over sources.
+	if cfg.url.Hostname() == "::1" || !spreadSources {
+		// There is one IPv6 loopback address, and one usable off Linux.
 		cfg.sources = 1
+		if cfg.n > maxConnsOneSource {
+			return fmt.Errorf("%d connections from one source address would run out of ephemeral ports: at most %d here", cfg.n, maxConnsOneSource)
+		}
 	}
 	if perSource := ceilDiv(cfg.n, cfg.sources); perSource > maxConnsPerSource {
 		return fmt.Errorf("%d connections per source address would run out of ephemeral ports: raise --sources", perSource)
@@ -281,10 +300,10 @@ func loopbackURL(raw string) (*url.URL, error) {
 }
 
 // sourceIPs are the addresses participants connect from: 127.0.0.2 and on
-// for an IPv4 server, the one IPv6 loopback address otherwise.
+// for an IPv4 server on Linux, the server's own address otherwise.
 func (cfg *config) sourceIPs() []string {
-	if cfg.url.Hostname() == "::1" {
-		return []string{"::1"}
+	if cfg.url.Hostname() == "::1" || !spreadSources {
+		return []string{cfg.url.Hostname()}
 	}
 	ips := make([]string, cfg.sources)
 	for i := range ips {

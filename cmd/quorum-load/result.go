@@ -94,11 +94,11 @@ type MemoryResult struct {
 
 // Exactness compares the acknowledged votes with every count of them.
 type Exactness struct {
-	Acked    int    `json:"acked"`    // participants with an acknowledged vote
-	Expected []int  `json:"expected"` // per option or point, from each one's last acknowledged value
-	Screen   Tally  `json:"screen"`   // the screen's last frame
-	Host     Tally  `json:"host"`     // GET /api/sessions/{id}
-	Store    *Tally `json:"store,omitempty"`
+	Acked    int    `json:"acked"`            // participants with an acknowledged vote
+	Expected []int  `json:"expected"`         // per option or point, from each one's last acknowledged value
+	Screen   Tally  `json:"screen"`           // the screen's last frame
+	Host     Tally  `json:"host"`             // GET /api/sessions/{id}
+	Export   *Tally `json:"export,omitempty"` // export.json's votes; absent if it could not be read
 	OK       bool   `json:"ok"`
 }
 
@@ -163,7 +163,7 @@ func (r *Result) print(out io.Writer) {
 	row("", "each round's p99", strings.Join(p99s, " / ")+" ms", "")
 	if p := r.Paced; p != nil {
 		r.printWave(row, "paced wave", "vote→screen (voted count)", p.Votes, "", "p99 ≤ 150 ms")
-		row("", "acked / screen / host / store", fmtExact(p.Exact), "exact")
+		row("", "acked / screen / host / export", fmtExact(p.Exact), "exact")
 	}
 	if m := r.Memory; m != nil {
 		row("server memory", "before → after → end", fmt.Sprintf("%.1f → %.1f → %.1f MiB", float64(m.BeforeKiB)/1024, float64(m.AfterKiB)/1024, float64(m.EndKiB)/1024), "")
@@ -177,7 +177,7 @@ func (r *Result) print(out io.Writer) {
 		row("server CPU", "by phase, s", strings.Join(parts, " · "), "")
 	}
 	e := r.Exact
-	row("exactness", "acked / screen / host / store", fmtExact(e), "exact")
+	row("exactness", "acked / screen / host / export", fmtExact(e), "exact")
 	row("", "per value: expected / screen", fmt.Sprintf("%v / %v", e.Expected, e.Screen.Counts), "")
 	w.Flush()
 
@@ -205,15 +205,15 @@ func (r *Result) printWave(row func(phase, figure, value, target string), phase,
 
 // fmtExact is every count of the votes and the verdict.
 func fmtExact(e Exactness) string {
-	store := "-"
-	if e.Store != nil {
-		store = fmt.Sprint(e.Store.N)
+	export := "-"
+	if e.Export != nil {
+		export = fmt.Sprint(e.Export.N)
 	}
 	verdict := "exact"
 	if !e.OK {
 		verdict = "NOT EXACT"
 	}
-	return fmt.Sprintf("%d / %d / %d / %s: %s", e.Acked, e.Screen.N, e.Host.N, store, verdict)
+	return fmt.Sprintf("%d / %d / %d / %s: %s", e.Acked, e.Screen.N, e.Host.N, export, verdict)
 }
 
 func fmtDist(d Dist, p95 bool) string {

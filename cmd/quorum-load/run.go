@@ -25,12 +25,12 @@ const settleTime = 5 * time.Second
 //  4. change wave: a share of the participants change their vote, now on a
 //     revealed step, so the screen's tally shows each change;
 //  5. exactness: the tally on the screen, in the host state and in the
-//     store against the acknowledged votes;
+//     JSON export against the acknowledged votes;
 //  6. step change: the host moves on and every phone gets the new step;
 //     then back and on again, --step-rounds moves in all;
 //  7. paced wave: the host opens voting on that step, results hidden, and
 //     every participant votes once, the votes spread evenly over --pace;
-//     its count on the screen, in the host state and in the store is held
+//     its count on the screen, in the host state and in the export is held
 //     against the acknowledged votes too.
 //
 // Changes come after the reveal because a changed vote leaves the screen's
@@ -313,7 +313,7 @@ func (r *runner) checkWave(name string, w WaveResult) {
 }
 
 // checkExact compares the screen's final tally, the host state's and the
-// store's with the acknowledged votes.
+// export's with the acknowledged votes.
 func (r *runner) checkExact(ctx context.Context) error {
 	e := &r.res.Exact
 	if r.last.Results != nil {
@@ -324,7 +324,7 @@ func (r *runner) checkExact(ctx context.Context) error {
 	return nil
 }
 
-// countElsewhere fills in the host state's and the store's count of the
+// countElsewhere fills in the host state's and the export's count of the
 // current step's votes.
 func (r *runner) countElsewhere(ctx context.Context, e *Exactness, step int, b ballot) {
 	hs, err := r.api.hostState(ctx, r.sess.ID, r.sess.HostKey)
@@ -339,10 +339,8 @@ func (r *runner) countElsewhere(ctx context.Context, e *Exactness, step int, b b
 			r.res.fail("the host state counts %d votes in the results of step %d but %d in the agenda", hs.Results.N, step, hs.Steps[step].Votes)
 		}
 	}
-	if r.cfg.db != "" {
-		if e.Store, err = storeTally(ctx, r.cfg.db, r.sess.ID, step, b); err != nil {
-			r.res.fail("%v", err)
-		}
+	if e.Export, err = r.api.exportTally(ctx, r.sess.ID, r.sess.HostKey, step, b); err != nil {
+		r.res.fail("%v", err)
 	}
 }
 

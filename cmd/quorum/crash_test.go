@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -38,10 +39,7 @@ func TestKillAndRestartLosesNoVote(t *testing.T) {
 		}
 		rounds = n
 	}
-	bin := filepath.Join(t.TempDir(), "quorum")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildQuorum(t)
 	data := t.TempDir()
 	addr := freeAddr(t)
 	srv := startBinary(t, bin, addr, data)
@@ -112,7 +110,9 @@ func TestKillAndRestartLosesNoVote(t *testing.T) {
 			t.Errorf("round %d: %d votes counted, %d phones had acks, %d phones", round, state.Results.N, acked, phones)
 		}
 	}
-	_ = srv.Process.Signal(os.Interrupt)
+	if err := srv.Process.Signal(os.Interrupt); err != nil {
+		_ = srv.Process.Kill() // Windows cannot interrupt another process
+	}
 	_ = srv.Wait()
 
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "quorum.db")+"?mode=ro")
@@ -276,10 +276,10 @@ func TestGracefulRestartKeepsState(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and restarts the real binary; not in -short")
 	}
-	bin := filepath.Join(t.TempDir(), "quorum")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows cannot send SIGTERM")
 	}
+	bin := buildQuorum(t)
 	data, addr := t.TempDir(), freeAddr(t)
 	srv := startBinary(t, bin, addr, data)
 	var created struct{ ID, Code, HostKey string }

@@ -29,6 +29,10 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "version" {
+		fmt.Println(versionLine())
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
 		if err := healthcheck(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "quorum healthcheck:", err)
@@ -97,6 +101,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long a graceful shutdown may take")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	// A mistyped command must not start a server instead.
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments %q: the commands are version and healthcheck", fs.Args())
 	}
 	if cfg.logFormat != "text" && cfg.logFormat != "json" {
 		return cfg, fmt.Errorf("--log-format is text or json, not %q", cfg.logFormat)
@@ -238,7 +246,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- server.Listener(ln) }()
-	log.Info("quorum is running", "addr", ln.Addr().String(), "url", localURL(ln.Addr()), "data", where, "public_url", cfg.publicURL)
+	log.Info("quorum is running", "build", versionLine(), "addr", ln.Addr().String(), "url", localURL(ln.Addr()), "data", where, "public_url", cfg.publicURL)
 
 	select {
 	case err := <-served:
