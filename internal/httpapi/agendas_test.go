@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -70,6 +72,15 @@ func (ts *testServer) hostSteps(s created) []string {
 	return titles
 }
 
+// nextMillisecond waits for the clock's next millisecond: the store keeps
+// edit times to the millisecond, and two saves within one have no order to
+// be listed in.
+func nextMillisecond() {
+	for ms := time.Now().UnixMilli(); time.Now().UnixMilli() == ms; {
+		runtime.Gosched()
+	}
+}
+
 func TestSavedAgendaLifecycle(t *testing.T) {
 	ts := startServer(t, tempDB(t), httpapi.Config{})
 	want, err := quorum.ParseAgenda([]byte(savedAgendaJSON))
@@ -84,6 +95,7 @@ func TestSavedAgendaLifecycle(t *testing.T) {
 	if saved.Title != want.Title || saved.Steps != 3 || saved.Builtin {
 		t.Errorf("saved %+v, want the title, 3 steps, not built-in", saved)
 	}
+	nextMillisecond()
 	other := ts.saveAgenda(`{"title": "Other", "steps": [{"kind": "info", "title": "Hi"}]}`)
 
 	// Listed after the built-ins, the last edited first.
@@ -119,6 +131,7 @@ func TestSavedAgendaLifecycle(t *testing.T) {
 	}
 
 	var edited agendaListed
+	nextMillisecond()
 	if status := ts.call("PUT", "/api/agendas/"+saved.ID, "", `{"agenda": {"title": "Team check-in v2", "steps": [{"kind": "info", "title": "Hello again"}]}}`, &edited); status != http.StatusOK {
 		t.Fatalf("edit: %d", status)
 	}
