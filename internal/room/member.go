@@ -114,10 +114,7 @@ func (r *Room) vote(b *batch, m Member, in *Inbound) {
 			r.sendTo(m, Refused(in.ID, err))
 			return
 		}
-		ack := finishFrame(appendAck(startFrame(64), v, r.session.Agenda.Steps[v.Step].Kind == quorum.KindText))
-		for _, pm := range r.byParticipant[v.ParticipantID] {
-			pm.Send(ack)
-		}
+		r.toParticipant(v.ParticipantID, finishFrame(appendAck(startFrame(64), v, r.session.Agenda.Steps[v.Step].Kind == quorum.KindText)))
 	})
 }
 
@@ -164,7 +161,12 @@ func (r *Room) joinAndAttach(b *batch, m Member, in *Inbound, reply func(struct{
 // state are sent once the batch is committed, before reply.
 func (r *Room) attach(b *batch, m Member, in *Inbound, reply func(struct{}, error)) {
 	s := r.session
-	st := &seat{role: in.Role}
+	_, remote := m.(RemoteMember)
+	if remote && r.relay == nil {
+		reply(struct{}{}, quorum.Errorf(quorum.EINTERNAL, "a member on another node, and no relay to reach it"))
+		return
+	}
+	st := &seat{role: in.Role, remote: remote}
 	switch in.Role {
 	case RoleParticipant:
 		p := s.ParticipantByToken(in.Token)
@@ -173,8 +175,6 @@ func (r *Room) attach(b *batch, m Member, in *Inbound, reply func(struct{}, erro
 			return
 		}
 		st.participantID = p.ID
-		r.participants[m] = struct{}{}
-		r.byParticipant[p.ID] = append(r.byParticipant[p.ID], m)
 		if rec, ok := s.Seen(p.ID, b.now); ok {
 			b.records = append(b.records, rec)
 		}
@@ -188,16 +188,11 @@ func (r *Room) attach(b *batch, m Member, in *Inbound, reply func(struct{}, erro
 			reply(struct{}{}, quorum.Errorf(quorum.EUNAUTHORIZED, "this %s key is not valid for this session", in.Role))
 			return
 		}
-		if in.Role == RoleHost {
-			r.hosts[m] = struct{}{}
-		} else {
-			r.screens[m] = struct{}{}
-		}
 	default:
 		reply(struct{}{}, quorum.Errorf(quorum.EINVALIDREQUEST, "role must be participant, screen or host"))
 		return
 	}
-	r.seats[m] = st
+	r.seat(m, st)
 	b.then(func(err error) {
 		if err != nil {
 			r.detach(b, m)
@@ -237,26 +232,11 @@ func (r *Room) detach(b *batch, m Member) {
 	if st == nil {
 		return
 	}
-	delete(r.seats, m)
+	r.unseat(m, st)
 	if st.attached {
 		r.rooms.cfg.Metrics.Connected(string(st.role), -1)
 	}
-	delete(r.hosts, m)
-	delete(r.screens, m)
 	if st.role == RoleParticipant {
-		delete(r.participants, m)
-		ms := r.byParticipant[st.participantID]
-		for i, pm := range ms {
-			if pm == m {
-				ms = append(ms[:i], ms[i+1:]...)
-				break
-			}
-		}
-		if len(ms) == 0 {
-			delete(r.byParticipant, st.participantID)
-		} else {
-			r.byParticipant[st.participantID] = ms
-		}
 		if rec, ok := r.session.Seen(st.participantID, b.now); ok {
 			b.records = append(b.records, rec)
 		}
@@ -264,6 +244,66 @@ func (r *Room) detach(b *batch, m Member) {
 	}
 	if r.members() == 0 {
 		r.idleSince = b.now
+	}
+}
+
+// seat adds a member to the room's indexes: its audience, and for a
+// participant, who is present.
+func (r *Room) seat(m Member, st *seat) {
+	r.seats[m] = st
+	a := r.audienceOf(st.role)
+	if st.remote {
+		a.remote++
+	} else {
+		a.local[m] = struct{}{}
+	}
+	if st.role != RoleParticipant {
+		return
+	}
+	r.present[st.participantID]++
+	if st.remote {
+		r.remotePresent[st.participantID]++
+	} else {
+		r.byParticipant[st.participantID] = append(r.byParticipant[st.participantID], m)
+	}
+}
+
+// unseat undoes seat.
+func (r *Room) unseat(m Member, st *seat) {
+	delete(r.seats, m)
+	a := r.audienceOf(st.role)
+	if st.remote {
+		a.remote--
+	} else {
+		delete(a.local, m)
+	}
+	if st.role != RoleParticipant {
+		return
+	}
+	pid := st.participantID
+	decrement(r.present, pid)
+	if st.remote {
+		decrement(r.remotePresent, pid)
+		return
+	}
+	ms := r.byParticipant[pid]
+	for i, pm := range ms {
+		if pm == m {
+			ms = append(ms[:i], ms[i+1:]...)
+			break
+		}
+	}
+	if len(ms) == 0 {
+		delete(r.byParticipant, pid)
+	} else {
+		r.byParticipant[pid] = ms
+	}
+}
+
+// decrement counts one less of key, forgetting it at zero.
+func decrement(counts map[string]int, key string) {
+	if counts[key]--; counts[key] <= 0 {
+		delete(counts, key)
 	}
 }
 

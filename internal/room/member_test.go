@@ -27,7 +27,5 @@ func (m *testMember) took() bool { return m.results.Swap(nil) != nil }
 
 // seatParticipant seats m as a connected participant, as an attach does.
 func (r *Room) seatParticipant(m Member, participantID string) {
-	r.seats[m] = &seat{role: RoleParticipant, participantID: participantID, attached: true}
-	r.participants[m] = struct{}{}
-	r.byParticipant[participantID] = append(r.byParticipant[participantID], m)
+	r.seat(m, &seat{role: RoleParticipant, participantID: participantID, attached: true})
 }

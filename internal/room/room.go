@@ -47,12 +47,45 @@ type Member interface {
 	Kick(code int, text string)
 }
 
+// RemoteMember is a member on another node, seated by the cluster for a
+// connection there. The room sends its broadcasts to all of them at once,
+// through its Relay; Send carries only what is this member's alone.
+type RemoteMember interface {
+	Member
+	Node() string
+}
+
+// Relay carries a room's broadcasts, each encoded once, to its members on
+// other nodes, which hand them to their own connections of the role.
+type Relay interface {
+	// State is a full state: it also drops each member's unsent results.
+	State(role Role, f *Frame)
+	// Results is a live-results update: each member keeps only the newest.
+	Results(role Role, f *Frame)
+	// Send is any other frame for every member of the role.
+	Send(role Role, f *Frame)
+	// ToParticipant is for every connection of one participant.
+	ToParticipant(participantID string, f *Frame)
+}
+
 // seat is what the room knows of a member.
 type seat struct {
 	role          Role
 	participantID string // participants only
 	attached      bool   // welcomed, and counted in the metrics
+	remote        bool   // on another node: broadcasts reach it through the relay
 }
+
+// audience is the members of one role: those on this node, each sent every
+// broadcast in turn, and a count of those on other nodes, which the relay
+// reaches with one message.
+type audience struct {
+	role   Role
+	local  map[Member]struct{}
+	remote int
+}
+
+func (a *audience) size() int { return len(a.local) + a.remote }
 
 // Room owns one session: its state, its members and its timers. Only the
 // room's goroutine touches them; everyone else sends it jobs.
@@ -64,11 +97,17 @@ type Room struct {
 	quit    chan struct{} // closed by Rooms at shutdown
 	stopped chan struct{} // closed when the loop has exited
 
+	relay         Relay // nil on a single node
 	seats         map[Member]*seat
-	hosts         map[Member]struct{}
-	screens       map[Member]struct{}
-	participants  map[Member]struct{}
-	byParticipant map[string][]Member // connected participants, by id
+	hosts         audience
+	screens       audience
+	participants  audience
+	byParticipant map[string][]Member // this node's connections of each participant
+	// present counts each participant's connections on every node: the
+	// room's "connected", and who it waits for.
+	present map[string]int
+	// remotePresent counts each participant's connections on other nodes.
+	remotePresent map[string]int
 
 	// Live results: resultsDirty means hosts and screens have not seen the
 	// latest numbers, phonesBehind that phones have not seen the latest
@@ -98,15 +137,20 @@ func newRoom(rs *Rooms, s *quorum.Session) *Room {
 		quit:          make(chan struct{}),
 		stopped:       make(chan struct{}),
 		seats:         map[Member]*seat{},
-		hosts:         map[Member]struct{}{},
-		screens:       map[Member]struct{}{},
-		participants:  map[Member]struct{}{},
+		hosts:         audience{role: RoleHost, local: map[Member]struct{}{}},
+		screens:       audience{role: RoleScreen, local: map[Member]struct{}{}},
+		participants:  audience{role: RoleParticipant, local: map[Member]struct{}{}},
 		byParticipant: map[string][]Member{},
+		present:       map[string]int{},
+		remotePresent: map[string]int{},
 		reactions:     map[string]int{},
 		lastReaction:  map[string]time.Time{},
 		flushTimer:    time.NewTimer(time.Hour),
 		deadline:      time.NewTimer(time.Hour),
 		idleSince:     time.Now(),
+	}
+	if rs.cfg.Relay != nil {
+		r.relay = rs.cfg.Relay(s.ID)
 	}
 	r.flushTimer.Stop()
 	r.deadline.Stop()
@@ -309,7 +353,7 @@ func (r *Room) autoReveal(b *batch) {
 	// Fewer votes than connected phones is someone still to vote: the pass
 	// over the room is only needed once the count could be complete.
 	if s.Status == quorum.StatusLive && st.AutoReveal == quorum.RevealOnAllVoted && st.Voting == quorum.VotingOpen &&
-		len(r.byParticipant) > 0 && s.Tally(s.CurrentStep).N >= len(r.byParticipant) && r.notVoted() == 0 {
+		len(r.present) > 0 && s.Tally(s.CurrentStep).N >= len(r.present) && r.notVoted() == 0 {
 		r.act(b, quorum.Command{Action: quorum.ActionAllVoted}, nil)
 	}
 }
@@ -413,33 +457,76 @@ func (r *Room) admit(b *batch, name, segment, clientSecret string) (JoinResult, 
 	return JoinResult{SessionID: r.id, ParticipantID: p.ID, Token: token}, nil
 }
 
-func (r *Room) members() int { return len(r.hosts) + len(r.screens) + len(r.participants) }
+func (r *Room) members() int { return len(r.seats) }
 
-// roleGroup is the members of one role, which all get the same message.
-type roleGroup struct {
-	role    Role
-	members map[Member]struct{}
+func (r *Room) audiences() [3]*audience {
+	return [3]*audience{&r.hosts, &r.screens, &r.participants}
 }
 
-func (r *Room) groups() [3]roleGroup {
-	return [3]roleGroup{{RoleHost, r.hosts}, {RoleScreen, r.screens}, {RoleParticipant, r.participants}}
+func (r *Room) audienceOf(role Role) *audience {
+	switch role {
+	case RoleHost:
+		return &r.hosts
+	case RoleScreen:
+		return &r.screens
+	}
+	return &r.participants
 }
 
-// broadcastState sends every connection the full state for its role, each
+// sendState sends a full state to an audience: it replaces every member's
+// unsent results update.
+func (r *Room) sendState(a *audience, f *Frame) {
+	for m := range a.local {
+		m.SetResults(nil)
+		m.Send(f)
+	}
+	if a.remote > 0 {
+		r.relay.State(a.role, f)
+	}
+}
+
+// sendResults hands an audience a live-results update; each member keeps
+// only the newest.
+func (r *Room) sendResults(a *audience, f *Frame) {
+	for m := range a.local {
+		m.SetResults(f)
+	}
+	if a.remote > 0 {
+		r.relay.Results(a.role, f)
+	}
+}
+
+// sendAll queues a frame for every member of an audience.
+func (r *Room) sendAll(a *audience, f *Frame) {
+	for m := range a.local {
+		m.Send(f)
+	}
+	if a.remote > 0 {
+		r.relay.Send(a.role, f)
+	}
+}
+
+// toParticipant queues a frame for every connection of a participant.
+func (r *Room) toParticipant(participantID string, f *Frame) {
+	for _, m := range r.byParticipant[participantID] {
+		m.Send(f)
+	}
+	if r.remotePresent[participantID] > 0 {
+		r.relay.ToParticipant(participantID, f)
+	}
+}
+
+// broadcastState sends every member the full state for its role, each
 // role's message encoded once. Pending results updates are dropped: the state
 // carries newer numbers.
 func (r *Room) broadcastState(now time.Time) {
 	defer r.observeBroadcast(time.Now())
-	counts := r.counts(len(r.hosts)+len(r.screens) > 0)
-	for _, group := range r.groups() {
-		if len(group.members) == 0 {
+	counts := r.counts(r.hosts.size()+r.screens.size() > 0)
+	for _, a := range r.audiences() {
+		if a.size() == 0 {
 			continue
 		}
-		f := r.encode(r.stateWith(group.role, now, counts))
-		for m := range group.members {
-			m.SetResults(nil)
-			m.Send(f)
-		}
+		r.sendState(a, r.encode(r.stateWith(a.role, now, counts)))
 	}
 	r.resultsDirty, r.phonesBehind = false, false
 	r.lastFlush, r.lastPhoneFlush = now, now
@@ -461,7 +548,7 @@ func (r *Room) markResultsDirty(now time.Time) {
 // system time per phone: 100 µs per connected phone, from the broadcast
 // interval (a small room sees no difference) up to a second.
 func (r *Room) phoneResultsInterval() time.Duration {
-	perPhone := time.Duration(len(r.participants)) * 100 * time.Microsecond
+	perPhone := time.Duration(len(r.participants.local)) * 100 * time.Microsecond
 	return min(time.Second, max(r.rooms.cfg.BroadcastInterval, perPhone))
 }
 
@@ -496,10 +583,7 @@ func (r *Room) flushResults(now time.Time) {
 	r.lastFlush = now
 	defer r.observeBroadcast(time.Now())
 	if len(r.reactions) > 0 {
-		f := r.encode(ReactionsMsg{Type: "reactions", Counts: r.reactions})
-		for m := range r.screens {
-			m.Send(f)
-		}
+		r.sendAll(&r.screens, r.encode(ReactionsMsg{Type: "reactions", Counts: r.reactions}))
 		r.reactions = map[string]int{}
 	}
 	s := r.session
@@ -510,19 +594,16 @@ func (r *Room) flushResults(now time.Time) {
 		results = resultsView(s, s.CurrentStep)
 	}
 	revealed := s.Steps[s.CurrentStep].Revealed
-	r.phonesBehind = revealed && len(r.participants) > 0
-	for _, group := range []roleGroup{{RoleHost, r.hosts}, {RoleScreen, r.screens}} {
-		if len(group.members) == 0 {
+	r.phonesBehind = revealed && r.participants.size() > 0
+	for _, a := range []*audience{&r.hosts, &r.screens} {
+		if a.size() == 0 {
 			continue
 		}
 		msg := ResultsMsg{Type: "results", Step: s.CurrentStep, Counts: counts}
-		if group.role == RoleHost || revealed {
+		if a.role == RoleHost || revealed {
 			msg.Results = results
 		}
-		f := r.encode(msg)
-		for m := range group.members {
-			m.SetResults(f)
-		}
+		r.sendResults(a, r.encode(msg))
 	}
 }
 
@@ -535,10 +616,7 @@ func (r *Room) flushPhoneResults(now time.Time) {
 		return
 	}
 	defer r.observeBroadcast(time.Now())
-	f := r.encode(ResultsMsg{Type: "results", Step: s.CurrentStep, Counts: r.counts(false), Results: resultsView(s, s.CurrentStep)})
-	for m := range r.participants {
-		m.SetResults(f)
-	}
+	r.sendResults(&r.participants, r.encode(ResultsMsg{Type: "results", Step: s.CurrentStep, Counts: r.counts(false), Results: resultsView(s, s.CurrentStep)}))
 }
 
 func (r *Room) observeBroadcast(start time.Time) { r.rooms.cfg.Metrics.Broadcast(time.Since(start)) }

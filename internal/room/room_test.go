@@ -40,14 +40,13 @@ func TestCallerThatGaveUpIsNotServed(t *testing.T) {
 func TestPhonesGetRevealedResultsAtTheirOwnPace(t *testing.T) {
 	r := revealedRoom(t, 5000)
 	screen := &testMember{}
-	r.seats[screen] = &seat{role: RoleScreen, attached: true}
-	r.screens[screen] = struct{}{}
+	r.seat(screen, &seat{role: RoleScreen, attached: true})
 	interval := r.rooms.cfg.BroadcastInterval
 	if got, want := r.phoneResultsInterval(), 500*time.Millisecond; got != want {
 		t.Fatalf("phone interval with 5,000 phones: %s, want %s", got, want)
 	}
 	var phone *testMember
-	for m := range r.participants {
+	for m := range r.participants.local {
 		phone = m.(*testMember)
 		break
 	}

@@ -27,8 +27,11 @@ type Config struct {
 	BroadcastInterval time.Duration // at most one live-results update per session per interval
 	IdleRoomTimeout   time.Duration // a room with no members is unloaded after this
 	JoinURL           func(code string) string
-	Logger            *slog.Logger
-	Metrics           Metrics
+	// Relay, if set, gives each room the relay to its members on other
+	// nodes (internal/cluster); without it a room has only local members.
+	Relay   func(sessionID string) Relay
+	Logger  *slog.Logger
+	Metrics Metrics
 }
 
 // Metrics receives the rooms' figures (internal/metrics exports them).

@@ -151,7 +151,7 @@ func resultsView(s *quorum.Session, i int) *ResultsView {
 
 func (r *Room) counts(withNotVoted bool) Counts {
 	s := r.session
-	c := Counts{Joined: s.Joined(), Connected: len(r.byParticipant)}
+	c := Counts{Joined: s.Joined(), Connected: len(r.present)}
 	if s.Status == quorum.StatusLive {
 		c.Voted = s.Tally(s.CurrentStep).N
 		if withNotVoted {
@@ -169,7 +169,7 @@ func (r *Room) notVoted() int {
 		return 0
 	}
 	n := 0
-	for id := range r.byParticipant {
+	for id := range r.present {
 		if _, ok := s.VoteOf(s.CurrentStep, id); !ok {
 			n++
 		}
