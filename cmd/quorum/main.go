@@ -222,15 +222,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 
 	if cfg.retention > 0 {
 		p := &purger{
-			list: db.EndedBefore,
-			delete: func(ctx context.Context, id string) error {
-				return rooms.Purge(ctx, id, func(ctx context.Context) error {
-					_, err := db.DeleteSession(ctx, id)
-					return err
-				})
-			},
-			keep: cfg.retention,
-			log:  log,
+			list:   db.EndedBefore,
+			delete: rooms.Purge,
+			keep:   cfg.retention,
+			log:    log,
 		}
 		purgeCtx, stopPurge := context.WithCancel(ctx)
 		defer stopPurge()

@@ -59,12 +59,10 @@ func TestPurgeDeletesExpiredSessions(t *testing.T) {
 	live := session(-1)
 
 	p := &purger{
-		list: db.EndedBefore,
-		delete: func(ctx context.Context, id string) error {
-			return rooms.Purge(ctx, id, func(ctx context.Context) error { _, err := db.DeleteSession(ctx, id); return err })
-		},
-		keep: 90 * 24 * time.Hour,
-		log:  log,
+		list:   db.EndedBefore,
+		delete: rooms.Purge,
+		keep:   90 * 24 * time.Hour,
+		log:    log,
 	}
 	if n := p.purge(ctx, now); n != 1 {
 		t.Errorf("purged %d sessions, want 1", n)

@@ -235,12 +235,7 @@ func (s *Server) deleteSession(c *fiber.Ctx) error {
 		return err
 	}
 	id := c.Params("id")
-	var deleted quorum.Deleted
-	err = s.sessions.Delete(c.UserContext(), id, key, func(ctx context.Context) error {
-		var err error
-		deleted, err = s.store.DeleteSession(ctx, id)
-		return err
-	})
+	deleted, err := s.sessions.Delete(c.UserContext(), id, key)
 	if err != nil {
 		return err
 	}

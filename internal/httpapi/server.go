@@ -61,7 +61,7 @@ type Sessions interface {
 	Join(ctx context.Context, sessionID, name, segment, clientSecret string) (room.JoinResult, error)
 	Act(ctx context.Context, sessionID, hostKey string, cmd quorum.Command) (*room.StateMsg, error)
 	HostState(ctx context.Context, sessionID, hostKey string) (*room.StateMsg, error)
-	Delete(ctx context.Context, sessionID, hostKey string, del func(ctx context.Context) error) error
+	Delete(ctx context.Context, sessionID, hostKey string) (quorum.Deleted, error)
 	PublicInfo(ctx context.Context, sessionID string) (room.PublicInfo, error)
 }
 

@@ -20,6 +20,7 @@ type Store interface {
 	LoadSession(ctx context.Context, id string) (*quorum.Session, error)
 	// Commit makes records durable, in order, and returns only once they are.
 	Commit(ctx context.Context, records []quorum.Record) error
+	DeleteSession(ctx context.Context, id string) (quorum.Deleted, error)
 }
 
 // Config holds the rooms' settings, with named defaults.
@@ -266,43 +267,44 @@ func (rs *Rooms) HostState(ctx context.Context, sessionID, hostKey string) (*Sta
 	})
 }
 
-// Delete removes a session for its host: del deletes the data; then every
+// Delete removes a session and all its data for its host; then every
 // member is kicked with CloseNotFound and the room stops, so the session
 // answers "not found" everywhere.
-func (rs *Rooms) Delete(ctx context.Context, sessionID, hostKey string, del func(ctx context.Context) error) error {
+func (rs *Rooms) Delete(ctx context.Context, sessionID, hostKey string) (quorum.Deleted, error) {
 	return rs.remove(ctx, sessionID, func(s *quorum.Session) error {
 		if !quorum.SecretMatches(hostKey, s.HostKeyHash) {
 			return errHostKey
 		}
 		return nil
-	}, del)
+	})
 }
 
 // Purge removes a session without a key: for the retention job.
-func (rs *Rooms) Purge(ctx context.Context, sessionID string, del func(ctx context.Context) error) error {
-	return rs.remove(ctx, sessionID, func(*quorum.Session) error { return nil }, del)
+func (rs *Rooms) Purge(ctx context.Context, sessionID string) error {
+	_, err := rs.remove(ctx, sessionID, func(*quorum.Session) error { return nil })
+	return err
 }
 
-func (rs *Rooms) remove(ctx context.Context, sessionID string, allowed func(*quorum.Session) error, del func(ctx context.Context) error) error {
-	_, err := withRoom(ctx, rs, sessionID, func(r *Room) (struct{}, error) {
-		return call(ctx, r, func(b *batch, reply func(struct{}, error)) {
+func (rs *Rooms) remove(ctx context.Context, sessionID string, allowed func(*quorum.Session) error) (quorum.Deleted, error) {
+	return withRoom(ctx, rs, sessionID, func(r *Room) (quorum.Deleted, error) {
+		return call(ctx, r, func(b *batch, reply func(quorum.Deleted, error)) {
 			if err := allowed(r.session); err != nil {
-				reply(struct{}{}, err)
+				reply(quorum.Deleted{}, err)
 				return
 			}
 			// The room waits for the delete, so that no commit of its own
 			// can land after it.
-			if err := del(ctx); err != nil {
-				reply(struct{}{}, err)
+			deleted, err := rs.store.DeleteSession(ctx, sessionID)
+			if err != nil {
+				reply(quorum.Deleted{}, err)
 				return
 			}
 			r.deleted = true
 			rs.forget(r)
 			r.eachMember(func(m Member) { m.Kick(CloseNotFound, "this session was deleted") })
-			reply(struct{}{}, nil)
+			reply(deleted, nil)
 		})
 	})
-	return err
 }
 
 var errHostKey = quorum.Errorf(quorum.EUNAUTHORIZED, "the host key is missing or wrong")
