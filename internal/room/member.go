@@ -147,23 +147,30 @@ func (r *Room) react(b *batch, m Member, in *Inbound) {
 
 // joinAndAttach admits a phone that joins in its hello and attaches its
 // connection in one batch: one commit, one trip through the room.
-func (r *Room) joinAndAttach(b *batch, m Member, in *Inbound, reply func(struct{}, error)) {
+func (r *Room) joinAndAttach(b *batch, m Member, in *Inbound, reply func(Seated, error)) {
 	res, err := r.admit(b, in.Name, in.Segment, in.Token)
 	if err != nil {
-		reply(struct{}{}, err)
+		reply(Seated{}, err)
 		return
 	}
 	in.Session, in.Token = res.SessionID, res.Token
 	r.attach(b, m, in, reply)
 }
 
+// Seated is what an attach tells its caller: for a participant, who it is,
+// and its token when it joined in its hello.
+type Seated struct {
+	ParticipantID string
+	Token         string
+}
+
 // attach authenticates a hello and seats the member. The welcome and the
 // state are sent once the batch is committed, before reply.
-func (r *Room) attach(b *batch, m Member, in *Inbound, reply func(struct{}, error)) {
+func (r *Room) attach(b *batch, m Member, in *Inbound, reply func(Seated, error)) {
 	s := r.session
 	_, remote := m.(RemoteMember)
 	if remote && r.relay == nil {
-		reply(struct{}{}, quorum.Errorf(quorum.EINTERNAL, "a member on another node, and no relay to reach it"))
+		reply(Seated{}, quorum.Errorf(quorum.EINTERNAL, "a member on another node, and no relay to reach it"))
 		return
 	}
 	st := &seat{role: in.Role, remote: remote}
@@ -171,7 +178,7 @@ func (r *Room) attach(b *batch, m Member, in *Inbound, reply func(struct{}, erro
 	case RoleParticipant:
 		p := s.ParticipantByToken(in.Token)
 		if p == nil {
-			reply(struct{}{}, quorum.Errorf(quorum.EUNAUTHORIZED, "this participant token is not valid for this session; join again"))
+			reply(Seated{}, quorum.Errorf(quorum.EUNAUTHORIZED, "this participant token is not valid for this session; join again"))
 			return
 		}
 		st.participantID = p.ID
@@ -185,18 +192,18 @@ func (r *Room) attach(b *batch, m Member, in *Inbound, reply func(struct{}, erro
 			hash = s.HostKeyHash
 		}
 		if !quorum.SecretMatches(in.Key, hash) {
-			reply(struct{}{}, quorum.Errorf(quorum.EUNAUTHORIZED, "this %s key is not valid for this session", in.Role))
+			reply(Seated{}, quorum.Errorf(quorum.EUNAUTHORIZED, "this %s key is not valid for this session", in.Role))
 			return
 		}
 	default:
-		reply(struct{}{}, quorum.Errorf(quorum.EINVALIDREQUEST, "role must be participant, screen or host"))
+		reply(Seated{}, quorum.Errorf(quorum.EINVALIDREQUEST, "role must be participant, screen or host"))
 		return
 	}
 	r.seat(m, st)
 	b.then(func(err error) {
 		if err != nil {
 			r.detach(b, m)
-			reply(struct{}{}, err)
+			reply(Seated{}, err)
 			return
 		}
 		welcome := r.welcome(st)
@@ -207,7 +214,7 @@ func (r *Room) attach(b *batch, m Member, in *Inbound, reply func(struct{}, erro
 		r.sendTo(m, r.stateFor(st.role, time.Now()))
 		st.attached = true
 		r.rooms.cfg.Metrics.Connected(string(st.role), 1)
-		reply(struct{}{}, nil)
+		reply(Seated{ParticipantID: st.participantID, Token: welcome.Token}, nil)
 	})
 }
 

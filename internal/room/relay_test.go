@@ -126,15 +126,18 @@ func TestRemoteMembersAreReachedThroughTheRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	phone := &remoteMember{}
-	r, err := rs.Attach(ctx, phone, &Inbound{Type: "hello", Role: RoleParticipant, Session: s.ID, Token: joined.Token})
+	r, seated, err := rs.Attach(ctx, phone, &Inbound{Type: "hello", Role: RoleParticipant, Session: s.ID, Token: joined.Token})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if seated.ParticipantID != joined.ParticipantID {
+		t.Errorf("seated as %q, want the participant %q", seated.ParticipantID, joined.ParticipantID)
 	}
 	if got := phone.types(); len(got) != 2 || got[0] != "welcome" || got[1] != "state" {
 		t.Fatalf("the remote phone was sent %v, want its welcome and state", got)
 	}
 	host := &testMember{}
-	if _, err := rs.Attach(ctx, host, &Inbound{Type: "hello", Role: RoleHost, Session: s.ID, Key: creds.HostKey}); err != nil {
+	if _, _, err := rs.Attach(ctx, host, &Inbound{Type: "hello", Role: RoleHost, Session: s.ID, Key: creds.HostKey}); err != nil {
 		t.Fatal(err)
 	}
 	state, err := rs.HostState(ctx, s.ID, creds.HostKey)
@@ -191,7 +194,7 @@ func TestARemoteMemberNeedsARelay(t *testing.T) {
 	db, s := openStoreWithSession(t)
 	rs := New(db, Config{})
 	shutdownAtCleanup(t, rs)
-	_, err := rs.Attach(context.Background(), &remoteMember{}, &Inbound{Type: "hello", Role: RoleScreen, Session: s.ID, Key: "whatever"})
+	_, _, err := rs.Attach(context.Background(), &remoteMember{}, &Inbound{Type: "hello", Role: RoleScreen, Session: s.ID, Key: "whatever"})
 	if quorum.ErrorCode(err) != quorum.EINTERNAL {
 		t.Errorf("a remote member without a relay: %v, want an internal error", err)
 	}

@@ -312,22 +312,27 @@ var errHostKey = quorum.Errorf(quorum.EUNAUTHORIZED, "the host key is missing or
 // Attach adds a member to its session's room for a hello (a participant's
 // token, a host's or a screen's key). Once it returns, the member has been
 // sent its welcome and state, and the room sends it every update until
-// Detach.
-func (rs *Rooms) Attach(ctx context.Context, m Member, in *Inbound) (*Room, error) {
-	return withRoom(ctx, rs, in.Session, func(r *Room) (*Room, error) {
-		_, err := call(ctx, r, func(b *batch, reply func(struct{}, error)) { r.attach(b, m, in, reply) })
-		return r, err
-	})
+// Detach. The room comes back also with an error when it may have taken the
+// attach after the caller stopped waiting: detach from it then.
+func (rs *Rooms) Attach(ctx context.Context, m Member, in *Inbound) (*Room, Seated, error) {
+	return rs.seat(ctx, in.Session, func(r *Room, b *batch, reply func(Seated, error)) { r.attach(b, m, in, reply) })
 }
 
 // JoinAndAttach admits a phone that joins in its hello, with the name,
 // group and secret of in, and attaches it in the same batch: one commit,
 // one trip through the room. The welcome carries the new token.
-func (rs *Rooms) JoinAndAttach(ctx context.Context, sessionID string, m Member, in *Inbound) (*Room, error) {
-	return withRoom(ctx, rs, sessionID, func(r *Room) (*Room, error) {
-		_, err := call(ctx, r, func(b *batch, reply func(struct{}, error)) { r.joinAndAttach(b, m, in, reply) })
+func (rs *Rooms) JoinAndAttach(ctx context.Context, sessionID string, m Member, in *Inbound) (*Room, Seated, error) {
+	return rs.seat(ctx, sessionID, func(r *Room, b *batch, reply func(Seated, error)) { r.joinAndAttach(b, m, in, reply) })
+}
+
+func (rs *Rooms) seat(ctx context.Context, sessionID string, attach func(r *Room, b *batch, reply func(Seated, error))) (*Room, Seated, error) {
+	var seated Seated
+	r, err := withRoom(ctx, rs, sessionID, func(r *Room) (*Room, error) {
+		var err error
+		seated, err = call(ctx, r, func(b *batch, reply func(Seated, error)) { attach(r, b, reply) })
 		return r, err
 	})
+	return r, seated, err
 }
 
 // Shutdown lets every room commit what it accepted and stop. Stop the

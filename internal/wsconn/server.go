@@ -55,7 +55,7 @@ func (l local) JoinAndAttach(ctx context.Context, sessionID string, m room.Membe
 }
 
 // session keeps a nil room a nil Session.
-func session(r *room.Room, err error) (Session, error) {
+func session(r *room.Room, _ room.Seated, err error) (Session, error) {
 	if r == nil {
 		return nil, err
 	}
