@@ -20,6 +20,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+
+	"github.com/quorum-workshop/quorum/internal/cluster"
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/metrics"
 	"github.com/quorum-workshop/quorum/internal/postgres"
@@ -53,6 +57,8 @@ type config struct {
 	addr              string
 	data              string
 	databaseURL       string
+	natsURL           string
+	nodeID            string
 	publicURL         string
 	allowedOrigins    string
 	hostPassword      string
@@ -74,6 +80,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.addr, "addr", env("QUORUM_ADDR", ":8080"), "address to listen on (QUORUM_ADDR)")
 	fs.StringVar(&cfg.data, "data", env("QUORUM_DATA", "./data"), "folder of the SQLite database (QUORUM_DATA)")
 	fs.StringVar(&cfg.databaseURL, "database-url", env("QUORUM_DATABASE_URL", ""), "postgres://… to keep the data in PostgreSQL; empty: SQLite in --data (QUORUM_DATABASE_URL)")
+	fs.StringVar(&cfg.natsURL, "nats-url", env("QUORUM_NATS_URL", ""), "nats://… to run as one node of a cluster, with --database-url; empty: a single node (QUORUM_NATS_URL)")
+	fs.StringVar(&cfg.nodeID, "node-id", env("QUORUM_NODE_ID", ""), "this node's name in a cluster; default: a new random one (QUORUM_NODE_ID)")
 	fs.StringVar(&cfg.publicURL, "public-url", env("QUORUM_PUBLIC_URL", ""), "base URL people reach the server at, for join links and QR codes behind a proxy (QUORUM_PUBLIC_URL)")
 	fs.StringVar(&cfg.allowedOrigins, "allowed-origins", env("QUORUM_ALLOWED_ORIGINS", ""), "comma-separated origins besides the server's own that may open WebSockets (QUORUM_ALLOWED_ORIGINS)")
 	fs.StringVar(&cfg.hostPassword, "host-password", env("QUORUM_HOST_PASSWORD", ""), "if set, creating a session needs this password (QUORUM_HOST_PASSWORD)")
@@ -129,6 +137,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if cfg.databaseURL != "" && !strings.HasPrefix(cfg.databaseURL, "postgres://") && !strings.HasPrefix(cfg.databaseURL, "postgresql://") {
 		return cfg, fmt.Errorf("--database-url must be a postgres:// URL (empty: SQLite in --data)")
+	}
+	if cfg.natsURL != "" && cfg.databaseURL == "" {
+		return cfg, fmt.Errorf("--nats-url needs --database-url: the nodes of a cluster share one PostgreSQL, and SQLite is one node's own")
+	}
+	if cfg.nodeID == "" {
+		cfg.nodeID = uuid.NewString()[:8]
 	}
 	if cfg.publicURL != "" && !strings.HasPrefix(cfg.publicURL, "http://") && !strings.HasPrefix(cfg.publicURL, "https://") {
 		return cfg, fmt.Errorf("--public-url must start with http:// or https://")
@@ -190,13 +204,17 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	defer db.Close()
 
 	stats := metrics.New()
-	rooms := room.New(db, room.Config{
+	roomsCfg := room.Config{
 		BroadcastInterval: cfg.broadcastInterval,
 		JoinURL:           func(code string) string { return cfg.publicURL + "/j/" + code },
 		Logger:            log,
 		Metrics:           stats,
-	})
-	conns := wsconn.New(wsconn.Local(rooms), wsconn.Config{
+	}
+	sessions, err := startSessions(cfg, db, roomsCfg, log)
+	if err != nil {
+		return err
+	}
+	conns := wsconn.New(sessions, wsconn.Config{
 		MaxConnsPerAddress: cfg.connsPerAddress,
 		Logger:             log,
 		Metrics:            stats,
@@ -211,7 +229,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.metrics == "public" {
 		httpCfg.Metrics = stats.Handler()
 	}
-	server := httpapi.New(db, rooms, conns, httpCfg)
+	server := httpapi.New(db, sessions, conns, httpCfg)
 	if cfg.debugAddr != "" {
 		stopDebug, err := serveDebug(cfg.debugAddr, stats.Handler(), log)
 		if err != nil {
@@ -223,7 +241,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.retention > 0 {
 		p := &purger{
 			list:   db.EndedBefore,
-			delete: rooms.Purge,
+			delete: sessions.Purge,
 			keep:   cfg.retention,
 			log:    log,
 		}
@@ -255,7 +273,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := conns.Shutdown(shutdownCtx); err != nil {
 		log.Error("closing connections", "err", err)
 	}
-	if err := rooms.Shutdown(shutdownCtx); err != nil {
+	if err := sessions.Shutdown(shutdownCtx); err != nil {
 		log.Error("committing and stopping the rooms", "err", err)
 	}
 	if err := server.Shutdown(shutdownCtx); err != nil {
@@ -266,6 +284,75 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// sessions is the live side of the server: this node's rooms, or a node of
+// a cluster, which also forwards to the nodes that own other sessions.
+type sessions interface {
+	httpapi.Sessions
+	wsconn.Sessions
+	Purge(ctx context.Context, sessionID string) error
+	Shutdown(ctx context.Context) error
+}
+
+// singleNode is the sessions of a server on its own: its rooms.
+type singleNode struct {
+	*room.Rooms
+	local wsconn.Sessions
+}
+
+func (s singleNode) Attach(ctx context.Context, m room.Member, in *room.Inbound) (wsconn.Session, error) {
+	return s.local.Attach(ctx, m, in)
+}
+
+func (s singleNode) JoinAndAttach(ctx context.Context, sessionID string, m room.Member, in *room.Inbound) (wsconn.Session, error) {
+	return s.local.JoinAndAttach(ctx, sessionID, m, in)
+}
+
+// startSessions starts this node's rooms, as a node of a cluster with
+// --nats-url.
+func startSessions(cfg config, db store, roomsCfg room.Config, log *slog.Logger) (sessions, error) {
+	if cfg.natsURL == "" {
+		rooms := room.New(db, roomsCfg)
+		return singleNode{rooms, wsconn.Local(rooms)}, nil
+	}
+	shared, ok := db.(cluster.Store)
+	if !ok {
+		return nil, fmt.Errorf("--nats-url needs --database-url")
+	}
+	nc, err := nats.Connect(cfg.natsURL,
+		nats.Name("quorum "+cfg.nodeID),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250*time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("NATS disconnected", "err", err) }),
+		nats.ReconnectHandler(func(*nats.Conn) { log.Info("NATS reconnected") }),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS: %w", err)
+	}
+	node, err := cluster.New(nc, shared, cluster.Config{NodeID: cfg.nodeID, Rooms: roomsCfg, Logger: log})
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	log.Info("joined the cluster", "node", cfg.nodeID)
+	return clusterNode{node, nc}, nil
+}
+
+// clusterNode is a node of a cluster, with its NATS connection.
+type clusterNode struct {
+	*cluster.Node
+	nc *nats.Conn
+}
+
+// Shutdown stops the node, then lets its last messages go.
+func (c clusterNode) Shutdown(ctx context.Context) error {
+	err := c.Node.Shutdown(ctx)
+	if derr := c.nc.FlushWithContext(ctx); err == nil && derr != nil {
+		err = derr
+	}
+	c.nc.Close()
+	return err
 }
 
 // store is what the server needs of its database, SQLite or PostgreSQL.

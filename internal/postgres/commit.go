@@ -53,7 +53,7 @@ func (db *DB) Commit(ctx context.Context, records []quorum.Record) error {
 // Commits of other sessions that share its transaction commit all the same.
 func (db *DB) CommitFenced(ctx context.Context, sessionID, nodeID string, epoch int64, records []quorum.Record) error {
 	for _, rec := range records {
-		if id := recordSession(rec); id != sessionID {
+		if id := quorum.RecordSession(rec); id != sessionID {
 			return fmt.Errorf("commit %d records fenced by session %s: a record of session %s", len(records), sessionID, id)
 		}
 	}
@@ -75,20 +75,6 @@ func (db *DB) CommitFenced(ctx context.Context, sessionID, nodeID string, epoch 
 
 // fencedCode is the SQLSTATE that fence_session raises.
 const fencedCode = "QR001"
-
-func recordSession(rec quorum.Record) string {
-	switch r := rec.(type) {
-	case quorum.JoinRecord:
-		return r.Participant.SessionID
-	case quorum.VoteRecord:
-		return r.Vote.SessionID
-	case quorum.SeenRecord:
-		return r.SessionID
-	case quorum.StateRecord:
-		return r.SessionID
-	}
-	return fmt.Sprintf("(unknown record type %T)", rec)
-}
 
 // apply writes the records of batch in one transaction, in arrival order.
 // The transaction's begin and every statement go in one round trip, and its

@@ -44,6 +44,21 @@ type StateRecord struct {
 	Settings *Settings
 }
 
+// RecordSession is the id of the session a record belongs to.
+func RecordSession(rec Record) string {
+	switch r := rec.(type) {
+	case JoinRecord:
+		return r.Participant.SessionID
+	case VoteRecord:
+		return r.Vote.SessionID
+	case SeenRecord:
+		return r.SessionID
+	case StateRecord:
+		return r.SessionID
+	}
+	return ""
+}
+
 func (JoinRecord) isRecord()  {}
 func (VoteRecord) isRecord()  {}
 func (SeenRecord) isRecord()  {}

@@ -15,6 +15,10 @@ const maxBatchRecords = 4096
 // errDeleted answers work that reaches a room after its session was deleted.
 var errDeleted = quorum.Errorf(quorum.ESESSIONNOTFOUND, "this session was deleted")
 
+// errAbandoned answers work that reaches a room whose node no longer owns
+// its session: the client reconnects and reaches the new owner.
+var errAbandoned = quorum.Errorf(quorum.EUNAVAILABLE, "this session moved to another server; reconnect")
+
 // ErrGone tells a caller that the room stopped before taking its work: the
 // server is shutting down, or the session was deleted. A call through Rooms
 // retries on a fresh room.
@@ -125,7 +129,9 @@ type Room struct {
 	deadline     *time.Timer
 	deadlineSet  bool
 	idleSince    time.Time
-	deleted      bool // the session's data is gone: nothing more to commit
+	// gone is why the room takes no more work (deleted, abandoned); nil
+	// while it runs
+	gone error
 }
 
 func newRoom(rs *Rooms, s *quorum.Session) *Room {
@@ -206,6 +212,9 @@ func call[T any](ctx context.Context, r *Room, run func(b *batch, reply func(T, 
 }
 
 func (r *Room) run() {
+	if stopped := r.rooms.cfg.Stopped; stopped != nil {
+		defer stopped(r.id)
+	}
 	defer close(r.stopped)
 	defer r.flushTimer.Stop()
 	defer r.deadline.Stop()
@@ -238,7 +247,7 @@ func (r *Room) run() {
 			r.drain()
 			return
 		}
-		if r.deleted {
+		if r.gone != nil {
 			r.drain()
 			return
 		}
@@ -280,8 +289,8 @@ func (r *Room) process(first job) {
 	r.autoReveal(b)
 	var err error
 	switch {
-	case r.deleted:
-		err = errDeleted
+	case r.gone != nil:
+		err = r.gone
 	case len(b.records) > 0:
 		start := time.Now()
 		err = r.rooms.store.Commit(context.Background(), b.records)
@@ -292,7 +301,7 @@ func (r *Room) process(first job) {
 			b.stateChanged = true
 		}
 	}
-	if r.deleted {
+	if r.gone != nil {
 		for _, f := range b.after {
 			f(err)
 		}

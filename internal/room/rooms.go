@@ -30,7 +30,10 @@ type Config struct {
 	JoinURL           func(code string) string
 	// Relay, if set, gives each room the relay to its members on other
 	// nodes (internal/cluster); without it a room has only local members.
-	Relay   func(sessionID string) Relay
+	Relay func(sessionID string) Relay
+	// Stopped, if set, hears that a session's room stopped (idle, deleted,
+	// abandoned, shut down), once it takes no more work.
+	Stopped func(sessionID string)
 	Logger  *slog.Logger
 	Metrics Metrics
 }
@@ -299,7 +302,7 @@ func (rs *Rooms) remove(ctx context.Context, sessionID string, allowed func(*quo
 				reply(quorum.Deleted{}, err)
 				return
 			}
-			r.deleted = true
+			r.gone = errDeleted
 			rs.forget(r)
 			r.eachMember(func(m Member) { m.Kick(CloseNotFound, "this session was deleted") })
 			reply(deleted, nil)
@@ -333,6 +336,27 @@ func (rs *Rooms) seat(ctx context.Context, sessionID string, attach func(r *Room
 		return r, err
 	})
 	return r, seated, err
+}
+
+// Abandon stops a session's room, if it runs, because this node no longer
+// owns the session: the room commits nothing more, answers what is queued
+// with errAbandoned, and closes its members with 1012 so that they
+// reconnect to the new owner.
+func (rs *Rooms) Abandon(sessionID string) {
+	rs.mu.Lock()
+	e := rs.rooms[sessionID]
+	rs.mu.Unlock()
+	if e == nil {
+		return
+	}
+	<-e.ready
+	if r := e.room; r != nil {
+		_ = r.submit(context.Background(), func(*batch) {
+			r.gone = errAbandoned
+			rs.forget(r)
+			r.eachMember(func(m Member) { m.Kick(CloseServiceRestart, "this session moved to another server") })
+		})
+	}
 }
 
 // Shutdown lets every room commit what it accepted and stop. Stop the

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+
+	"github.com/quorum-workshop/quorum/internal/storetest"
+	"github.com/quorum-workshop/quorum/internal/testserver"
+)
+
+// natsForTests is the NATS server the cluster tests use: QUORUM_TEST_NATS_URL,
+// or the machine's. Without one they skip, unless QUORUM_REQUIRE_CLUSTER=1.
+func natsForTests(t *testing.T) string {
+	t.Helper()
+	raw := os.Getenv("QUORUM_TEST_NATS_URL")
+	if raw == "" {
+		raw = "nats://127.0.0.1:4222"
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("QUORUM_TEST_NATS_URL %q: %v", raw, err)
+	}
+	conn, err := net.DialTimeout("tcp", u.Host, 2*time.Second)
+	if err != nil {
+		msg := fmt.Sprintf("NATS not reachable at %s: set QUORUM_TEST_NATS_URL or start it; QUORUM_REQUIRE_CLUSTER=1 makes this a failure: %v", u.Host, err)
+		if os.Getenv("QUORUM_REQUIRE_CLUSTER") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	conn.Close()
+	return raw
+}
+
+// node is one node process of a test cluster.
+type node struct {
+	name, addr string
+	cmd        *exec.Cmd
+	logs       *testserver.SyncBuffer
+}
+
+func startNode(t *testing.T, bin, name, databaseURL, natsURL string) *node {
+	t.Helper()
+	n := &node{name: name, addr: freeAddr(t), logs: &testserver.SyncBuffer{}}
+	n.cmd = exec.Command(bin, "--addr", n.addr, "--database-url", databaseURL, "--nats-url", natsURL, "--node-id", name, "--log-format", "json")
+	n.cmd.Stdout, n.cmd.Stderr = n.logs, n.logs
+	if err := n.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = n.cmd.Process.Kill()
+		_ = n.cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s's log:\n%s", name, n.logs)
+		}
+	})
+	waitReady(t, n.addr)
+	return n
+}
+
+// wsClient is a test client's WebSocket with the frames it read.
+type wsClient struct {
+	t      *testing.T
+	name   string
+	ws     *websocket.Conn
+	frames chan map[string]any
+}
+
+func dialNode(t *testing.T, n *node, name string, hello map[string]any) *wsClient {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+n.addr+"/ws", nil)
+	if err != nil {
+		t.Fatalf("%s: dial %s: %v", name, n.name, err)
+	}
+	c := &wsClient{t: t, name: name, ws: ws, frames: make(chan map[string]any, 1024)}
+	go func() {
+		defer close(c.frames)
+		for {
+			var f map[string]any
+			if err := ws.ReadJSON(&f); err != nil {
+				return
+			}
+			c.frames <- f
+		}
+	}()
+	t.Cleanup(func() { ws.Close() })
+	c.send(hello)
+	c.await("welcome", func(f map[string]any) bool { return f["type"] == "welcome" })
+	return c
+}
+
+func (c *wsClient) send(v any) {
+	c.t.Helper()
+	if err := c.ws.WriteJSON(v); err != nil {
+		c.t.Fatalf("%s: send: %v", c.name, err)
+	}
+}
+
+// await reads frames until one matches, failing after 10 s or on an error frame.
+func (c *wsClient) await(what string, match func(map[string]any) bool) map[string]any {
+	c.t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case f, ok := <-c.frames:
+			if !ok {
+				c.t.Fatalf("%s: closed while waiting for %s", c.name, what)
+			}
+			if f["type"] == "error" {
+				c.t.Fatalf("%s: error %v %v while waiting for %s", c.name, f["code"], f["message"], what)
+			}
+			if match(f) {
+				return f
+			}
+		case <-timeout:
+			c.t.Fatalf("%s: no %s within 10s", c.name, what)
+		}
+	}
+}
+
+// stepState matches a state on step whose voting is voting.
+func stepState(step float64, voting string) func(map[string]any) bool {
+	return func(f map[string]any) bool {
+		if f["type"] != "state" {
+			return false
+		}
+		st, _ := f["step"].(map[string]any)
+		return st != nil && st["index"] == step && st["voting"] == voting
+	}
+}
+
+// Three node processes on one PostgreSQL and one NATS serve one session
+// together: the host on the first, the screen on the third, phones joining
+// and voting on all three. Every vote is acknowledged and counted once, the
+// screen shows the revealed results, and a second round counts again.
+func TestThreeNodesServeOneSession(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs three nodes; not in -short")
+	}
+	db := storetest.PostgresDatabase(t)
+	natsURL := natsForTests(t)
+	bin := buildQuorum(t)
+	nodes := []*node{startNode(t, bin, "n1", db, natsURL), startNode(t, bin, "n2", db, natsURL), startNode(t, bin, "n3", db, natsURL)}
+
+	var created struct{ ID, Code, HostKey, ScreenKey string }
+	post(t, "http://"+nodes[0].addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &created)
+	host := dialNode(t, nodes[0], "host", map[string]any{"type": "hello", "role": "host", "session": created.ID, "key": created.HostKey})
+	screen := dialNode(t, nodes[2], "screen", map[string]any{"type": "hello", "role": "screen", "session": created.ID, "key": created.ScreenKey})
+
+	const phones = 30
+	clients := make([]*wsClient, phones)
+	for i := range clients {
+		var j struct{ Token string }
+		post(t, "http://"+nodes[i%3].addr+"/api/join", "", `{"code":"`+created.Code+`"}`, &j)
+		clients[i] = dialNode(t, nodes[(i+1)%3], fmt.Sprintf("phone %d", i), map[string]any{"type": "hello", "role": "participant", "session": created.ID, "token": j.Token})
+	}
+	for _, a := range []map[string]any{{"action": "start"}, {"action": "goto", "step": 1}, {"action": "open"}} {
+		a["type"], a["id"] = "action", a["action"]
+		host.send(a)
+		host.await("done "+a["action"].(string), func(f map[string]any) bool { return f["type"] == "done" && f["id"] == a["id"] })
+	}
+
+	vote := func(round int) {
+		t.Helper()
+		var wg sync.WaitGroup
+		for i, c := range clients {
+			c.await("voting open", stepState(1, "open"))
+			id := fmt.Sprintf("r%d-p%d", round, i)
+			c.send(map[string]any{"type": "vote", "id": id, "step": 1, "value": 1 + (i+round)%7})
+			wg.Go(func() { c.await("ack "+id, func(f map[string]any) bool { return f["type"] == "ack" && f["id"] == id }) })
+		}
+		wg.Wait()
+		var state struct {
+			Counts struct{ Joined, Connected, Voted int } `json:"counts"`
+		}
+		getJSON(t, "http://"+nodes[1].addr+"/api/sessions/"+created.ID, created.HostKey, &state)
+		if state.Counts.Joined != phones || state.Counts.Connected != phones || state.Counts.Voted != phones {
+			t.Fatalf("round %d: counts %+v through n2, want %d joined, connected and voted", round, state.Counts, phones)
+		}
+	}
+	vote(1)
+	host.send(map[string]any{"type": "action", "id": "reveal", "action": "reveal"})
+	revealed := screen.await("the revealed results", func(f map[string]any) bool {
+		r, _ := f["results"].(map[string]any)
+		return r != nil && r["n"] == float64(phones)
+	})
+	if _, ok := revealed["results"].(map[string]any)["mean"]; !ok {
+		t.Errorf("the screen's revealed results have no mean: %v", revealed["results"])
+	}
+
+	for _, a := range []string{"close", "round", "open"} {
+		host.send(map[string]any{"type": "action", "id": a + "-2", "action": a})
+		host.await("done "+a, func(f map[string]any) bool { return f["type"] == "done" && f["id"] == a+"-2" })
+	}
+	vote(2)
+
+	owners := 0
+	for _, n := range nodes {
+		if strings.Contains(n.logs.String(), `"msg":"owning a session"`) {
+			owners++
+		}
+	}
+	if owners != 1 {
+		t.Errorf("%d nodes owned the session, want 1", owners)
+	}
+
+	// The export, read through another node, has both rounds, each counted once.
+	var exported struct {
+		Steps []struct {
+			Round   int               `json:"round"`
+			Results struct{ N int }   `json:"results"`
+			Rounds  []struct{ N int } `json:"rounds"`
+		} `json:"steps"`
+		Shifts []struct{ Paired int } `json:"shifts"`
+	}
+	getJSON(t, "http://"+nodes[2].addr+"/api/sessions/"+created.ID+"/export.json", created.HostKey, &exported)
+	if len(exported.Steps) < 2 {
+		t.Fatalf("the export has %d steps", len(exported.Steps))
+	}
+	st := exported.Steps[1]
+	if st.Round != 2 || st.Results.N != phones || len(st.Rounds) != 1 || st.Rounds[0].N != phones {
+		t.Errorf("the export's step 1: %+v, want round 2 with %d votes after round 1 with %d", st, phones, phones)
+	}
+}

@@ -1,0 +1,258 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/quorum-workshop/quorum/internal/quorum"
+	"github.com/quorum-workshop/quorum/internal/room"
+	"github.com/quorum-workshop/quorum/internal/wsconn"
+)
+
+// The side of a node whose connections use a session owned elsewhere.
+
+// remote is a session owned by another node that connections here use.
+type remote struct {
+	subs  []*nats.Subscription
+	conns map[uint64]*forwarded
+}
+
+// forwarded is a connection here, attached to a session owned elsewhere.
+// Only the dispatcher touches welcomed and participantID.
+type forwarded struct {
+	n         *Node
+	sessionID string
+	id        uint64
+	member    room.Member
+	role      room.Role
+	seated    chan error // the owner's answer to the attach
+
+	participantID string
+	// welcomed: the owner has sent this connection its own frames, so the
+	// broadcasts published after them are for it too (those before are
+	// older than its state).
+	welcomed bool
+}
+
+var _ wsconn.Session = (*forwarded)(nil)
+
+// Attach seats a connection for its hello, here if this node owns the
+// session, else on the owner.
+func (n *Node) Attach(ctx context.Context, m room.Member, in *room.Inbound) (wsconn.Session, error) {
+	local, err := n.route(ctx, in.Session)
+	if err != nil {
+		return nil, err
+	}
+	if local {
+		return roomSession(n.rooms.Attach(ctx, m, in))
+	}
+	return n.forwardAttach(ctx, in.Session, opAttach, m, in)
+}
+
+// JoinAndAttach admits and seats a phone that joins in its hello.
+func (n *Node) JoinAndAttach(ctx context.Context, sessionID string, m room.Member, in *room.Inbound) (wsconn.Session, error) {
+	local, err := n.route(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if local {
+		return roomSession(n.rooms.JoinAndAttach(ctx, sessionID, m, in))
+	}
+	in.Session = sessionID
+	return n.forwardAttach(ctx, sessionID, opJoinAttach, m, in)
+}
+
+// roomSession keeps a nil room a nil Session.
+func roomSession(r *room.Room, _ room.Seated, err error) (wsconn.Session, error) {
+	if r == nil {
+		return nil, err
+	}
+	return r, err
+}
+
+// forwardAttach asks the owner to seat a connection and waits for its
+// answer; the welcome and state come before it, through the dispatcher.
+func (n *Node) forwardAttach(ctx context.Context, sessionID, op string, m room.Member, in *room.Inbound) (wsconn.Session, error) {
+	f, err := n.track(sessionID, m, in.Role)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.forward(op, in); err != nil {
+		n.untrack(f)
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.RequestTimeout)
+	defer cancel()
+	select {
+	case err := <-f.seated:
+		if err != nil {
+			n.untrack(f)
+			return nil, err
+		}
+		return f, nil
+	case <-ctx.Done():
+		// The owner may still seat it: the caller detaches what it gets.
+		return f, ctx.Err()
+	}
+}
+
+// track registers a connection for a session owned elsewhere, subscribing
+// to the session's broadcasts with the first one.
+func (n *Node) track(sessionID string, m room.Member, role room.Role) (*forwarded, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closing {
+		return nil, errShuttingDown
+	}
+	r := n.remotes[sessionID]
+	if r == nil {
+		r = &remote{conns: map[uint64]*forwarded{}}
+		for _, subject := range []string{outSubject(sessionID), nodeOutSubject(sessionID, n.id)} {
+			sub, err := n.nc.ChanSubscribe(subject, n.inbox)
+			if err != nil {
+				for _, s := range r.subs {
+					_ = s.Unsubscribe()
+				}
+				return nil, quorum.Errorf(quorum.EUNAVAILABLE, "the message bus is not answering: %v", err)
+			}
+			r.subs = append(r.subs, sub)
+		}
+		n.remotes[sessionID] = r
+	}
+	n.nextConn++
+	f := &forwarded{n: n, sessionID: sessionID, id: n.nextConn, member: m, role: role, seated: make(chan error, 1)}
+	r.conns[f.id] = f
+	return f, nil
+}
+
+// untrack forgets a connection, and the session's broadcasts with the last.
+func (n *Node) untrack(f *forwarded) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	r := n.remotes[f.sessionID]
+	if r == nil {
+		return
+	}
+	delete(r.conns, f.id)
+	if len(r.conns) == 0 {
+		for _, s := range r.subs {
+			_ = s.Unsubscribe()
+		}
+		delete(n.remotes, f.sessionID)
+	}
+}
+
+// forward sends one of the connection's frames to the session's owner.
+func (f *forwarded) forward(op string, in *room.Inbound) error {
+	msg := newMsg(reqSubject(f.sessionID), op)
+	msg.Header.Set(hdrNode, f.n.id)
+	setConn(msg, f.id)
+	if in != nil {
+		data, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		msg.Data = data
+	}
+	if err := f.n.nc.PublishMsg(msg); err != nil {
+		return quorum.Errorf(quorum.EUNAVAILABLE, "the message bus is not answering: %v", err)
+	}
+	return nil
+}
+
+// answer hands the owner's answer to the attach, unless one came already.
+func (f *forwarded) answer(err error) {
+	select {
+	case f.seated <- err:
+	default:
+	}
+}
+
+func (f *forwarded) Vote(_ room.Member, in *room.Inbound) error    { return f.forward(opVote, in) }
+func (f *forwarded) React(_ room.Member, in *room.Inbound) error   { return f.forward(opReact, in) }
+func (f *forwarded) Command(_ room.Member, in *room.Inbound) error { return f.forward(opCommand, in) }
+func (f *forwarded) Proxy(_ room.Member, in *room.Inbound) error   { return f.forward(opProxy, in) }
+
+func (f *forwarded) Detach(room.Member) error {
+	f.n.untrack(f)
+	return f.forward(opDetach, nil)
+}
+
+// dispatch hands the owners' messages to this node's connections, one at a
+// time, in the order NATS delivered them.
+func (n *Node) dispatch() {
+	defer n.wg.Done()
+	for {
+		select {
+		case msg := <-n.inbox:
+			n.deliver(msg)
+		case <-n.done:
+			return
+		}
+	}
+}
+
+// sessionOfSubject reads the session id out of an out subject.
+func sessionOfSubject(subject string) string {
+	rest, _ := strings.CutPrefix(subject, "quorum.session.")
+	id, _, _ := strings.Cut(rest, ".")
+	return id
+}
+
+func (n *Node) deliver(msg *nats.Msg) {
+	frame := room.Frame(msg.Data)
+	op := msg.Header.Get(hdrOp)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	r := n.remotes[sessionOfSubject(msg.Subject)]
+	if r == nil {
+		return
+	}
+	switch op {
+	case opState, opResults, opSend:
+		role := room.Role(msg.Header.Get(hdrRole))
+		for _, f := range r.conns {
+			if f.role != role || !f.welcomed {
+				continue
+			}
+			switch op {
+			case opState:
+				f.member.SetResults(nil)
+				f.member.Send(&frame)
+			case opResults:
+				f.member.SetResults(&frame)
+			default:
+				f.member.Send(&frame)
+			}
+		}
+	case opParticipant:
+		pid := msg.Header.Get(hdrParticipant)
+		for _, f := range r.conns {
+			if f.welcomed && f.participantID == pid {
+				f.member.Send(&frame)
+			}
+		}
+	case opFrame, opKick, opSeated, opRefused:
+		f := r.conns[connOf(msg)]
+		if f == nil {
+			return
+		}
+		switch op {
+		case opFrame:
+			f.welcomed = true
+			f.member.Send(&frame)
+		case opKick:
+			code, _ := strconv.Atoi(msg.Header.Get(hdrCode))
+			f.member.Kick(code, msg.Header.Get(hdrText))
+		case opSeated:
+			f.participantID = msg.Header.Get(hdrParticipant)
+			f.answer(nil)
+		case opRefused:
+			f.answer(errorOf(msg))
+		}
+	}
+}

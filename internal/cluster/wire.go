@@ -1,0 +1,117 @@
+package cluster
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+
+	"github.com/quorum-workshop/quorum/internal/quorum"
+	"github.com/quorum-workshop/quorum/internal/room"
+)
+
+// Subjects. A session's id is a UUID (checked before it is used in one), so
+// it is one token of a subject and cannot widen a subscription.
+//
+//   - quorum.session.<id>.req: connections' frames for the session's owner,
+//     from the nodes that hold them, in order per node;
+//   - quorum.session.<id>.api: the HTTP API's calls for the owner
+//     (request-reply);
+//   - quorum.session.<id>.out: the owner's broadcasts, one message per role,
+//     which every node holding connections of the session fans out;
+//   - quorum.session.<id>.out.<node>: what the owner sends one node's
+//     connections alone (their welcome, a reply, a kick).
+//
+// A node takes the two out subjects into one channel, so that what the
+// owner published in one order is handed to the connections in that order.
+func reqSubject(sessionID string) string { return "quorum.session." + sessionID + ".req" }
+func apiSubject(sessionID string) string { return "quorum.session." + sessionID + ".api" }
+func outSubject(sessionID string) string { return "quorum.session." + sessionID + ".out" }
+func nodeOutSubject(sessionID, node string) string {
+	return outSubject(sessionID) + "." + node
+}
+
+// validSessionID reports whether id may name a session in a subject.
+func validSessionID(id string) bool {
+	u, err := uuid.Parse(id)
+	return err == nil && u.String() == id
+}
+
+// Headers of the cluster's messages; the data is a frame or JSON.
+const (
+	hdrOp          = "Quorum-Op"          // what a message is, below
+	hdrNode        = "Quorum-Node"        // the node that sent a request
+	hdrConn        = "Quorum-Conn"        // a connection's number on its node
+	hdrRole        = "Quorum-Role"        // the role a broadcast is for
+	hdrParticipant = "Quorum-Participant" // the participant an ack is for
+	hdrCode        = "Quorum-Code"        // a close code, or an error code
+	hdrText        = "Quorum-Text"        // a close text, or an error message
+)
+
+// Ops of a node's requests to an owner (req).
+const (
+	opAttach     = "attach"      // data: the hello
+	opJoinAttach = "join-attach" // data: the hello with a join code's name and group
+	opVote       = "vote"        // data: the frame
+	opReact      = "react"
+	opCommand    = "command"
+	opProxy      = "proxy"
+	opDetach     = "detach"
+)
+
+// Ops of an owner's messages to nodes (out, out.<node>).
+const (
+	opState       = "state"       // a full state for a role
+	opResults     = "results"     // a live-results update for a role
+	opSend        = "send"        // any other frame for a role
+	opParticipant = "participant" // a frame for one participant's connections
+	opFrame       = "frame"       // a frame for one connection
+	opKick        = "kick"        // close one connection
+	opSeated      = "seated"      // a connection's attach is done
+	opRefused     = "refused"     // a connection's attach was refused
+)
+
+func newMsg(subject, op string) *nats.Msg {
+	m := nats.NewMsg(subject)
+	m.Header.Set(hdrOp, op)
+	return m
+}
+
+func connOf(m *nats.Msg) uint64 {
+	n, _ := strconv.ParseUint(m.Header.Get(hdrConn), 10, 64)
+	return n
+}
+
+func setConn(m *nats.Msg, conn uint64) { m.Header.Set(hdrConn, strconv.FormatUint(conn, 10)) }
+
+// setError puts a coded error in a message's headers.
+func setError(m *nats.Msg, err error) {
+	m.Header.Set(hdrCode, quorum.ErrorCode(err))
+	m.Header.Set(hdrText, quorum.ErrorMessage(err))
+}
+
+// errorOf reads the coded error setError put in, so that a refusal on the
+// owner reaches the client as if the owner were this node.
+func errorOf(m *nats.Msg) error {
+	return quorum.Errorf(m.Header.Get(hdrCode), "%s", m.Header.Get(hdrText))
+}
+
+// apiCall is one call of the HTTP API forwarded to a session's owner.
+type apiCall struct {
+	Op      string          `json:"op"` // join, act, state, delete, info
+	Key     string          `json:"key,omitempty"`
+	Name    string          `json:"name,omitempty"`
+	Segment string          `json:"segment,omitempty"`
+	Secret  string          `json:"secret,omitempty"`
+	Command *quorum.Command  `json:"command,omitempty"`
+	Result  json.RawMessage `json:"result,omitempty"` // the answer's value
+	Code    string          `json:"code,omitempty"`   // the answer's error
+	Message string          `json:"message,omitempty"`
+}
+
+// inbound decodes a forwarded frame as the connection's node read it.
+func inbound(data []byte) (*room.Inbound, error) {
+	in := new(room.Inbound)
+	return in, json.Unmarshal(data, in)
+}
