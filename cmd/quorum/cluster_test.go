@@ -59,6 +59,9 @@ func startNode(t *testing.T, bin, name, databaseURL, natsURL string) *node {
 	t.Cleanup(func() {
 		_ = n.cmd.Process.Kill()
 		_ = n.cmd.Wait()
+		if strings.Contains(n.logs.String(), "WARNING: DATA RACE") {
+			t.Errorf("%s: the race detector found a data race", name)
+		}
 		if t.Failed() {
 			t.Logf("%s's log:\n%s", name, n.logs)
 		}
@@ -148,7 +151,7 @@ func TestThreeNodesServeOneSession(t *testing.T) {
 	}
 	db := storetest.PostgresDatabase(t)
 	natsURL := natsForTests(t)
-	bin := buildQuorum(t)
+	bin := buildQuorum(t, nodeBuildFlags...)
 	nodes := []*node{startNode(t, bin, "n1", db, natsURL), startNode(t, bin, "n2", db, natsURL), startNode(t, bin, "n3", db, natsURL)}
 
 	var created struct{ ID, Code, HostKey, ScreenKey string }
@@ -230,4 +233,98 @@ func TestThreeNodesServeOneSession(t *testing.T) {
 	if st.Round != 2 || st.Results.N != phones || len(st.Rounds) != 1 || st.Rounds[0].N != phones {
 		t.Errorf("the export's step 1: %+v, want round 2 with %d votes after round 1 with %d", st, phones, phones)
 	}
+}
+
+// A node killed with SIGKILL in the middle of a vote wave, while it owns the
+// session, loses nothing: the other nodes' sockets stay open, one of them
+// takes the session over within the lease and a few seconds, the votes the
+// dead owner had not answered are sent again and acknowledged, and every
+// phone's vote counts exactly once.
+func TestOwnerKilledMidWaveLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills node processes; not in -short")
+	}
+	db := storetest.PostgresDatabase(t)
+	natsURL := natsForTests(t)
+	bin := buildQuorum(t, nodeBuildFlags...)
+	nodes := []*node{startNode(t, bin, "n1", db, natsURL), startNode(t, bin, "n2", db, natsURL), startNode(t, bin, "n3", db, natsURL)}
+
+	var created struct{ ID, Code, HostKey, ScreenKey string }
+	post(t, "http://"+nodes[0].addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &created)
+	// The first call on n1 makes n1 the owner; everyone connects elsewhere.
+	post(t, "http://"+nodes[0].addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"start"}`, nil)
+	host := dialNode(t, nodes[1], "host", map[string]any{"type": "hello", "role": "host", "session": created.ID, "key": created.HostKey})
+	screen := dialNode(t, nodes[2], "screen", map[string]any{"type": "hello", "role": "screen", "session": created.ID, "key": created.ScreenKey})
+	const phones = 60
+	clients := make([]*wsClient, phones)
+	for i := range clients {
+		var j struct{ Token string }
+		post(t, "http://"+nodes[1+i%2].addr+"/api/join", "", `{"code":"`+created.Code+`"}`, &j)
+		clients[i] = dialNode(t, nodes[1+(i+1)%2], fmt.Sprintf("phone %d", i), map[string]any{"type": "hello", "role": "participant", "session": created.ID, "token": j.Token})
+	}
+	for _, a := range []map[string]any{{"action": "goto", "step": 1}, {"action": "open"}} {
+		a["type"], a["id"] = "action", a["action"]
+		host.send(a)
+		host.await("done "+a["action"].(string), func(f map[string]any) bool { return f["type"] == "done" && f["id"] == a["id"] })
+	}
+	for _, c := range clients {
+		c.await("voting open", stepState(1, "open"))
+	}
+
+	// The wave: a vote every 20 ms; the owner dies after the 25th ack.
+	acked := make(chan time.Time, phones)
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		id := fmt.Sprintf("wave-%d", i)
+		c.send(map[string]any{"type": "vote", "id": id, "step": 1, "value": 1 + i%7})
+		wg.Go(func() {
+			c.await("ack "+id, func(f map[string]any) bool { return f["type"] == "ack" && f["id"] == id })
+			acked <- time.Now()
+		})
+		if i == 25 {
+			for range 25 {
+				<-acked
+			}
+			if err := nodes[0].cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	killed := time.Now()
+	wg.Wait()
+	close(acked)
+	var last time.Time
+	for at := range acked {
+		if at.After(last) {
+			last = at
+		}
+	}
+	t.Logf("every vote acknowledged %.1f s after the kill", last.Sub(killed).Seconds())
+	if took := last.Sub(killed); took > 12*time.Second {
+		t.Errorf("the last vote was acknowledged %s after the kill; want the lease (5 s) and a few seconds", took)
+	}
+
+	// Nothing closed, nothing counted twice, the session goes on.
+	for _, c := range append(clients, host, screen) {
+		select {
+		case _, ok := <-c.frames:
+			if !ok {
+				t.Errorf("%s: its socket closed with the owner", c.name)
+			}
+		default:
+		}
+	}
+	var state struct {
+		Counts struct{ Joined, Connected, Voted int } `json:"counts"`
+	}
+	getJSON(t, "http://"+nodes[2].addr+"/api/sessions/"+created.ID, created.HostKey, &state)
+	if state.Counts.Voted != phones || state.Counts.Connected != phones {
+		t.Errorf("after the failover: %+v, want %d voted and connected", state.Counts, phones)
+	}
+	host.send(map[string]any{"type": "action", "id": "reveal", "action": "reveal"})
+	screen.await("the revealed results", func(f map[string]any) bool {
+		r, _ := f["results"].(map[string]any)
+		return r != nil && r["n"] == float64(phones)
+	})
 }

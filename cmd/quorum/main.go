@@ -324,8 +324,6 @@ func startSessions(cfg config, db store, roomsCfg room.Config, log *slog.Logger)
 		nats.Name("quorum "+cfg.nodeID),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("NATS disconnected", "err", err) }),
-		nats.ReconnectHandler(func(*nats.Conn) { log.Info("NATS reconnected") }),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS: %w", err)

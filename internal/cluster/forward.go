@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -16,13 +17,17 @@ import (
 // The side of a node whose connections use a session owned elsewhere.
 
 // remote is a session owned by another node that connections here use.
+// Its fields are under the node's lock.
 type remote struct {
-	subs  []*nats.Subscription
-	conns map[uint64]*forwarded
+	subs      []*nats.Subscription
+	conns     map[uint64]*forwarded
+	owner     string    // the node the last message came from
+	lastHeard time.Time // when the owner last said anything
+	failing   bool      // a failover is looking for the new owner
 }
 
 // forwarded is a connection here, attached to a session owned elsewhere.
-// Only the dispatcher touches welcomed and participantID.
+// Its mutable fields are under the node's lock.
 type forwarded struct {
 	n         *Node
 	sessionID string
@@ -31,11 +36,17 @@ type forwarded struct {
 	role      room.Role
 	seated    chan error // the owner's answer to the attach
 
+	hello         *room.Inbound // repeated to a new owner; a joined phone's holds its token
 	participantID string
 	// welcomed: the owner has sent this connection its own frames, so the
 	// broadcasts published after them are for it too (those before are
 	// older than its state).
 	welcomed bool
+	rehoming bool            // repeated its hello to a new owner, not yet seated
+	unacked  []*room.Inbound // votes forwarded and not yet acknowledged or refused
+	// local is this node's room once it took the session over: the
+	// connection is seated there and its frames go there.
+	local *room.Room
 }
 
 var _ wsconn.Session = (*forwarded)(nil)
@@ -77,7 +88,7 @@ func roomSession(r *room.Room, _ room.Seated, err error) (wsconn.Session, error)
 // forwardAttach asks the owner to seat a connection and waits for its
 // answer; the welcome and state come before it, through the dispatcher.
 func (n *Node) forwardAttach(ctx context.Context, sessionID, op string, m room.Member, in *room.Inbound) (wsconn.Session, error) {
-	f, err := n.track(sessionID, m, in.Role)
+	f, err := n.track(sessionID, m, in)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +113,7 @@ func (n *Node) forwardAttach(ctx context.Context, sessionID, op string, m room.M
 
 // track registers a connection for a session owned elsewhere, subscribing
 // to the session's broadcasts with the first one.
-func (n *Node) track(sessionID string, m room.Member, role room.Role) (*forwarded, error) {
+func (n *Node) track(sessionID string, m room.Member, hello *room.Inbound) (*forwarded, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closing {
@@ -110,7 +121,7 @@ func (n *Node) track(sessionID string, m room.Member, role room.Role) (*forwarde
 	}
 	r := n.remotes[sessionID]
 	if r == nil {
-		r = &remote{conns: map[uint64]*forwarded{}}
+		r = &remote{conns: map[uint64]*forwarded{}, lastHeard: time.Now()}
 		for _, subject := range []string{outSubject(sessionID), nodeOutSubject(sessionID, n.id)} {
 			sub, err := n.nc.ChanSubscribe(subject, n.inbox)
 			if err != nil {
@@ -124,7 +135,7 @@ func (n *Node) track(sessionID string, m room.Member, role room.Role) (*forwarde
 		n.remotes[sessionID] = r
 	}
 	n.nextConn++
-	f := &forwarded{n: n, sessionID: sessionID, id: n.nextConn, member: m, role: role, seated: make(chan error, 1)}
+	f := &forwarded{n: n, sessionID: sessionID, id: n.nextConn, member: m, role: hello.Role, seated: make(chan error, 1), hello: hello}
 	r.conns[f.id] = f
 	return f, nil
 }
@@ -148,9 +159,11 @@ func (n *Node) untrack(f *forwarded) {
 
 // forward sends one of the connection's frames to the session's owner.
 func (f *forwarded) forward(op string, in *room.Inbound) error {
-	msg := newMsg(reqSubject(f.sessionID), op)
-	msg.Header.Set(hdrNode, f.n.id)
+	msg := f.n.msg(reqSubject(f.sessionID), op)
 	setConn(msg, f.id)
+	if in != nil && in.Rehome {
+		msg.Header.Set(hdrRehome, "1")
+	}
 	if in != nil {
 		data, err := json.Marshal(in)
 		if err != nil {
@@ -172,14 +185,72 @@ func (f *forwarded) answer(err error) {
 	}
 }
 
-func (f *forwarded) Vote(_ room.Member, in *room.Inbound) error    { return f.forward(opVote, in) }
-func (f *forwarded) React(_ room.Member, in *room.Inbound) error   { return f.forward(opReact, in) }
-func (f *forwarded) Command(_ room.Member, in *room.Inbound) error { return f.forward(opCommand, in) }
-func (f *forwarded) Proxy(_ room.Member, in *room.Inbound) error   { return f.forward(opProxy, in) }
+// here is the room the connection is seated in on this node, if any.
+func (f *forwarded) here() *room.Room {
+	f.n.mu.Lock()
+	defer f.n.mu.Unlock()
+	return f.local
+}
+
+// Vote forwards a vote, and keeps it until it is answered: a new owner gets
+// it again, with its id, so that it counts once whoever committed it.
+func (f *forwarded) Vote(_ room.Member, in *room.Inbound) error {
+	f.n.mu.Lock()
+	local := f.local
+	if local == nil && in.ID != "" {
+		f.unacked = append(f.unacked, in)
+	}
+	f.n.mu.Unlock()
+	if local != nil {
+		return local.Vote(f.member, in)
+	}
+	return f.forward(opVote, in)
+}
+
+func (f *forwarded) React(_ room.Member, in *room.Inbound) error {
+	if r := f.here(); r != nil {
+		return r.React(f.member, in)
+	}
+	return f.forward(opReact, in)
+}
+
+func (f *forwarded) Command(_ room.Member, in *room.Inbound) error {
+	if r := f.here(); r != nil {
+		return r.Command(f.member, in)
+	}
+	return f.forward(opCommand, in)
+}
+
+func (f *forwarded) Proxy(_ room.Member, in *room.Inbound) error {
+	if r := f.here(); r != nil {
+		return r.Proxy(f.member, in)
+	}
+	return f.forward(opProxy, in)
+}
 
 func (f *forwarded) Detach(room.Member) error {
+	if r := f.here(); r != nil {
+		return r.Detach(f.member)
+	}
 	f.n.untrack(f)
 	return f.forward(opDetach, nil)
+}
+
+// answered forgets an unacknowledged vote once the owner answered it.
+func (f *forwarded) answered(id string) {
+	for i, in := range f.unacked {
+		if in.ID == id {
+			f.unacked = append(f.unacked[:i], f.unacked[i+1:]...)
+			return
+		}
+	}
+}
+
+// resend forwards the votes not yet answered again, to a new owner.
+func (f *forwarded) resend() {
+	for _, in := range f.unacked {
+		_ = f.forward(opVote, in)
+	}
 }
 
 // dispatch hands the owners' messages to this node's connections, one at a
@@ -212,6 +283,7 @@ func (n *Node) deliver(msg *nats.Msg) {
 	if r == nil {
 		return
 	}
+	r.owner, r.lastHeard = msg.Header.Get(hdrNode), time.Now()
 	switch op {
 	case opState, opResults, opSend:
 		role := room.Role(msg.Header.Get(hdrRole))
@@ -231,9 +303,11 @@ func (n *Node) deliver(msg *nats.Msg) {
 		}
 	case opParticipant:
 		pid := msg.Header.Get(hdrParticipant)
+		id := replyTo(frame)
 		for _, f := range r.conns {
 			if f.welcomed && f.participantID == pid {
 				f.member.Send(&frame)
+				f.answered(id)
 			}
 		}
 	case opFrame, opKick, opSeated, opRefused:
@@ -245,14 +319,30 @@ func (n *Node) deliver(msg *nats.Msg) {
 		case opFrame:
 			f.welcomed = true
 			f.member.Send(&frame)
+			if id := replyTo(frame); id != "" {
+				f.answered(id)
+			}
 		case opKick:
 			code, _ := strconv.Atoi(msg.Header.Get(hdrCode))
 			f.member.Kick(code, msg.Header.Get(hdrText))
 		case opSeated:
 			f.participantID = msg.Header.Get(hdrParticipant)
-			f.answer(nil)
+			if token := msg.Header.Get(hdrToken); token != "" {
+				// Joined in its hello: a new owner seats it by its token.
+				f.hello = &room.Inbound{Type: "hello", Role: room.RoleParticipant, Session: f.sessionID, Token: token}
+			}
+			if f.rehoming {
+				f.rehoming = false
+				f.resend()
+			} else {
+				f.answer(nil)
+			}
 		case opRefused:
-			f.answer(errorOf(msg))
+			if f.rehoming {
+				f.member.Kick(room.CloseServiceRestart, "server restarting")
+			} else {
+				f.answer(errorOf(msg))
+			}
 		}
 	}
 }

@@ -62,6 +62,7 @@ type Node struct {
 	mu      sync.Mutex
 	owned   map[string]*ownership // sessions this node owns
 	remotes map[string]*remote    // sessions owned elsewhere with connections here
+	seen    map[string]time.Time  // when each other node was last heard
 	closing bool
 
 	// inbox takes every owner's messages for this node's connections, in
@@ -101,15 +102,24 @@ func New(nc *nats.Conn, store Store, cfg Config) (*Node, error) {
 	}
 	n := &Node{
 		id: cfg.NodeID, nc: nc, store: store, cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID),
-		owned: map[string]*ownership{}, remotes: map[string]*remote{},
+		owned: map[string]*ownership{}, remotes: map[string]*remote{}, seen: map[string]time.Time{},
 		inbox: make(chan *nats.Msg, 1<<16), done: make(chan struct{}),
 	}
 	roomsCfg := cfg.Rooms
 	roomsCfg.Relay = n.relay
 	roomsCfg.Stopped = n.roomStopped
 	n.rooms = room.New(fenced{n}, roomsCfg)
-	n.wg.Add(1)
+	if _, err := nc.Subscribe(nodesSubject, n.heard); err != nil {
+		return nil, err
+	}
+	nc.SetDisconnectErrHandler(func(_ *nats.Conn, err error) { n.log.Warn("NATS disconnected; reconnecting", "err", err) })
+	nc.SetReconnectHandler(func(*nats.Conn) {
+		n.log.Info("NATS reconnected")
+		n.resync()
+	})
+	n.wg.Add(2)
 	go n.dispatch()
+	go n.watch()
 	return n, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -28,14 +29,14 @@ func (r sessionRelay) Results(role room.Role, f *room.Frame) { r.toRole(opResult
 func (r sessionRelay) Send(role room.Role, f *room.Frame)    { r.toRole(opSend, role, f) }
 
 func (r sessionRelay) ToParticipant(participantID string, f *room.Frame) {
-	m := newMsg(r.subject, opParticipant)
+	m := r.n.msg(r.subject, opParticipant)
 	m.Header.Set(hdrParticipant, participantID)
 	m.Data = *f
 	r.n.publish(m)
 }
 
 func (r sessionRelay) toRole(op string, role room.Role, f *room.Frame) {
-	m := newMsg(r.subject, op)
+	m := r.n.msg(r.subject, op)
 	m.Header.Set(hdrRole, string(role))
 	m.Data = *f
 	r.n.publish(m)
@@ -63,7 +64,7 @@ func (m *remoteMember) Node() string { return m.node }
 
 // Send is for this connection alone (its welcome, a reply).
 func (m *remoteMember) Send(f *room.Frame) {
-	msg := newMsg(m.subject, opFrame)
+	msg := m.n.msg(m.subject, opFrame)
 	setConn(msg, m.conn)
 	msg.Data = *f
 	m.n.publish(msg)
@@ -74,7 +75,7 @@ func (m *remoteMember) Send(f *room.Frame) {
 func (m *remoteMember) SetResults(*room.Frame) {}
 
 func (m *remoteMember) Kick(code int, text string) {
-	msg := newMsg(m.subject, opKick)
+	msg := m.n.msg(m.subject, opKick)
 	setConn(msg, m.conn)
 	msg.Header.Set(hdrCode, strconv.Itoa(code))
 	msg.Header.Set(hdrText, text)
@@ -92,13 +93,30 @@ func (n *Node) serveRequest(sessionID string, msg *nats.Msg) {
 	}
 	key := memberKey{node: msg.Header.Get(hdrNode), conn: connOf(msg)}
 	op := msg.Header.Get(hdrOp)
+	n.mu.Lock()
+	n.seen[key.node] = time.Now() // a node that sends is alive
+	n.mu.Unlock()
 	in, err := inbound(msg.Data)
-	if err != nil && op != opDetach {
+	if err != nil && op != opDetach && op != opResync {
 		n.log.Warn("undecodable forwarded frame", "session", sessionID, "op", op, "err", err)
 		return
 	}
 	switch op {
+	case opResync:
+		n.mu.Lock()
+		var seated []*remoteMember
+		for k, m := range o.members {
+			if k.node == key.node && m.room != nil {
+				seated = append(seated, m)
+			}
+		}
+		n.mu.Unlock()
+		for _, m := range seated {
+			_ = m.room.Resync(m)
+		}
+		return
 	case opAttach, opJoinAttach:
+		in.Rehome = msg.Header.Get(hdrRehome) != ""
 		m := &remoteMember{n: n, node: key.node, conn: key.conn, subject: nodeOutSubject(sessionID, key.node)}
 		n.mu.Lock()
 		o.members[key] = m
@@ -154,7 +172,7 @@ func (n *Node) seat(sessionID, op string, m *remoteMember, in *room.Inbound) {
 	if err != nil && r != nil {
 		_ = r.Detach(m) // it may have been seated after the deadline
 	}
-	reply := newMsg(m.subject, opSeated)
+	reply := n.msg(m.subject, opSeated)
 	setConn(reply, m.conn)
 	if err != nil {
 		reply.Header.Set(hdrOp, opRefused)
@@ -169,6 +187,9 @@ func (n *Node) seat(sessionID, op string, m *remoteMember, in *room.Inbound) {
 		m.room = r
 		n.mu.Unlock()
 		reply.Header.Set(hdrParticipant, seated.ParticipantID)
+		if seated.Token != "" {
+			reply.Header.Set(hdrToken, seated.Token)
+		}
 	}
 	n.publish(reply)
 }

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 
@@ -47,7 +48,13 @@ const (
 	hdrParticipant = "Quorum-Participant" // the participant an ack is for
 	hdrCode        = "Quorum-Code"        // a close code, or an error code
 	hdrText        = "Quorum-Text"        // a close text, or an error message
+	hdrToken       = "Quorum-Token"       // a participant's token, for its node to re-seat it with
+	hdrRehome      = "Quorum-Rehome"      // a hello repeated for a connection that stays open
 )
+
+// nodesSubject carries every node's heartbeat: an owner forgets the
+// connections of a node it no longer hears.
+const nodesSubject = "quorum.nodes.alive"
 
 // Ops of a node's requests to an owner (req).
 const (
@@ -58,6 +65,7 @@ const (
 	opCommand    = "command"
 	opProxy      = "proxy"
 	opDetach     = "detach"
+	opResync     = "resync" // send this node's connections their state again
 )
 
 // Ops of an owner's messages to nodes (out, out.<node>).
@@ -70,11 +78,14 @@ const (
 	opKick        = "kick"        // close one connection
 	opSeated      = "seated"      // a connection's attach is done
 	opRefused     = "refused"     // a connection's attach was refused
+	opAlive       = "alive"       // the owner is there (a heartbeat)
 )
 
-func newMsg(subject, op string) *nats.Msg {
+// msg is a message of this node's.
+func (n *Node) msg(subject, op string) *nats.Msg {
 	m := nats.NewMsg(subject)
 	m.Header.Set(hdrOp, op)
+	m.Header.Set(hdrNode, n.id)
 	return m
 }
 
@@ -104,10 +115,24 @@ type apiCall struct {
 	Name    string          `json:"name,omitempty"`
 	Segment string          `json:"segment,omitempty"`
 	Secret  string          `json:"secret,omitempty"`
-	Command *quorum.Command  `json:"command,omitempty"`
+	Command *quorum.Command `json:"command,omitempty"`
 	Result  json.RawMessage `json:"result,omitempty"` // the answer's value
 	Code    string          `json:"code,omitempty"`   // the answer's error
 	Message string          `json:"message,omitempty"`
+}
+
+// replyTo reads which frame of a client a server frame answers: an ack's or
+// an error's id ("" for anything else).
+func replyTo(f room.Frame) string {
+	i := bytes.IndexByte(f, '{')
+	if i < 0 {
+		return ""
+	}
+	var v struct{ Type, ID string }
+	if json.Unmarshal(f[i:], &v) != nil || v.Type != "ack" && v.Type != "error" {
+		return ""
+	}
+	return v.ID
 }
 
 // inbound decodes a forwarded frame as the connection's node read it.

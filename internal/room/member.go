@@ -56,6 +56,16 @@ func (r *Room) Proxy(m Member, in *Inbound) error {
 	})
 }
 
+// Resync sends a member its role's full state again: for a node that may
+// have missed broadcasts while its message bus was away.
+func (r *Room) Resync(m Member) error {
+	return r.submit(context.Background(), func(b *batch) {
+		if st := r.seats[m]; st != nil {
+			r.sendTo(m, r.stateFor(st.role, b.now))
+		}
+	})
+}
+
 // Detach removes a member whose connection has ended; a member that was
 // never attached is ignored, so that a hello that gave up may always detach.
 func (r *Room) Detach(m Member) error {
@@ -210,7 +220,9 @@ func (r *Room) attach(b *batch, m Member, in *Inbound, reply func(Seated, error)
 		if in.Code != "" {
 			welcome.Token = in.Token // joined in this hello: the phone has no token yet
 		}
-		r.sendTo(m, welcome)
+		if !in.Rehome {
+			r.sendTo(m, welcome)
+		}
 		r.sendTo(m, r.stateFor(st.role, time.Now()))
 		st.attached = true
 		r.rooms.cfg.Metrics.Connected(string(st.role), 1)

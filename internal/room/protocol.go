@@ -70,6 +70,11 @@ type Inbound struct {
 
 	// react
 	Emoji string `json:"emoji,omitempty"`
+
+	// Rehome is a hello a cluster node repeats, for a connection it keeps
+	// open, to the node that took its session over: the connection has its
+	// welcome, and gets the state only. Never read from a client.
+	Rehome bool `json:"-"`
 }
 
 // parseValue reads a vote value: a whole number (choice, scale) or a string (text).
