@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,6 +77,9 @@ type wsClient struct {
 	name   string
 	ws     *websocket.Conn
 	frames chan map[string]any
+
+	mu   sync.Mutex
+	seen []map[string]any // every frame await read
 }
 
 func dialNode(t *testing.T, n *node, name string, hello map[string]any) *wsClient {
@@ -121,6 +125,9 @@ func (c *wsClient) await(what string, match func(map[string]any) bool) map[strin
 			if f["type"] == "error" {
 				c.t.Fatalf("%s: error %v %v while waiting for %s", c.name, f["code"], f["message"], what)
 			}
+			c.mu.Lock()
+			c.seen = append(c.seen, f)
+			c.mu.Unlock()
 			if match(f) {
 				return f
 			}
@@ -128,6 +135,20 @@ func (c *wsClient) await(what string, match func(map[string]any) bool) map[strin
 			c.t.Fatalf("%s: no %s within 10s", c.name, what)
 		}
 	}
+}
+
+// sawOrAwait looks for a frame among those read so far, then awaits one.
+func (c *wsClient) sawOrAwait(what string, match func(map[string]any) bool) map[string]any {
+	c.t.Helper()
+	c.mu.Lock()
+	for _, f := range c.seen {
+		if match(f) {
+			c.mu.Unlock()
+			return f
+		}
+	}
+	c.mu.Unlock()
+	return c.await(what, match)
 }
 
 // stepState matches a state on step whose voting is voting.
@@ -327,4 +348,202 @@ func TestOwnerKilledMidWaveLosesNothing(t *testing.T) {
 		r, _ := f["results"].(map[string]any)
 		return r != nil && r["n"] == float64(phones)
 	})
+}
+
+// An owner paused past its lease (SIGSTOP) is replaced, and once it runs
+// again (SIGCONT) it is fenced: the votes it still had queued are not
+// committed by it, it gives the session up, and the room goes on exactly.
+func TestPausedOwnerIsFenced(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and pauses node processes; not in -short")
+	}
+	db := storetest.PostgresDatabase(t)
+	natsURL := natsForTests(t)
+	bin := buildQuorum(t, nodeBuildFlags...)
+	nodes := []*node{startNode(t, bin, "n1", db, natsURL), startNode(t, bin, "n2", db, natsURL), startNode(t, bin, "n3", db, natsURL)}
+
+	var created struct{ ID, Code, HostKey, ScreenKey string }
+	post(t, "http://"+nodes[0].addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &created)
+	post(t, "http://"+nodes[0].addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"start"}`, nil)
+	host := dialNode(t, nodes[1], "host", map[string]any{"type": "hello", "role": "host", "session": created.ID, "key": created.HostKey})
+	const phones = 20
+	clients := make([]*wsClient, phones)
+	for i := range clients {
+		var j struct{ Token string }
+		post(t, "http://"+nodes[1+i%2].addr+"/api/join", "", `{"code":"`+created.Code+`"}`, &j)
+		clients[i] = dialNode(t, nodes[1+i%2], fmt.Sprintf("phone %d", i), map[string]any{"type": "hello", "role": "participant", "session": created.ID, "token": j.Token})
+	}
+	for _, a := range []map[string]any{{"action": "goto", "step": 1}, {"action": "open"}} {
+		a["type"], a["id"] = "action", a["action"]
+		host.send(a)
+		host.await("done "+a["action"].(string), func(f map[string]any) bool { return f["type"] == "done" && f["id"] == a["id"] })
+	}
+	for _, c := range clients {
+		c.await("voting open", stepState(1, "open"))
+	}
+
+	if err := nodes[0].cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	paused := time.Now()
+	// Votes sent to the paused owner wait in its socket; the other nodes
+	// send them again to the owner that replaces it.
+	vote := func(wave string, value int) {
+		var wg sync.WaitGroup
+		for i, c := range clients {
+			id := fmt.Sprintf("%s-%d", wave, i)
+			c.send(map[string]any{"type": "vote", "id": id, "step": 1, "value": value})
+			wg.Go(func() { c.await("ack "+id, func(f map[string]any) bool { return f["type"] == "ack" && f["id"] == id }) })
+		}
+		wg.Wait()
+	}
+	vote("paused", 3)
+	t.Logf("votes sent to the paused owner acknowledged by its successor %.1f s after the pause", time.Since(paused).Seconds())
+	if err := nodes[0].cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	// The old owner finds out it lost the lease, and gives the session up.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(nodes[0].logs.String(), "its room stops"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the resumed owner never gave the session up:\n%s", nodes[0].logs)
+		}
+	}
+	vote("after", 7)
+
+	var state struct {
+		Counts  struct{ Connected, Voted int } `json:"counts"`
+		Results struct{ Counts []int }         `json:"results"`
+	}
+	getJSON(t, "http://"+nodes[2].addr+"/api/sessions/"+created.ID, created.HostKey, &state)
+	if state.Counts.Voted != phones || state.Counts.Connected != phones || len(state.Results.Counts) != 7 || state.Results.Counts[6] != phones {
+		t.Errorf("after the fence: counts %+v, results %v; want %d connected, each phone's last vote (7) counted once", state.Counts, state.Results.Counts, phones)
+	}
+}
+
+// natsServer runs a NATS server of the test's own, which the test may kill
+// and start again; the machine's nats-server binary, or skip (fail with
+// QUORUM_REQUIRE_CLUSTER=1) without one.
+type natsServer struct {
+	t    *testing.T
+	bin  string
+	addr string
+	cmd  *exec.Cmd
+}
+
+func startNATS(t *testing.T) *natsServer {
+	t.Helper()
+	bin, err := exec.LookPath("nats-server")
+	if err != nil {
+		bin = "/usr/sbin/nats-server"
+	}
+	if _, err := os.Stat(bin); err != nil {
+		msg := "no nats-server binary: apt-get install nats-server; QUORUM_REQUIRE_CLUSTER=1 makes this a failure"
+		if os.Getenv("QUORUM_REQUIRE_CLUSTER") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	s := &natsServer{t: t, bin: bin, addr: freeAddr(t)}
+	s.start()
+	t.Cleanup(s.kill)
+	return s
+}
+
+func (s *natsServer) url() string { return "nats://" + s.addr }
+
+func (s *natsServer) start() {
+	s.t.Helper()
+	host, port, _ := net.SplitHostPort(s.addr)
+	s.cmd = exec.Command(s.bin, "-a", host, "-p", port)
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", s.addr); err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("nats-server did not come up on %s", s.addr)
+		}
+	}
+}
+
+func (s *natsServer) kill() {
+	if s.cmd != nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+		s.cmd = nil
+	}
+}
+
+// NATS killed and started again while phones vote and the host reveals:
+// the nodes reconnect, every vote is acknowledged and counted once, and the
+// phones and the screen on other nodes than the owner show the reveal
+// within a few seconds of NATS's return.
+func TestNATSRestartConverges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs node processes; not in -short")
+	}
+	db := storetest.PostgresDatabase(t)
+	bus := startNATS(t)
+	bin := buildQuorum(t, nodeBuildFlags...)
+	nodes := []*node{startNode(t, bin, "n1", db, bus.url()), startNode(t, bin, "n2", db, bus.url()), startNode(t, bin, "n3", db, bus.url())}
+
+	var created struct{ ID, Code, HostKey, ScreenKey string }
+	post(t, "http://"+nodes[0].addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &created)
+	host := dialNode(t, nodes[0], "host", map[string]any{"type": "hello", "role": "host", "session": created.ID, "key": created.HostKey})
+	screen := dialNode(t, nodes[2], "screen", map[string]any{"type": "hello", "role": "screen", "session": created.ID, "key": created.ScreenKey})
+	const phones = 20
+	clients := make([]*wsClient, phones)
+	for i := range clients {
+		var j struct{ Token string }
+		post(t, "http://"+nodes[1+i%2].addr+"/api/join", "", `{"code":"`+created.Code+`"}`, &j)
+		clients[i] = dialNode(t, nodes[1+i%2], fmt.Sprintf("phone %d", i), map[string]any{"type": "hello", "role": "participant", "session": created.ID, "token": j.Token})
+	}
+	act := func(a map[string]any) {
+		a["type"], a["id"] = "action", a["action"]
+		host.send(a)
+		host.await("done "+a["action"].(string), func(f map[string]any) bool { return f["type"] == "done" && f["id"] == a["id"] })
+	}
+	act(map[string]any{"action": "start"})
+	act(map[string]any{"action": "goto", "step": 1})
+	act(map[string]any{"action": "open"})
+	for _, c := range clients {
+		c.await("voting open", stepState(1, "open"))
+	}
+
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		id := fmt.Sprintf("bus-%d", i)
+		c.send(map[string]any{"type": "vote", "id": id, "step": 1, "value": 1 + i%7})
+		wg.Go(func() { c.await("ack "+id, func(f map[string]any) bool { return f["type"] == "ack" && f["id"] == id }) })
+		if i == phones/2 {
+			bus.kill()
+		}
+	}
+	// The host reveals while NATS is away: only its own node hears it.
+	act(map[string]any{"action": "reveal"})
+	time.Sleep(time.Second) // NATS stays away for a while
+	bus.start()
+	back := time.Now()
+	wg.Wait()
+	for _, c := range append(clients, screen) {
+		c.sawOrAwait("the reveal after NATS came back", func(f map[string]any) bool {
+			st, _ := f["step"].(map[string]any)
+			return f["type"] == "state" && st != nil && st["revealed"] == true
+		})
+	}
+	t.Logf("every phone and the screen showed the reveal %.1f s after NATS came back", time.Since(back).Seconds())
+	if took := time.Since(back); took > 10*time.Second {
+		t.Errorf("the other nodes' clients caught up %s after NATS came back; want a few seconds", took)
+	}
+	var state struct {
+		Counts struct{ Connected int } `json:"counts"`
+		Steps  []struct{ Votes int }   `json:"steps"`
+	}
+	getJSON(t, "http://"+nodes[1].addr+"/api/sessions/"+created.ID, created.HostKey, &state)
+	if state.Counts.Connected != phones || len(state.Steps) < 2 || state.Steps[1].Votes != phones {
+		t.Errorf("after NATS came back: %d connected, steps %+v; want %d connected and step 1's %d votes", state.Counts.Connected, state.Steps, phones, phones)
+	}
 }

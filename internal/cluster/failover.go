@@ -14,6 +14,7 @@ import (
 const (
 	heartbeat    = 500 * time.Millisecond
 	suspectAfter = 3 * time.Second
+	resendAfter  = 2 * time.Second // a forwarded vote unanswered for this long is sent again
 )
 
 // watch is the node's heartbeat and its watch over the others: it tells the
@@ -36,7 +37,7 @@ func (n *Node) watch() {
 		n.mu.Lock()
 		for id, o := range n.owned {
 			if len(o.members) > 0 {
-				n.publish(n.msg(outSubject(id), opAlive))
+				n.publish(n.ownerMsg(outSubject(id), opAlive, o.epoch))
 			}
 			gone = append(gone, n.forgetSilentNodes(o, now)...)
 		}
@@ -45,6 +46,13 @@ func (n *Node) watch() {
 				r.failing = true
 				n.wg.Add(1)
 				go n.failover(id)
+			}
+			// A vote unanswered for a while was lost on the way (it counts
+			// once all the same, by its id).
+			for _, f := range r.conns {
+				if !f.rehoming {
+					f.resend(now.Add(-resendAfter))
+				}
 			}
 		}
 		n.mu.Unlock()
@@ -98,7 +106,7 @@ func (n *Node) failover(sessionID string) {
 			n.mu.Unlock()
 			return
 		}
-		silent, lastOwner := time.Since(r.lastHeard) > suspectAfter, r.owner
+		silent, lastEpoch := time.Since(r.lastHeard) > suspectAfter, r.epoch
 		if !silent {
 			r.failing = false
 			n.mu.Unlock()
@@ -117,8 +125,8 @@ func (n *Node) failover(sessionID string) {
 				n.rehomeHere(sessionID)
 				return
 			}
-		case owner != lastOwner:
-			n.rehomeTo(sessionID, owner)
+		case owner != "" && epoch > lastEpoch:
+			n.rehomeTo(sessionID, owner, epoch)
 			return
 		}
 		select {
@@ -158,8 +166,8 @@ func (n *Node) rehomeHere(sessionID string) {
 		unacked := f.unacked
 		f.unacked = nil
 		n.mu.Unlock()
-		for _, in := range unacked {
-			_ = local.Vote(f.member, in)
+		for _, v := range unacked {
+			_ = local.Vote(f.member, v.in)
 		}
 		moved++
 	}
@@ -168,14 +176,14 @@ func (n *Node) rehomeHere(sessionID string) {
 
 // rehomeTo repeats the hellos of this node's connections of a session to
 // its new owner; once seated there, their unanswered votes follow.
-func (n *Node) rehomeTo(sessionID, owner string) {
+func (n *Node) rehomeTo(sessionID, owner string, epoch int64) {
 	n.mu.Lock()
 	r := n.remotes[sessionID]
 	if r == nil {
 		n.mu.Unlock()
 		return
 	}
-	r.owner, r.lastHeard, r.failing = owner, time.Now(), false
+	r.owner, r.epoch, r.lastHeard, r.failing = owner, epoch, time.Now(), false
 	conns := make([]*forwarded, 0, len(r.conns))
 	for _, f := range r.conns {
 		f.welcomed, f.rehoming = false, true
@@ -190,16 +198,13 @@ func (n *Node) rehomeTo(sessionID, owner string) {
 	n.log.Info("moved connections to a session's new owner", "session", sessionID, "owner", owner, "connections", len(conns))
 }
 
-// resync asks the owners of the sessions this node's connections use for
-// their state again: broadcasts may have been lost while NATS was away.
+// resync marks every session this node's connections use for catching up
+// once its owner is heard again (see deliver): while NATS was away,
+// broadcasts and votes may have been lost.
 func (n *Node) resync() {
 	n.mu.Lock()
-	ids := make([]string, 0, len(n.remotes))
-	for id := range n.remotes {
-		ids = append(ids, id)
-	}
-	n.mu.Unlock()
-	for _, id := range ids {
-		n.publish(n.msg(reqSubject(id), opResync))
+	defer n.mu.Unlock()
+	for _, r := range n.remotes {
+		r.resync = true
 	}
 }

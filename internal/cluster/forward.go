@@ -21,9 +21,20 @@ import (
 type remote struct {
 	subs      []*nats.Subscription
 	conns     map[uint64]*forwarded
-	owner     string    // the node the last message came from
+	owner     string    // the node that owns the session, as far as this node knows
+	epoch     int64     // and its lease's epoch: what an older owner sends is dropped
 	lastHeard time.Time // when the owner last said anything
 	failing   bool      // a failover is looking for the new owner
+	// resync: NATS came back; once the owner is heard again (its
+	// subscriptions are back too), ask it for the state and send again
+	// what it may not have received.
+	resync bool
+}
+
+// pendingVote is a forwarded vote waiting for its answer.
+type pendingVote struct {
+	in   *room.Inbound
+	sent time.Time
 }
 
 // forwarded is a connection here, attached to a session owned elsewhere.
@@ -42,8 +53,8 @@ type forwarded struct {
 	// broadcasts published after them are for it too (those before are
 	// older than its state).
 	welcomed bool
-	rehoming bool            // repeated its hello to a new owner, not yet seated
-	unacked  []*room.Inbound // votes forwarded and not yet acknowledged or refused
+	rehoming bool          // repeated its hello to a new owner, not yet seated
+	unacked  []pendingVote // votes forwarded and not yet acknowledged or refused
 	// local is this node's room once it took the session over: the
 	// connection is seated there and its frames go there.
 	local *room.Room
@@ -198,7 +209,7 @@ func (f *forwarded) Vote(_ room.Member, in *room.Inbound) error {
 	f.n.mu.Lock()
 	local := f.local
 	if local == nil && in.ID != "" {
-		f.unacked = append(f.unacked, in)
+		f.unacked = append(f.unacked, pendingVote{in, time.Now()})
 	}
 	f.n.mu.Unlock()
 	if local != nil {
@@ -238,18 +249,22 @@ func (f *forwarded) Detach(room.Member) error {
 
 // answered forgets an unacknowledged vote once the owner answered it.
 func (f *forwarded) answered(id string) {
-	for i, in := range f.unacked {
-		if in.ID == id {
+	for i, v := range f.unacked {
+		if v.in.ID == id {
 			f.unacked = append(f.unacked[:i], f.unacked[i+1:]...)
 			return
 		}
 	}
 }
 
-// resend forwards the votes not yet answered again, to a new owner.
-func (f *forwarded) resend() {
-	for _, in := range f.unacked {
-		_ = f.forward(opVote, in)
+// resend forwards again the votes not answered since before a time (all
+// of them, to a new owner). Under the node's lock.
+func (f *forwarded) resend(sentBefore time.Time) {
+	for i, v := range f.unacked {
+		if v.sent.Before(sentBefore) {
+			_ = f.forward(opVote, v.in)
+			f.unacked[i].sent = time.Now()
+		}
 	}
 }
 
@@ -283,7 +298,22 @@ func (n *Node) deliver(msg *nats.Msg) {
 	if r == nil {
 		return
 	}
-	r.owner, r.lastHeard = msg.Header.Get(hdrNode), time.Now()
+	// An owner replaced by a newer one (it was paused, or cut off) may
+	// still speak: only the newest is heard.
+	epoch := epochOf(msg)
+	if epoch < r.epoch {
+		return
+	}
+	r.owner, r.epoch, r.lastHeard = msg.Header.Get(hdrNode), epoch, time.Now()
+	if r.resync {
+		r.resync = false
+		n.publish(n.msg(reqSubject(sessionOfSubject(msg.Subject)), opResync))
+		for _, f := range r.conns {
+			if !f.rehoming {
+				f.resend(time.Now())
+			}
+		}
+	}
 	switch op {
 	case opState, opResults, opSend:
 		role := room.Role(msg.Header.Get(hdrRole))
@@ -333,7 +363,7 @@ func (n *Node) deliver(msg *nats.Msg) {
 			}
 			if f.rehoming {
 				f.rehoming = false
-				f.resend()
+				f.resend(time.Now())
 			} else {
 				f.answer(nil)
 			}

@@ -277,7 +277,7 @@ func (f fenced) Commit(ctx context.Context, records []quorum.Record) error {
 		// Fenced off (another node took the session over) or cut off from
 		// the database: nothing this room does can be acknowledged any
 		// more. Its clients reconnect, to whichever node owns it now.
-		f.n.log.Warn("a fenced commit failed; the session's room stops", "session", sessionID, "err", err)
+		f.n.log.Warn("a fenced commit failed; its room stops", "session", sessionID, "err", err)
 		go func() {
 			f.n.rooms.Abandon(sessionID)
 			f.n.disown(sessionID, o, false)

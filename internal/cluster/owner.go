@@ -17,11 +17,18 @@ import (
 
 // relay is a room's relay on this node: it publishes each broadcast once,
 // on the session's out subject.
-func (n *Node) relay(sessionID string) room.Relay { return sessionRelay{n, outSubject(sessionID)} }
+func (n *Node) relay(sessionID string) room.Relay {
+	var epoch int64
+	if o, ok := n.owns(sessionID); ok {
+		epoch = o.epoch
+	}
+	return sessionRelay{n, outSubject(sessionID), epoch}
+}
 
 type sessionRelay struct {
 	n       *Node
 	subject string
+	epoch   int64
 }
 
 func (r sessionRelay) State(role room.Role, f *room.Frame)   { r.toRole(opState, role, f) }
@@ -29,14 +36,14 @@ func (r sessionRelay) Results(role room.Role, f *room.Frame) { r.toRole(opResult
 func (r sessionRelay) Send(role room.Role, f *room.Frame)    { r.toRole(opSend, role, f) }
 
 func (r sessionRelay) ToParticipant(participantID string, f *room.Frame) {
-	m := r.n.msg(r.subject, opParticipant)
+	m := r.n.ownerMsg(r.subject, opParticipant, r.epoch)
 	m.Header.Set(hdrParticipant, participantID)
 	m.Data = *f
 	r.n.publish(m)
 }
 
 func (r sessionRelay) toRole(op string, role room.Role, f *room.Frame) {
-	m := r.n.msg(r.subject, op)
+	m := r.n.ownerMsg(r.subject, op, r.epoch)
 	m.Header.Set(hdrRole, string(role))
 	m.Data = *f
 	r.n.publish(m)
@@ -57,6 +64,7 @@ type remoteMember struct {
 	node    string
 	conn    uint64
 	subject string // the node's out subject for this session
+	epoch   int64  // the owner's, when it seated the connection
 	room    *room.Room
 }
 
@@ -64,7 +72,7 @@ func (m *remoteMember) Node() string { return m.node }
 
 // Send is for this connection alone (its welcome, a reply).
 func (m *remoteMember) Send(f *room.Frame) {
-	msg := m.n.msg(m.subject, opFrame)
+	msg := m.n.ownerMsg(m.subject, opFrame, m.epoch)
 	setConn(msg, m.conn)
 	msg.Data = *f
 	m.n.publish(msg)
@@ -75,7 +83,7 @@ func (m *remoteMember) Send(f *room.Frame) {
 func (m *remoteMember) SetResults(*room.Frame) {}
 
 func (m *remoteMember) Kick(code int, text string) {
-	msg := m.n.msg(m.subject, opKick)
+	msg := m.n.ownerMsg(m.subject, opKick, m.epoch)
 	setConn(msg, m.conn)
 	msg.Header.Set(hdrCode, strconv.Itoa(code))
 	msg.Header.Set(hdrText, text)
@@ -117,7 +125,7 @@ func (n *Node) serveRequest(sessionID string, msg *nats.Msg) {
 		return
 	case opAttach, opJoinAttach:
 		in.Rehome = msg.Header.Get(hdrRehome) != ""
-		m := &remoteMember{n: n, node: key.node, conn: key.conn, subject: nodeOutSubject(sessionID, key.node)}
+		m := &remoteMember{n: n, node: key.node, conn: key.conn, subject: nodeOutSubject(sessionID, key.node), epoch: o.epoch}
 		n.mu.Lock()
 		o.members[key] = m
 		n.mu.Unlock()
@@ -172,7 +180,7 @@ func (n *Node) seat(sessionID, op string, m *remoteMember, in *room.Inbound) {
 	if err != nil && r != nil {
 		_ = r.Detach(m) // it may have been seated after the deadline
 	}
-	reply := n.msg(m.subject, opSeated)
+	reply := n.ownerMsg(m.subject, opSeated, m.epoch)
 	setConn(reply, m.conn)
 	if err != nil {
 		reply.Header.Set(hdrOp, opRefused)

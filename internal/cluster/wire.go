@@ -50,6 +50,7 @@ const (
 	hdrText        = "Quorum-Text"        // a close text, or an error message
 	hdrToken       = "Quorum-Token"       // a participant's token, for its node to re-seat it with
 	hdrRehome      = "Quorum-Rehome"      // a hello repeated for a connection that stays open
+	hdrEpoch       = "Quorum-Epoch"       // the lease epoch an owner's message was sent under
 )
 
 // nodesSubject carries every node's heartbeat: an owner forgets the
@@ -87,6 +88,19 @@ func (n *Node) msg(subject, op string) *nats.Msg {
 	m.Header.Set(hdrOp, op)
 	m.Header.Set(hdrNode, n.id)
 	return m
+}
+
+// ownerMsg is a message of this node as a session's owner under epoch:
+// nodes drop what an owner sends after a newer one took over.
+func (n *Node) ownerMsg(subject, op string, epoch int64) *nats.Msg {
+	m := n.msg(subject, op)
+	m.Header.Set(hdrEpoch, strconv.FormatInt(epoch, 10))
+	return m
+}
+
+func epochOf(m *nats.Msg) int64 {
+	e, _ := strconv.ParseInt(m.Header.Get(hdrEpoch), 10, 64)
+	return e
 }
 
 func connOf(m *nats.Msg) uint64 {
