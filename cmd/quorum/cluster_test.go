@@ -547,3 +547,44 @@ func TestNATSRestartConverges(t *testing.T) {
 		t.Errorf("after NATS came back: %d connected, steps %+v; want %d connected and step 1's %d votes", state.Counts.Connected, state.Steps, phones, phones)
 	}
 }
+
+// A node that dies with phones on it stops counting them: the owner forgets
+// a silent node's connections within a few seconds.
+func TestADeadNodesPhonesStopCounting(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills node processes; not in -short")
+	}
+	db := storetest.PostgresDatabase(t)
+	natsURL := natsForTests(t)
+	bin := buildQuorum(t, nodeBuildFlags...)
+	nodes := []*node{startNode(t, bin, "n1", db, natsURL), startNode(t, bin, "n2", db, natsURL), startNode(t, bin, "n3", db, natsURL)}
+	var created struct{ ID, Code, HostKey string }
+	post(t, "http://"+nodes[0].addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &created)
+	post(t, "http://"+nodes[0].addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"start"}`, nil)
+	for i := range 12 {
+		var j struct{ Token string }
+		post(t, "http://"+nodes[0].addr+"/api/join", "", `{"code":"`+created.Code+`"}`, &j)
+		dialNode(t, nodes[1+i%2], fmt.Sprintf("phone %d", i), map[string]any{"type": "hello", "role": "participant", "session": created.ID, "token": j.Token})
+	}
+	connected := func() int {
+		var state struct {
+			Counts struct{ Connected int } `json:"counts"`
+		}
+		getJSON(t, "http://"+nodes[0].addr+"/api/sessions/"+created.ID, created.HostKey, &state)
+		return state.Counts.Connected
+	}
+	if n := connected(); n != 12 {
+		t.Fatalf("%d connected before the kill, want 12", n)
+	}
+	if err := nodes[2].cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	for connected() != 6 {
+		if time.Since(killed) > 10*time.Second {
+			t.Fatalf("%d still connected 10 s after a node with 6 of 12 phones died", connected())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("the dead node's phones were forgotten %.1f s after the kill", time.Since(killed).Seconds())
+}
