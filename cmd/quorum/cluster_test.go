@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -17,30 +16,6 @@ import (
 	"github.com/quorum-workshop/quorum/internal/storetest"
 	"github.com/quorum-workshop/quorum/internal/testserver"
 )
-
-// natsForTests is the NATS server the cluster tests use: QUORUM_TEST_NATS_URL,
-// or the machine's. Without one they skip, unless QUORUM_REQUIRE_CLUSTER=1.
-func natsForTests(t *testing.T) string {
-	t.Helper()
-	raw := os.Getenv("QUORUM_TEST_NATS_URL")
-	if raw == "" {
-		raw = "nats://127.0.0.1:4222"
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatalf("QUORUM_TEST_NATS_URL %q: %v", raw, err)
-	}
-	conn, err := net.DialTimeout("tcp", u.Host, 2*time.Second)
-	if err != nil {
-		msg := fmt.Sprintf("NATS not reachable at %s: set QUORUM_TEST_NATS_URL or start it; QUORUM_REQUIRE_CLUSTER=1 makes this a failure: %v", u.Host, err)
-		if os.Getenv("QUORUM_REQUIRE_CLUSTER") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	conn.Close()
-	return raw
-}
 
 // node is one node process of a test cluster.
 type node struct {
@@ -171,7 +146,7 @@ func TestThreeNodesServeOneSession(t *testing.T) {
 		t.Skip("builds and runs three nodes; not in -short")
 	}
 	db := storetest.PostgresDatabase(t)
-	natsURL := natsForTests(t)
+	natsURL := testserver.NATS(t)
 	bin := buildQuorum(t, nodeBuildFlags...)
 	nodes := []*node{startNode(t, bin, "n1", db, natsURL), startNode(t, bin, "n2", db, natsURL), startNode(t, bin, "n3", db, natsURL)}
 
@@ -266,7 +241,7 @@ func TestOwnerKilledMidWaveLosesNothing(t *testing.T) {
 		t.Skip("builds and kills node processes; not in -short")
 	}
 	db := storetest.PostgresDatabase(t)
-	natsURL := natsForTests(t)
+	natsURL := testserver.NATS(t)
 	bin := buildQuorum(t, nodeBuildFlags...)
 	nodes := []*node{startNode(t, bin, "n1", db, natsURL), startNode(t, bin, "n2", db, natsURL), startNode(t, bin, "n3", db, natsURL)}
 
@@ -358,7 +333,7 @@ func TestPausedOwnerIsFenced(t *testing.T) {
 		t.Skip("builds and pauses node processes; not in -short")
 	}
 	db := storetest.PostgresDatabase(t)
-	natsURL := natsForTests(t)
+	natsURL := testserver.NATS(t)
 	bin := buildQuorum(t, nodeBuildFlags...)
 	nodes := []*node{startNode(t, bin, "n1", db, natsURL), startNode(t, bin, "n2", db, natsURL), startNode(t, bin, "n3", db, natsURL)}
 
@@ -555,7 +530,7 @@ func TestADeadNodesPhonesStopCounting(t *testing.T) {
 		t.Skip("builds and kills node processes; not in -short")
 	}
 	db := storetest.PostgresDatabase(t)
-	natsURL := natsForTests(t)
+	natsURL := testserver.NATS(t)
 	bin := buildQuorum(t, nodeBuildFlags...)
 	nodes := []*node{startNode(t, bin, "n1", db, natsURL), startNode(t, bin, "n2", db, natsURL), startNode(t, bin, "n3", db, natsURL)}
 	var created struct{ ID, Code, HostKey string }

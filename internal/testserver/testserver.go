@@ -1,21 +1,28 @@
 // Package testserver starts a real Quorum server for tests: a real SQLite
-// file, a real listener on 127.0.0.1:0, the same wiring and shutdown as
-// cmd/quorum.
+// file (or a node of a cluster on a real PostgreSQL and NATS), a real
+// listener on 127.0.0.1:0, the same wiring and shutdown as cmd/quorum.
 package testserver
 
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
+	"github.com/quorum-workshop/quorum/internal/cluster"
 	"github.com/quorum-workshop/quorum/internal/httpapi"
+	"github.com/quorum-workshop/quorum/internal/postgres"
 	"github.com/quorum-workshop/quorum/internal/room"
 	"github.com/quorum-workshop/quorum/internal/sqlite"
 	"github.com/quorum-workshop/quorum/internal/wsconn"
@@ -23,17 +30,18 @@ import (
 
 // Server is a running server and its parts.
 type Server struct {
-	URL   string // http://127.0.0.1:port
-	WSURL string // ws://127.0.0.1:port/ws
-	DB    *sqlite.DB
-	Rooms *room.Rooms
+	URL   string     // http://127.0.0.1:port
+	WSURL string     // ws://127.0.0.1:port/ws
+	DB    *sqlite.DB // nil for a node of a cluster
 	Conns *wsconn.Server
 	HTTP  *httpapi.Server
 	Logs  *SyncBuffer // everything the server logged
 
-	t      testing.TB
-	done   chan error
-	closed bool
+	sessions interface{ Shutdown(context.Context) error }
+	stopped  func() error // what closes after the server: the store, the bus
+	t        testing.TB
+	done     chan error
+	closed   bool
 }
 
 // TempDB returns a database path in the test's temporary folder.
@@ -71,6 +79,50 @@ func Start(t testing.TB, dbPath string, cfg httpapi.Config, opts ...Option) *Ser
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serve(t, cfg, opts, func(roomsCfg room.Config, _ *slog.Logger) (*Server, sessions) {
+		rooms := room.New(db, roomsCfg)
+		return &Server{DB: db, stopped: db.Close}, sessions{rooms, rooms, wsconn.Local(rooms), db}
+	})
+}
+
+// StartNode runs a node of a cluster on the PostgreSQL at databaseURL and
+// the NATS at natsURL until the test ends (or Stop).
+func StartNode(t testing.TB, databaseURL, natsURL, nodeID string, cfg httpapi.Config, opts ...Option) *Server {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(natsURL, nats.Name("quorum test "+nodeID), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+	if err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	return serve(t, cfg, opts, func(roomsCfg room.Config, log *slog.Logger) (*Server, sessions) {
+		node, err := cluster.New(nc, db, cluster.Config{NodeID: nodeID, Rooms: roomsCfg, Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stopped := func() error {
+			nc.Close()
+			return db.Close()
+		}
+		return &Server{stopped: stopped}, sessions{node, node, node, db}
+	})
+}
+
+// sessions is a server's live side, in its roles.
+type sessions struct {
+	shutdown interface{ Shutdown(context.Context) error }
+	api      httpapi.Sessions
+	sockets  wsconn.Sessions
+	store    httpapi.Store
+}
+
+// serve wires a server's HTTP and WebSocket sides to the live side that
+// start returns, and serves it.
+func serve(t testing.TB, cfg httpapi.Config, opts []Option, start func(room.Config, *slog.Logger) (*Server, sessions)) *Server {
+	t.Helper()
 	logs := &SyncBuffer{}
 	var out io.Writer = logs
 	if o, ok := t.(interface{ Output() io.Writer }); ok {
@@ -89,10 +141,10 @@ func Start(t testing.TB, dbPath string, cfg httpapi.Config, opts ...Option) *Ser
 	if o.conns != nil {
 		o.conns(&connsCfg)
 	}
-	rooms := room.New(db, roomsCfg)
-	conns := wsconn.New(wsconn.Local(rooms), connsCfg)
+	s, live := start(roomsCfg, log)
+	conns := wsconn.New(live.sockets, connsCfg)
 	cfg.Logger = log
-	srv := httpapi.New(db, rooms, conns, cfg)
+	srv := httpapi.New(live.store, live.api, conns, cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -100,10 +152,8 @@ func Start(t testing.TB, dbPath string, cfg httpapi.Config, opts ...Option) *Ser
 	if o.wrap != nil {
 		ln = o.wrap(ln)
 	}
-	s := &Server{
-		URL: "http://" + ln.Addr().String(), WSURL: "ws://" + ln.Addr().String() + "/ws",
-		DB: db, Rooms: rooms, Conns: conns, HTTP: srv, Logs: logs, t: t, done: make(chan error, 1),
-	}
+	s.URL, s.WSURL = "http://"+ln.Addr().String(), "ws://"+ln.Addr().String()+"/ws"
+	s.Conns, s.HTTP, s.Logs, s.sessions, s.t, s.done = conns, srv, logs, live.shutdown, t, make(chan error, 1)
 	go func() { s.done <- srv.Listener(ln) }()
 	t.Cleanup(s.Stop)
 	// A shutdown before fasthttp has taken the listener would leave it serving.
@@ -121,6 +171,32 @@ func Start(t testing.TB, dbPath string, cfg httpapi.Config, opts ...Option) *Ser
 	return s
 }
 
+// NATS returns the NATS server for cluster tests: QUORUM_TEST_NATS_URL, or
+// the machine's at 127.0.0.1:4222. When it cannot be reached, the test is
+// skipped with the reason, unless QUORUM_REQUIRE_CLUSTER=1, which makes that
+// a failure.
+func NATS(tb testing.TB) string {
+	tb.Helper()
+	raw := os.Getenv("QUORUM_TEST_NATS_URL")
+	if raw == "" {
+		raw = "nats://127.0.0.1:4222"
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		tb.Fatalf("QUORUM_TEST_NATS_URL %q: %v", raw, err)
+	}
+	conn, err := net.DialTimeout("tcp", u.Host, 2*time.Second)
+	if err != nil {
+		msg := fmt.Sprintf("NATS not reachable at %s: set QUORUM_TEST_NATS_URL or start it; QUORUM_REQUIRE_CLUSTER=1 makes this a failure: %v", u.Host, err)
+		if os.Getenv("QUORUM_REQUIRE_CLUSTER") == "1" {
+			tb.Fatal(msg)
+		}
+		tb.Skip(msg)
+	}
+	conn.Close()
+	return raw
+}
+
 // Stop shuts the server down the way cmd/quorum does.
 func (s *Server) Stop() {
 	if s.closed {
@@ -133,7 +209,7 @@ func (s *Server) Stop() {
 	if err := s.Conns.Shutdown(ctx); err != nil {
 		s.t.Errorf("connections shutdown: %v", err)
 	}
-	if err := s.Rooms.Shutdown(ctx); err != nil {
+	if err := s.sessions.Shutdown(ctx); err != nil {
 		s.t.Errorf("rooms shutdown: %v", err)
 	}
 	if err := s.HTTP.Shutdown(ctx); err != nil {
@@ -142,8 +218,8 @@ func (s *Server) Stop() {
 	if err := <-s.done; err != nil {
 		s.t.Errorf("serve: %v", err)
 	}
-	if err := s.DB.Close(); err != nil {
-		s.t.Errorf("close db: %v", err)
+	if err := s.stopped(); err != nil {
+		s.t.Errorf("close the store: %v", err)
 	}
 	http.DefaultClient.CloseIdleConnections()
 }
