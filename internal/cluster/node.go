@@ -147,8 +147,15 @@ func (n *Node) route(ctx context.Context, sessionID string) (bool, error) {
 	if !validSessionID(sessionID) {
 		return false, errNotFound
 	}
-	if _, ok := n.owns(sessionID); ok {
-		return true, nil
+	n.mu.Lock()
+	_, owned := n.owned[sessionID]
+	// An owner heard from lately is trusted without asking the database:
+	// a hall of phones joining through this node costs it no lease query.
+	r := n.remotes[sessionID]
+	known := r != nil && !r.failing && time.Since(r.lastHeard) < suspectAfter
+	n.mu.Unlock()
+	if owned || known {
+		return owned, nil
 	}
 	epoch, acquired, _, err := n.store.AcquireLease(ctx, sessionID, n.id, n.cfg.LeaseTTL)
 	if err != nil {
