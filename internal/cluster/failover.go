@@ -42,7 +42,9 @@ func (n *Node) watch() {
 			gone = append(gone, n.forgetSilentNodes(o, now)...)
 		}
 		for id, r := range n.remotes {
-			if !r.failing && now.Sub(r.lastHeard) > suspectAfter {
+			// An owner never heard from yet (epoch 0) is still answering
+			// a first hello, which has a deadline of its own.
+			if !r.failing && r.epoch > 0 && now.Sub(r.lastHeard) > suspectAfter {
 				r.failing = true
 				n.wg.Add(1)
 				go n.failover(id)

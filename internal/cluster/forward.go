@@ -364,15 +364,13 @@ func (n *Node) deliver(msg *nats.Msg) {
 			if f.rehoming {
 				f.rehoming = false
 				f.resend(time.Now())
-			} else {
-				f.answer(nil)
 			}
+			f.answer(nil) // its hello may still wait, if a failover began meanwhile
 		case opRefused:
 			if f.rehoming {
 				f.member.Kick(room.CloseServiceRestart, "server restarting")
-			} else {
-				f.answer(errorOf(msg))
 			}
+			f.answer(errorOf(msg))
 		}
 	}
 }
