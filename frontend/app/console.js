@@ -150,7 +150,7 @@ const SHORTCUTS = [
 function HelpDialog({ onClose }) {
   return html`<${Modal} labelledBy="help-title" className="help" onClose=${onClose}>
     <h2 id="help-title">Keyboard shortcuts</h2>
-    <p class="muted">Presentation clickers send → and ←, or Page Down and Page Up.</p>
+    <p class="muted">Presentation clickers send → and ←, or Page Down and Page Up. These keys work wherever you clicked last, except while you type in a field.</p>
     <table class="shortcuts">
       <tbody>
         ${SHORTCUTS.map(
@@ -171,7 +171,9 @@ function TimerMenu({ running, onPick, onClose }) {
   const [custom, setCustom] = useState("");
   const [error, setError] = useState("");
   const ref = useRef(null);
-  useEffect(() => {
+  // Focus the first preset as the menu appears, not a frame later: a click
+  // elsewhere by then keeps its focus (see handBack).
+  useLayoutEffect(() => {
     ref.current?.querySelector("button")?.focus();
     const outside = (e) => {
       if (ref.current && !ref.current.contains(e.target) && !e.target.closest?.(".timer-toggle")) onClose(false);
@@ -205,6 +207,16 @@ function TimerMenu({ running, onPick, onClose }) {
     </form>
     ${running && html`<button type="button" class="danger cancel-timer" onClick=${() => onPick(0)}>Cancel timer</button>`}
   </div>`;
+}
+
+/**
+ * A field that takes typed text: there, keys are characters, not commands.
+ * A checkbox, a select or a button is not one: a clicker's keys pass through it.
+ */
+function isTextField(el) {
+  if (!(el instanceof HTMLElement)) return false;
+  if (el.isContentEditable || el.tagName === "TEXTAREA") return true;
+  return el.tagName === "INPUT" && !/^(checkbox|radio|button|submit|reset|range|color|file|image)$/.test(el.type);
 }
 
 /** Keys that move between the items of a small menu. */
@@ -673,12 +685,12 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
     act(name, extra);
   };
 
-  // Keyboard: clickers send arrows and Page Up/Down.
+  // Keyboard: clickers send arrows and Page Up/Down. They act on the session
+  // wherever the focus is, except in a text field or an open dialog.
   const keyRef = useRef(null);
   keyRef.current = (e) => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
     const target = e.target;
-    const typing = target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
     if (e.key === "Escape") {
       if (timerOpen) {
         e.preventDefault();
@@ -690,10 +702,13 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
       }
       return; // dialogs close themselves on Escape
     }
-    if (typing) return;
-    // In a menu, Space and Enter press the focused item.
+    if (isTextField(target)) return;
+    if (confirm || settingsOpen) return;
+    // A control reached with the keyboard keeps Space and Enter: in a menu
+    // they press the focused item, on the split toggle they tick it, on a
+    // select they open it. (A control clicked with the mouse has handed the
+    // focus back to the stage already: see handBack.)
     if ((e.key === " " || e.key === "Enter") && target instanceof Element && target.closest(".export-menu, .timer-menu, .proxy-vote, .split-toggle, .auto-reveal")) return;
-    if (confirm) return;
     if (e.key === "?") {
       e.preventDefault();
       setExportOpen(false);
@@ -741,6 +756,48 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
       default:
     }
   };
+  // A control clicked with the mouse hands the focus back to the stage, so
+  // that the next clicker key acts on the session: a select or a checkbox
+  // that kept the focus would take Space or a letter as its own. A control
+  // reached with the keyboard keeps the focus (Tab, then Enter or Space).
+  const pointerUsed = useRef(false);
+  useEffect(() => {
+    const pointer = () => {
+      pointerUsed.current = true;
+    };
+    const keyboard = () => {
+      pointerUsed.current = false;
+    };
+    const handBack = (control) => {
+      if (!pointerUsed.current || !(control instanceof HTMLElement) || isTextField(control) || control.closest("dialog")) return;
+      // After the control's own handler: a menu or a dialog it opened takes the focus itself.
+      setTimeout(() => {
+        const now = document.activeElement;
+        if (!now || now === document.body || now === control || control.contains(now) || !now.isConnected) {
+          stageRef.current?.focus({ preventScroll: true });
+        }
+      }, 0);
+    };
+    const click = (e) => {
+      const control = e.target instanceof Element && e.target.closest("button, a[href], input, summary, label");
+      // A select hands back when its value changes: a click only opens it.
+      if (control && !control.querySelector("select")) handBack(control);
+    };
+    const change = (e) => {
+      if (e.target instanceof HTMLSelectElement) handBack(e.target);
+    };
+    document.addEventListener("pointerdown", pointer, true);
+    document.addEventListener("keydown", keyboard, true);
+    document.addEventListener("click", click);
+    document.addEventListener("change", change);
+    return () => {
+      document.removeEventListener("pointerdown", pointer, true);
+      document.removeEventListener("keydown", keyboard, true);
+      document.removeEventListener("click", click);
+      document.removeEventListener("change", change);
+    };
+  }, []);
+
   useEffect(() => {
     const down = (e) => keyRef.current(e);
     // A focused button would also "click" on the Space keyup: keep Space for voting.
@@ -829,7 +886,7 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
     <div class="console-grid">
       <${AgendaList} state=${state} canGoto=${c.goto.ok} onGoto=${(i) => act("goto", { step: i })} />
 
-      <main class="stage" aria-labelledby="step-title" ref=${stageRef}>
+      <main class="stage" aria-labelledby="step-title" ref=${stageRef} tabindex="-1">
         ${session.status === "lobby" &&
         html`<div class="lobby-note" role="status">
           <strong>Lobby.</strong> People are joining with the code. Press <strong>Start</strong> when the room is ready; this is the first step.

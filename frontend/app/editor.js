@@ -587,7 +587,6 @@ function PhonePreview({ agendaTitle, step, results }) {
       html`<div class="p-scale">
         <div class="p-poles"><span class="p-pole p-pole-left">← ${step.left}</span><span class="p-pole p-pole-right">${step.right} →</span></div>
         <div class="p-points">${Array.from({ length: points }, (_, i) => html`<button type="button" key=${i} class="p-point">${i + 1}</button>`)}</div>
-        <div class="p-scale-legend"><span>1 = ${step.left}</span><span>${points} = ${step.right}</span></div>
       </div>`}
       ${step.kind === "text" &&
       html`<div class="p-text">

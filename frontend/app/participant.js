@@ -269,17 +269,21 @@ function JoinForm({ code, info, notice, error, typed, onJoin, onTypeAnother }) {
       ${segments.length > 0 &&
       html`<fieldset class="p-segments">
         <legend>Your role (optional)</legend>
-        ${segments.map(
-          (s, i) => html`<label class=${`p-radio${segment === s ? " is-checked" : ""}`} key=${s}>
-            <input type="radio" name="segment" id=${`segment-${i}`} value=${s} checked=${segment === s}
-              onChange=${() => setSegment(s)} />
-            <span>${s}</span>
-          </label>`,
-        )}
+        <div class="p-segment-grid">
+          ${segments.map(
+            (s, i) => html`<label class=${`p-radio${segment === s ? " is-checked" : ""}`} key=${s}>
+              <input type="radio" name="segment" id=${`segment-${i}`} value=${s} checked=${segment === s}
+                onChange=${() => setSegment(s)} />
+              <span>${s}</span>
+            </label>`,
+          )}
+        </div>
         ${segment && html`<button type="button" class="p-link" onClick=${() => setSegment("")}>Clear my choice</button>`}
       </fieldset>`}
       ${error && html`<div class="p-error" role="alert">${error}</div>`}
-      <button class="primary p-big" type="submit">Join</button>
+      <div class="p-join-submit">
+        <button class="primary p-big" type="submit">Join</button>
+      </div>
       <p class="p-other"><button type="button" class="p-link" onClick=${onTypeAnother}>Not this session? Type another code</button></p>
     </form>
   </${Shell}>`;
@@ -352,7 +356,7 @@ function Live({ code, identity, join, title: joinTitle, onJoined, onRefused, onL
 
   return html`<div class="p-page">
     <header class="p-top">
-      <${ConnectionBanner} live=${live} />
+      <${ConnectionBanner} live=${live} text=${bannerText(live.status, state)} />
       <div class="p-header">
         <span class="p-session-title">${title || "Quorum"}</span>
         ${name && html`<span class="p-name" title="Your name">${name}</span>`}
@@ -413,8 +417,10 @@ function StepView({ live, conn }) {
   const errored = !pending && err && err.ackId === rawAck?.id ? err.message : "";
   const selected = pending ? pending.value : acked ? acked.value : undefined;
 
+  // A vote given offline is kept (ws.js, also across a reload) and sent on
+  // the way back; it counts if voting is still open then.
   const vote = (value) => {
-    if (!online || step.voting !== "open") return;
+    if (step.voting !== "open") return;
     if (pending && pending.value === value) return; // already on its way
     if (!pending && acked && acked.value === value && !errored) return; // already the recorded vote
     const v = conn.current?.vote(step.index, value, step.round);
@@ -423,16 +429,33 @@ function StepView({ live, conn }) {
     setErrors((old) => ({ ...old, [step.index]: undefined }));
   };
 
+  // A vote kept offline that could not count: voting closed before the phone was back.
+  const lost = conn.current?.unsent?.[step.index];
+  const unsent = lost && !acked && !pending && (lost.round == null || lost.round === step.round) ? lost : null;
+
   let status = null;
   if (pending) {
     status = online
       ? html`<p class="p-status p-status-sending">Sending…</p>`
-      : html`<p class="p-status p-status-offline">Will be sent when you are back online</p>`;
+      : html`<p class="p-status p-status-offline"><strong>Saved on this phone</strong><span class="p-status-more"> — sent as soon as you are back online</span></p>`;
   } else if (errored) {
     status = html`<p class="p-status p-status-error">${sentence(errored)}</p>`;
   } else if (acked) {
-    status = html`<p class="p-status p-status-ok">Vote received ✓ — you can change it until voting closes</p>`;
+    status = html`<p class="p-status p-status-ok"><strong>Vote received ✓</strong><span class="p-status-more"> — you can change it until voting closes</span></p>`;
   }
+
+  // The confirmation is what the phone is for: bring it into view when it
+  // changes, by as little as needed.
+  const statusRef = useRef(null);
+  const statusKind = pending ? (online ? "sending" : "saved") : errored ? "error" : acked ? `ok-${acked.id}` : "";
+  useEffect(() => {
+    const el = statusRef.current;
+    if (!el || !statusKind || statusKind === "sending") return;
+    const r = el.getBoundingClientRect();
+    if (r.top >= 0 && r.bottom <= window.innerHeight) return;
+    const still = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
+    el.scrollIntoView({ block: "nearest", behavior: still ? "auto" : "smooth" });
+  }, [statusKind]);
 
   const heading = html`<div class="p-step-head">
     <h1 class="p-title" id="step-title">${step.title}</h1>
@@ -463,16 +486,17 @@ function StepView({ live, conn }) {
       parts.push(html`<p class="p-round">Round ${step.round} — vote again<span class="p-round-hint">Earlier rounds keep their answers; this one starts afresh.</span></p>`);
     }
     parts.push(html`<${Body} text=${step.body} className="p-body p-body-small" />`);
-    if (step.kind === "choice") parts.push(html`<${ChoiceVote} step=${step} selected=${selected} acked=${acked} pending=${pending} disabled=${!online} onVote=${vote} />`);
-    if (step.kind === "scale") parts.push(html`<${ScaleVote} step=${step} selected=${selected} disabled=${!online} onVote=${vote} />`);
-    if (step.kind === "text") parts.push(html`<${TextVote} step=${step} acked=${acked} pending=${pending} disabled=${!online} onVote=${vote} />`);
-    parts.push(html`<div class="p-status-box" role="status" aria-live="polite">${status}</div>`);
-    if (!online) parts.push(html`<p class="p-hint">Not connected. Voting comes back as soon as the connection does.</p>`);
+    if (step.kind === "choice") parts.push(html`<${ChoiceVote} step=${step} selected=${selected} pending=${pending} onVote=${vote} />`);
+    if (step.kind === "scale") parts.push(html`<${ScaleVote} step=${step} selected=${selected} onVote=${vote} />`);
+    if (step.kind === "text") parts.push(html`<${TextVote} step=${step} acked=${acked} pending=${pending} onVote=${vote} />`);
+    parts.push(html`<div class="p-status-box" role="status" aria-live="polite" ref=${statusRef}>${status}</div>`);
+    if (!online) parts.push(html`<p class="p-hint">Your vote is kept on this phone until the connection is back. If voting closes before then, it cannot count.</p>`);
   } else if (votable && step.voting === "closed" && !revealed) {
     parts.push(html`<div class="p-closed" role="status">
       <p class="p-closed-title">Voting is closed</p>
       ${errored && html`<p class="p-status p-status-error">${`Your last tap was not counted: ${errored.replace(/[.!]?$/, ".")}`}</p>`}
-      <${MyAnswer} step=${step} vote=${acked} />
+      ${unsent && html`<p class="p-status p-status-error">Your answer “${answerText(step, unsent.value)}” was not sent in time: voting closed while this phone was offline.</p>`}
+      ${!unsent && html`<${MyAnswer} step=${step} vote=${acked} />`}
       <p class="p-look">Look at the shared screen</p>
     </div>`);
   }
@@ -485,6 +509,18 @@ function StepView({ live, conn }) {
   return html`<section class="p-step" key=${`s${step.index}-r${step.round}`} aria-labelledby="step-title">
     ${heading}${parts}
   </section>`;
+}
+
+/** What the phone can do while the connection is down, said as it is. */
+function bannerText(status, state) {
+  const voting = state?.session?.status === "live" && state.step?.voting === "open";
+  if (status === "offline") {
+    return voting
+      ? "Offline. You can still vote: your vote is sent when you are back."
+      : "Offline. This page catches up when you are back.";
+  }
+  if (status === "reconnecting" && voting) return "Reconnecting… You can still vote: your vote is sent when the connection is back.";
+  return "";
 }
 
 /** One short sentence for screen readers whenever the page moves on. */
@@ -525,13 +561,13 @@ function MyAnswer({ step, vote }) {
 // ---------------------------------------------------------------------------
 // Voting controls.
 
-function ChoiceVote({ step, selected, acked, pending, disabled, onVote }) {
+function ChoiceVote({ step, selected, pending, onVote }) {
   return html`<div class="p-options" role="group" aria-labelledby="step-title">
     ${(step.options || []).map((opt, i) => {
       const on = selected === i;
       const done = on && !pending;
       return html`<button type="button" key=${i} class=${`p-option${on ? " is-selected" : ""}`} aria-pressed=${on ? "true" : "false"}
-        disabled=${disabled} onClick=${() => onVote(i)}>
+        onClick=${() => onVote(i)}>
         <span class="p-option-text">${opt}</span>
         <span class=${`p-mark${done ? " is-done" : on ? " is-pending" : ""}`} aria-hidden="true">${done ? "✓" : on ? "…" : ""}</span>
       </button>`;
@@ -539,7 +575,7 @@ function ChoiceVote({ step, selected, acked, pending, disabled, onVote }) {
   </div>`;
 }
 
-function ScaleVote({ step, selected, disabled, onVote }) {
+function ScaleVote({ step, selected, onVote }) {
   const points = step.points || 5;
   const values = Array.from({ length: points }, (_, i) => i + 1);
   return html`<div class="p-scale">
@@ -551,24 +587,21 @@ function ScaleVote({ step, selected, disabled, onVote }) {
       ${values.map((v) => {
         const on = selected === v;
         return html`<button type="button" key=${v} class=${`p-point${on ? " is-selected" : ""}`} aria-pressed=${on ? "true" : "false"}
-          aria-label=${`${v} of ${points}, between ${step.left} and ${step.right}`} disabled=${disabled} onClick=${() => onVote(v)}>${v}</button>`;
+          aria-label=${`${v} of ${points}, between ${step.left} and ${step.right}`} onClick=${() => onVote(v)}>${v}</button>`;
       })}
-    </div>
-    <div class="p-scale-legend" aria-hidden="true">
-      <span>1 = ${step.left}</span><span>${points} = ${step.right}</span>
     </div>
     ${selected !== undefined && html`<p class="p-scale-choice">Your choice: <strong>${answerText(step, selected)}</strong></p>`}
   </div>`;
 }
 
-function TextVote({ step, acked, pending, disabled, onVote }) {
+function TextVote({ step, acked, pending, onVote }) {
   const max = step.maxLength || 80;
   const [draft, setDraft] = useState(() => String(pending?.value ?? acked?.value ?? ""));
   const blank = draft.trim() === "";
   const sentValue = pending ? pending.value : acked?.value;
   const onSubmit = (e) => {
     e.preventDefault();
-    if (blank || disabled) return;
+    if (blank) return;
     onVote(draft.trim().replace(/\s+/g, " "));
   };
   return html`<form class="p-text" onSubmit=${onSubmit} novalidate>
@@ -580,7 +613,7 @@ function TextVote({ step, acked, pending, disabled, onVote }) {
       }}></textarea>
     <div class="p-text-row">
       <span id="answer-count" class=${`p-count${draft.length >= max ? " is-full" : ""}`}>${draft.length} / ${max}</span>
-      <button class="primary p-send" type="submit" disabled=${disabled || blank}>Send</button>
+      <button class="primary p-send" type="submit" disabled=${blank}>Send</button>
     </div>
     ${sentValue !== undefined && sentValue !== "" && html`<p class="p-sent">You sent: <strong>${sentValue}</strong></p>`}
   </form>`;

@@ -64,10 +64,13 @@ export function ConnectionBadge({ live }) {
   </span>`;
 }
 
-/** A banner that says what is happening when the connection is not open. */
-export function ConnectionBanner({ live }) {
+/**
+ * A banner that says what is happening when the connection is not open;
+ * text, when given, says it in the view's own words.
+ */
+export function ConnectionBanner({ live, text: own = "" }) {
   if (live.status === "open" || (live.status === "connecting" && !live.state)) return null;
-  const text = {
+  const text = own || {
     connecting: "Connecting…",
     reconnecting: "Connection lost. Reconnecting…",
     offline: live.detail || "No network. Reconnecting when you are back online.",

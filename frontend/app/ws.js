@@ -53,7 +53,7 @@ export class Connection {
     this.actions = new Map(); // id -> {resolve, reject}
     this.identify(session, secret, participantId);
     this.wake = () => this.reconnectNow();
-    this.goneOffline = () => this.setStatus("offline", "No network. Your votes are kept and sent when you are back.");
+    this.goneOffline = () => this.setStatus("offline");
     window.addEventListener("online", this.wake);
     window.addEventListener("offline", this.goneOffline);
     document.addEventListener("visibilitychange", this.wake);
@@ -64,7 +64,8 @@ export class Connection {
     this.session = session;
     this.secret = secret;
     this.pendingKey = `quorum:pending:${session}:${participantId}`;
-    this.pending = loadJSON(this.pendingKey, {}); // step -> {id, step, value}
+    this.pending = loadJSON(this.pendingKey, {}); // step -> {id, step, value, round}
+    this.unsent = {}; // step -> a pending vote dropped on reconnect: its step or round was over
   }
 
   setStatus(status, detail = "") {
@@ -175,7 +176,10 @@ export class Connection {
       // A vote for an earlier round of the step does not carry over.
       const stillOpen = step && step.index === Number(index) && step.voting === "open" && (vote.round == null || vote.round === step.round);
       if (stillOpen) this.send({ type: "vote", id: vote.id, step: vote.step, value: vote.value, round: vote.round });
-      else delete this.pending[index];
+      else {
+        this.unsent[index] = vote;
+        delete this.pending[index];
+      }
     }
     this.savePending();
   }
@@ -183,7 +187,7 @@ export class Connection {
   scheduleReconnect() {
     if (this.stopped) return;
     if (!navigator.onLine) {
-      this.setStatus("offline", "No network. Your votes are kept and sent when you are back.");
+      this.setStatus("offline");
     } else {
       this.setStatus("reconnecting");
     }
@@ -219,6 +223,7 @@ export class Connection {
   vote(step, value, round) {
     const vote = { id: newId("v"), step, value, round };
     this.pending[step] = vote;
+    delete this.unsent[step];
     this.savePending();
     this.send({ type: "vote", ...vote });
     return vote;
