@@ -136,53 +136,118 @@ func stepState(step float64, voting string) func(map[string]any) bool {
 	}
 }
 
+// testCluster is three node processes on a database of their own, the
+// machine's NATS (or a given one), and a session created on the first.
+type testCluster struct {
+	t       *testing.T
+	nodes   []*node
+	session struct{ ID, Code, HostKey, ScreenKey string }
+}
+
+func startCluster(t *testing.T, natsURL string) *testCluster {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs node processes; not in -short")
+	}
+	db := storetest.PostgresDatabase(t)
+	if natsURL == "" {
+		natsURL = testserver.NATS(t)
+	}
+	bin := buildQuorum(t, nodeBuildFlags...)
+	c := &testCluster{t: t}
+	for _, name := range []string{"n1", "n2", "n3"} {
+		c.nodes = append(c.nodes, startNode(t, bin, name, db, natsURL))
+	}
+	post(t, "http://"+c.nodes[0].addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &c.session)
+	return c
+}
+
+// own makes a node the session's owner: its first call takes the lease.
+func (c *testCluster) own(n *node) {
+	post(c.t, "http://"+n.addr+"/api/sessions/"+c.session.ID+"/actions", c.session.HostKey, `{"action":"start"}`, nil)
+}
+
+func (c *testCluster) host(n *node) *wsClient {
+	return dialNode(c.t, n, "host", map[string]any{"type": "hello", "role": "host", "session": c.session.ID, "key": c.session.HostKey})
+}
+
+func (c *testCluster) screen(n *node) *wsClient {
+	return dialNode(c.t, n, "screen", map[string]any{"type": "hello", "role": "screen", "session": c.session.ID, "key": c.session.ScreenKey})
+}
+
+// phones joins count phones over HTTP on joinAt(i) and connects each on
+// helloAt(i).
+func (c *testCluster) phones(count int, joinAt, helloAt func(i int) *node) []*wsClient {
+	c.t.Helper()
+	clients := make([]*wsClient, count)
+	for i := range clients {
+		var j struct{ Token string }
+		post(c.t, "http://"+joinAt(i).addr+"/api/join", "", `{"code":"`+c.session.Code+`"}`, &j)
+		clients[i] = dialNode(c.t, helloAt(i), fmt.Sprintf("phone %d", i), map[string]any{"type": "hello", "role": "participant", "session": c.session.ID, "token": j.Token})
+	}
+	return clients
+}
+
+// counts reads the session's counts through a node.
+func (c *testCluster) counts(n *node) (joined, connected, voted int) {
+	c.t.Helper()
+	var state struct {
+		Counts struct{ Joined, Connected, Voted int } `json:"counts"`
+	}
+	getJSON(c.t, "http://"+n.addr+"/api/sessions/"+c.session.ID, c.session.HostKey, &state)
+	return state.Counts.Joined, state.Counts.Connected, state.Counts.Voted
+}
+
+// act runs host actions one after the other, each once its "done" is back.
+func act(host *wsClient, actions ...map[string]any) {
+	host.t.Helper()
+	for _, a := range actions {
+		a["type"], a["id"] = "action", a["action"]
+		host.send(a)
+		host.await("done "+a["action"].(string), func(f map[string]any) bool { return f["type"] == "done" && f["id"] == a["id"] })
+	}
+}
+
+// openQuestion moves to the built-in agenda's first question, opens it, and
+// waits until every phone can vote.
+func openQuestion(host *wsClient, phones []*wsClient) {
+	host.t.Helper()
+	act(host, map[string]any{"action": "goto", "step": 1}, map[string]any{"action": "open"})
+	for _, c := range phones {
+		c.await("voting open", stepState(1, "open"))
+	}
+}
+
+// awaitAck waits for the ack of a vote id.
+func (c *wsClient) awaitAck(id string) {
+	c.t.Helper()
+	c.await("ack "+id, func(f map[string]any) bool { return f["type"] == "ack" && f["id"] == id })
+}
+
 // Three node processes on one PostgreSQL and one NATS serve one session
 // together: the host on the first, the screen on the third, phones joining
 // and voting on all three. Every vote is acknowledged and counted once, the
 // screen shows the revealed results, and a second round counts again.
 func TestThreeNodesServeOneSession(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs three nodes; not in -short")
-	}
-	db := storetest.PostgresDatabase(t)
-	natsURL := testserver.NATS(t)
-	bin := buildQuorum(t, nodeBuildFlags...)
-	nodes := []*node{startNode(t, bin, "n1", db, natsURL), startNode(t, bin, "n2", db, natsURL), startNode(t, bin, "n3", db, natsURL)}
-
-	var created struct{ ID, Code, HostKey, ScreenKey string }
-	post(t, "http://"+nodes[0].addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &created)
-	host := dialNode(t, nodes[0], "host", map[string]any{"type": "hello", "role": "host", "session": created.ID, "key": created.HostKey})
-	screen := dialNode(t, nodes[2], "screen", map[string]any{"type": "hello", "role": "screen", "session": created.ID, "key": created.ScreenKey})
-
+	c := startCluster(t, "")
+	nodes := c.nodes
+	host, screen := c.host(nodes[0]), c.screen(nodes[2])
 	const phones = 30
-	clients := make([]*wsClient, phones)
-	for i := range clients {
-		var j struct{ Token string }
-		post(t, "http://"+nodes[i%3].addr+"/api/join", "", `{"code":"`+created.Code+`"}`, &j)
-		clients[i] = dialNode(t, nodes[(i+1)%3], fmt.Sprintf("phone %d", i), map[string]any{"type": "hello", "role": "participant", "session": created.ID, "token": j.Token})
-	}
-	for _, a := range []map[string]any{{"action": "start"}, {"action": "goto", "step": 1}, {"action": "open"}} {
-		a["type"], a["id"] = "action", a["action"]
-		host.send(a)
-		host.await("done "+a["action"].(string), func(f map[string]any) bool { return f["type"] == "done" && f["id"] == a["id"] })
-	}
+	clients := c.phones(phones, func(i int) *node { return nodes[i%3] }, func(i int) *node { return nodes[(i+1)%3] })
+	act(host, map[string]any{"action": "start"})
+	openQuestion(host, clients)
 
 	vote := func(round int) {
 		t.Helper()
 		var wg sync.WaitGroup
-		for i, c := range clients {
-			c.await("voting open", stepState(1, "open"))
+		for i, p := range clients {
 			id := fmt.Sprintf("r%d-p%d", round, i)
-			c.send(map[string]any{"type": "vote", "id": id, "step": 1, "value": 1 + (i+round)%7})
-			wg.Go(func() { c.await("ack "+id, func(f map[string]any) bool { return f["type"] == "ack" && f["id"] == id }) })
+			p.send(map[string]any{"type": "vote", "id": id, "step": 1, "value": 1 + (i+round)%7})
+			wg.Go(func() { p.awaitAck(id) })
 		}
 		wg.Wait()
-		var state struct {
-			Counts struct{ Joined, Connected, Voted int } `json:"counts"`
-		}
-		getJSON(t, "http://"+nodes[1].addr+"/api/sessions/"+created.ID, created.HostKey, &state)
-		if state.Counts.Joined != phones || state.Counts.Connected != phones || state.Counts.Voted != phones {
-			t.Fatalf("round %d: counts %+v through n2, want %d joined, connected and voted", round, state.Counts, phones)
+		if joined, connected, voted := c.counts(nodes[1]); joined != phones || connected != phones || voted != phones {
+			t.Fatalf("round %d through n2: %d joined, %d connected, %d voted; want %d each", round, joined, connected, voted, phones)
 		}
 	}
 	vote(1)
@@ -194,10 +259,9 @@ func TestThreeNodesServeOneSession(t *testing.T) {
 	if _, ok := revealed["results"].(map[string]any)["mean"]; !ok {
 		t.Errorf("the screen's revealed results have no mean: %v", revealed["results"])
 	}
-
-	for _, a := range []string{"close", "round", "open"} {
-		host.send(map[string]any{"type": "action", "id": a + "-2", "action": a})
-		host.await("done "+a, func(f map[string]any) bool { return f["type"] == "done" && f["id"] == a+"-2" })
+	act(host, map[string]any{"action": "close"}, map[string]any{"action": "round"}, map[string]any{"action": "open"})
+	for _, p := range clients {
+		p.await("round 2 open", stepState(1, "open"))
 	}
 	vote(2)
 
@@ -218,9 +282,8 @@ func TestThreeNodesServeOneSession(t *testing.T) {
 			Results struct{ N int }   `json:"results"`
 			Rounds  []struct{ N int } `json:"rounds"`
 		} `json:"steps"`
-		Shifts []struct{ Paired int } `json:"shifts"`
 	}
-	getJSON(t, "http://"+nodes[2].addr+"/api/sessions/"+created.ID+"/export.json", created.HostKey, &exported)
+	getJSON(t, "http://"+nodes[2].addr+"/api/sessions/"+c.session.ID+"/export.json", c.session.HostKey, &exported)
 	if len(exported.Steps) < 2 {
 		t.Fatalf("the export has %d steps", len(exported.Steps))
 	}
@@ -236,44 +299,22 @@ func TestThreeNodesServeOneSession(t *testing.T) {
 // dead owner had not answered are sent again and acknowledged, and every
 // phone's vote counts exactly once.
 func TestOwnerKilledMidWaveLosesNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills node processes; not in -short")
-	}
-	db := storetest.PostgresDatabase(t)
-	natsURL := testserver.NATS(t)
-	bin := buildQuorum(t, nodeBuildFlags...)
-	nodes := []*node{startNode(t, bin, "n1", db, natsURL), startNode(t, bin, "n2", db, natsURL), startNode(t, bin, "n3", db, natsURL)}
-
-	var created struct{ ID, Code, HostKey, ScreenKey string }
-	post(t, "http://"+nodes[0].addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &created)
-	// The first call on n1 makes n1 the owner; everyone connects elsewhere.
-	post(t, "http://"+nodes[0].addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"start"}`, nil)
-	host := dialNode(t, nodes[1], "host", map[string]any{"type": "hello", "role": "host", "session": created.ID, "key": created.HostKey})
-	screen := dialNode(t, nodes[2], "screen", map[string]any{"type": "hello", "role": "screen", "session": created.ID, "key": created.ScreenKey})
+	c := startCluster(t, "")
+	nodes := c.nodes
+	c.own(nodes[0]) // everyone connects elsewhere
+	host, screen := c.host(nodes[1]), c.screen(nodes[2])
 	const phones = 60
-	clients := make([]*wsClient, phones)
-	for i := range clients {
-		var j struct{ Token string }
-		post(t, "http://"+nodes[1+i%2].addr+"/api/join", "", `{"code":"`+created.Code+`"}`, &j)
-		clients[i] = dialNode(t, nodes[1+(i+1)%2], fmt.Sprintf("phone %d", i), map[string]any{"type": "hello", "role": "participant", "session": created.ID, "token": j.Token})
-	}
-	for _, a := range []map[string]any{{"action": "goto", "step": 1}, {"action": "open"}} {
-		a["type"], a["id"] = "action", a["action"]
-		host.send(a)
-		host.await("done "+a["action"].(string), func(f map[string]any) bool { return f["type"] == "done" && f["id"] == a["id"] })
-	}
-	for _, c := range clients {
-		c.await("voting open", stepState(1, "open"))
-	}
+	clients := c.phones(phones, func(i int) *node { return nodes[1+i%2] }, func(i int) *node { return nodes[1+(i+1)%2] })
+	openQuestion(host, clients)
 
 	// The wave: a vote every 20 ms; the owner dies after the 25th ack.
 	acked := make(chan time.Time, phones)
 	var wg sync.WaitGroup
-	for i, c := range clients {
+	for i, p := range clients {
 		id := fmt.Sprintf("wave-%d", i)
-		c.send(map[string]any{"type": "vote", "id": id, "step": 1, "value": 1 + i%7})
+		p.send(map[string]any{"type": "vote", "id": id, "step": 1, "value": 1 + i%7})
 		wg.Go(func() {
-			c.await("ack "+id, func(f map[string]any) bool { return f["type"] == "ack" && f["id"] == id })
+			p.awaitAck(id)
 			acked <- time.Now()
 		})
 		if i == 25 {
@@ -301,21 +342,17 @@ func TestOwnerKilledMidWaveLosesNothing(t *testing.T) {
 	}
 
 	// Nothing closed, nothing counted twice, the session goes on.
-	for _, c := range append(clients, host, screen) {
+	for _, p := range append(clients, host, screen) {
 		select {
-		case _, ok := <-c.frames:
+		case _, ok := <-p.frames:
 			if !ok {
-				t.Errorf("%s: its socket closed with the owner", c.name)
+				t.Errorf("%s: its socket closed with the owner", p.name)
 			}
 		default:
 		}
 	}
-	var state struct {
-		Counts struct{ Joined, Connected, Voted int } `json:"counts"`
-	}
-	getJSON(t, "http://"+nodes[2].addr+"/api/sessions/"+created.ID, created.HostKey, &state)
-	if state.Counts.Voted != phones || state.Counts.Connected != phones {
-		t.Errorf("after the failover: %+v, want %d voted and connected", state.Counts, phones)
+	if _, connected, voted := c.counts(nodes[2]); voted != phones || connected != phones {
+		t.Errorf("after the failover: %d connected, %d voted; want %d each", connected, voted, phones)
 	}
 	host.send(map[string]any{"type": "action", "id": "reveal", "action": "reveal"})
 	screen.await("the revealed results", func(f map[string]any) bool {
@@ -386,54 +423,32 @@ func (s *natsServer) kill() {
 // phones and the screen on other nodes than the owner show the reveal
 // within a few seconds of NATS's return.
 func TestNATSRestartConverges(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs node processes; not in -short")
-	}
-	db := storetest.PostgresDatabase(t)
 	bus := startNATS(t)
-	bin := buildQuorum(t, nodeBuildFlags...)
-	nodes := []*node{startNode(t, bin, "n1", db, bus.url()), startNode(t, bin, "n2", db, bus.url()), startNode(t, bin, "n3", db, bus.url())}
-
-	var created struct{ ID, Code, HostKey, ScreenKey string }
-	post(t, "http://"+nodes[0].addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &created)
-	host := dialNode(t, nodes[0], "host", map[string]any{"type": "hello", "role": "host", "session": created.ID, "key": created.HostKey})
-	screen := dialNode(t, nodes[2], "screen", map[string]any{"type": "hello", "role": "screen", "session": created.ID, "key": created.ScreenKey})
+	c := startCluster(t, bus.url())
+	nodes := c.nodes
+	host, screen := c.host(nodes[0]), c.screen(nodes[2])
 	const phones = 20
-	clients := make([]*wsClient, phones)
-	for i := range clients {
-		var j struct{ Token string }
-		post(t, "http://"+nodes[1+i%2].addr+"/api/join", "", `{"code":"`+created.Code+`"}`, &j)
-		clients[i] = dialNode(t, nodes[1+i%2], fmt.Sprintf("phone %d", i), map[string]any{"type": "hello", "role": "participant", "session": created.ID, "token": j.Token})
-	}
-	act := func(a map[string]any) {
-		a["type"], a["id"] = "action", a["action"]
-		host.send(a)
-		host.await("done "+a["action"].(string), func(f map[string]any) bool { return f["type"] == "done" && f["id"] == a["id"] })
-	}
-	act(map[string]any{"action": "start"})
-	act(map[string]any{"action": "goto", "step": 1})
-	act(map[string]any{"action": "open"})
-	for _, c := range clients {
-		c.await("voting open", stepState(1, "open"))
-	}
+	clients := c.phones(phones, func(i int) *node { return nodes[1+i%2] }, func(i int) *node { return nodes[1+i%2] })
+	act(host, map[string]any{"action": "start"})
+	openQuestion(host, clients)
 
 	var wg sync.WaitGroup
-	for i, c := range clients {
+	for i, p := range clients {
 		id := fmt.Sprintf("bus-%d", i)
-		c.send(map[string]any{"type": "vote", "id": id, "step": 1, "value": 1 + i%7})
-		wg.Go(func() { c.await("ack "+id, func(f map[string]any) bool { return f["type"] == "ack" && f["id"] == id }) })
+		p.send(map[string]any{"type": "vote", "id": id, "step": 1, "value": 1 + i%7})
+		wg.Go(func() { p.awaitAck(id) })
 		if i == phones/2 {
 			bus.kill()
 		}
 	}
 	// The host reveals while NATS is away: only its own node hears it.
-	act(map[string]any{"action": "reveal"})
+	act(host, map[string]any{"action": "reveal"})
 	time.Sleep(time.Second) // NATS stays away for a while
 	bus.start()
 	back := time.Now()
 	wg.Wait()
-	for _, c := range append(clients, screen) {
-		c.sawOrAwait("the reveal after NATS came back", func(f map[string]any) bool {
+	for _, p := range append(clients, screen) {
+		p.sawOrAwait("the reveal after NATS came back", func(f map[string]any) bool {
 			st, _ := f["step"].(map[string]any)
 			return f["type"] == "state" && st != nil && st["revealed"] == true
 		})
@@ -442,40 +457,21 @@ func TestNATSRestartConverges(t *testing.T) {
 	if took := time.Since(back); took > 10*time.Second {
 		t.Errorf("the other nodes' clients caught up %s after NATS came back; want a few seconds", took)
 	}
-	var state struct {
-		Counts struct{ Connected int } `json:"counts"`
-		Steps  []struct{ Votes int }   `json:"steps"`
-	}
-	getJSON(t, "http://"+nodes[1].addr+"/api/sessions/"+created.ID, created.HostKey, &state)
-	if state.Counts.Connected != phones || len(state.Steps) < 2 || state.Steps[1].Votes != phones {
-		t.Errorf("after NATS came back: %d connected, steps %+v; want %d connected and step 1's %d votes", state.Counts.Connected, state.Steps, phones, phones)
+	if _, connected, voted := c.counts(nodes[1]); connected != phones || voted != phones {
+		t.Errorf("after NATS came back: %d connected, %d voted; want %d each", connected, voted, phones)
 	}
 }
 
 // A node that dies with phones on it stops counting them: the owner forgets
 // a silent node's connections within a few seconds.
 func TestADeadNodesPhonesStopCounting(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills node processes; not in -short")
-	}
-	db := storetest.PostgresDatabase(t)
-	natsURL := testserver.NATS(t)
-	bin := buildQuorum(t, nodeBuildFlags...)
-	nodes := []*node{startNode(t, bin, "n1", db, natsURL), startNode(t, bin, "n2", db, natsURL), startNode(t, bin, "n3", db, natsURL)}
-	var created struct{ ID, Code, HostKey string }
-	post(t, "http://"+nodes[0].addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &created)
-	post(t, "http://"+nodes[0].addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"start"}`, nil)
-	for i := range 12 {
-		var j struct{ Token string }
-		post(t, "http://"+nodes[0].addr+"/api/join", "", `{"code":"`+created.Code+`"}`, &j)
-		dialNode(t, nodes[1+i%2], fmt.Sprintf("phone %d", i), map[string]any{"type": "hello", "role": "participant", "session": created.ID, "token": j.Token})
-	}
+	c := startCluster(t, "")
+	nodes := c.nodes
+	c.own(nodes[0])
+	c.phones(12, func(int) *node { return nodes[0] }, func(i int) *node { return nodes[1+i%2] })
 	connected := func() int {
-		var state struct {
-			Counts struct{ Connected int } `json:"counts"`
-		}
-		getJSON(t, "http://"+nodes[0].addr+"/api/sessions/"+created.ID, created.HostKey, &state)
-		return state.Counts.Connected
+		_, n, _ := c.counts(nodes[0])
+		return n
 	}
 	if n := connected(); n != 12 {
 		t.Fatalf("%d connected before the kill, want 12", n)
