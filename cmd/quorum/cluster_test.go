@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"fmt"
 	"net"
 	"os"
@@ -155,8 +156,10 @@ func startCluster(t *testing.T, natsURL string) *testCluster {
 	}
 	bin := buildQuorum(t, nodeBuildFlags...)
 	c := &testCluster{t: t}
-	for _, name := range []string{"n1", "n2", "n3"} {
-		c.nodes = append(c.nodes, startNode(t, bin, name, db, natsURL))
+	// Names unique on the NATS server, which other tests' clusters share.
+	suffix := strings.ToLower(rand.Text()[:6])
+	for i := 1; i <= 3; i++ {
+		c.nodes = append(c.nodes, startNode(t, bin, fmt.Sprintf("n%d-%s", i, suffix), db, natsURL))
 	}
 	post(t, "http://"+c.nodes[0].addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &c.session)
 	return c

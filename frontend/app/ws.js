@@ -160,10 +160,14 @@ export class Connection {
     this.onFrame?.(frame);
   }
 
-  // A vote refused for good (voting closed, invalid) is no longer pending.
+  // A vote refused for good (voting closed, invalid) is no longer pending;
+  // one kept while offline and refused because voting closed meanwhile was
+  // not sent in time, as one dropped on reconnect (resendPending).
   settleVoteError(frame) {
     for (const [step, vote] of Object.entries(this.pending)) {
-      if (vote.id === frame.id) delete this.pending[step];
+      if (vote.id !== frame.id) continue;
+      if (vote.offline && frame.code === "voting_closed") this.unsent[step] = vote;
+      delete this.pending[step];
     }
     this.savePending();
   }
@@ -222,10 +226,11 @@ export class Connection {
   /** Sends a vote; it stays pending (and survives a reload) until acknowledged. */
   vote(step, value, round) {
     const vote = { id: newId("v"), step, value, round };
+    if (!navigator.onLine || this.status !== "open") vote.offline = true;
     this.pending[step] = vote;
     delete this.unsent[step];
     this.savePending();
-    this.send({ type: "vote", ...vote });
+    this.send({ type: "vote", id: vote.id, step, value, round });
     return vote;
   }
 

@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"crypto/rand"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp/kb"
@@ -20,8 +22,9 @@ func TestConsolePhoneAndScreenOnThreeNodes(t *testing.T) {
 	b := newBrowser(t)
 	db, bus := storetest.PostgresDatabase(t), testserver.NATS(t)
 	var nodes [3]*testserver.Server
+	suffix := strings.ToLower(rand.Text()[:6]) // unique on the shared NATS server
 	for i := range nodes {
-		nodes[i] = testserver.StartNode(t, db, bus, fmt.Sprintf("n%d", i+1), httpapi.Config{})
+		nodes[i] = testserver.StartNode(t, db, bus, fmt.Sprintf("n%d-%s", i+1, suffix), httpapi.Config{})
 	}
 	s := &roomSession{srv: nodes[0]}
 	agenda := map[string]any{"title": title, "steps": []map[string]any{
