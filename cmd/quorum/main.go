@@ -333,7 +333,7 @@ func startSessions(cfg config, db store, roomsCfg room.Config, log *slog.Logger)
 		nc.Close()
 		return nil, err
 	}
-	log.Info("joined the cluster", "node", cfg.nodeID)
+	log.Info("joined the cluster", "node", node.ID())
 	return clusterNode{node, nc}, nil
 }
 

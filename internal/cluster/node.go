@@ -9,8 +9,10 @@ package cluster
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -101,10 +103,11 @@ func New(nc *nats.Conn, store Store, cfg Config) (*Node, error) {
 		cfg.Logger = slog.Default()
 	}
 	n := &Node{
-		id: cfg.NodeID, nc: nc, store: store, cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID),
+		id: incarnation(cfg.NodeID), nc: nc, store: store, cfg: cfg,
 		owned: map[string]*ownership{}, remotes: map[string]*remote{}, seen: map[string]time.Time{},
 		inbox: make(chan *nats.Msg, 1<<16), done: make(chan struct{}),
 	}
+	n.log = cfg.Logger.With("node", n.id)
 	roomsCfg := cfg.Rooms
 	roomsCfg.Relay = n.relay
 	roomsCfg.Stopped = n.roomStopped
@@ -123,8 +126,17 @@ func New(nc *nats.Conn, store Store, cfg Config) (*Node, error) {
 	return n, nil
 }
 
-// ID is the node's id.
+// ID is the node's id on the bus and in the leases: its name and this
+// process's own suffix.
 func (n *Node) ID() string { return n.id }
+
+// incarnation is a node's id for this process: its name and a random
+// suffix. A node restarted under the same name is a new node to the others,
+// so that they forget the connections its previous process had, and it
+// takes its sessions back with a new epoch.
+func incarnation(name string) string {
+	return name + "-" + strings.ToLower(rand.Text()[:6])
+}
 
 // errShuttingDown answers work that arrives once the node is stopping.
 var errShuttingDown = quorum.Errorf(quorum.EUNAVAILABLE, "the server is shutting down")
