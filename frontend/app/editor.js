@@ -2,11 +2,12 @@
 // edits one with every kind of step, moves steps by drag and by keyboard,
 // previews a step as the phone and the shared screen show it, and saves it on
 // the server, which checks it (docs/agenda.md) and names each problem's field.
-import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { html, api, Toasts, useToasts } from "./ui.js";
+import { html, Toasts, useToasts } from "./ui.js";
+import { api } from "./api.js";
 import { ResultsChart } from "./charts.js";
 import { saveBlob, slug } from "./hosted.js";
+import { isVoting, letter } from "./kinds.js";
 
 const KINDS = {
   info: { label: "Info", article: "an info", about: "A slide to read; no vote." },
@@ -15,10 +16,8 @@ const KINDS = {
   text: { label: "Text", article: "a text", about: "A short free answer; the answers make a word cloud." },
   profile: { label: "Profile", article: "a profile", about: "Where the room stands on every scale that has a dimension." },
 };
-const VOTING = new Set(["choice", "scale", "text"]);
 // The limits of docs/agenda.md that stop typing; the server checks them all.
 const MAX = { title: 200, body: 2000, notes: 4000, label: 80, segment: 40, series: 20, dimension: 40, options: 8, segments: 12, steps: 200 };
-const letter = (i) => String.fromCharCode(65 + i);
 const stepsLabel = (n) => `${n} ${n === 1 ? "step" : "steps"}`;
 const untitled = (s) => s.title.trim() || "Untitled step";
 
@@ -42,7 +41,6 @@ function newStep(kind) {
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 const isTextList = (v) => Array.isArray(v) && v.every((x) => typeof x === "string");
 const TEXT_FIELDS = ["kind", "title", "body", "notes", "left", "right", "dimension", "series", "autoReveal"];
-const VOTING_KINDS = ["choice", "scale", "text"];
 const WHOLE_FIELDS = ["correct", "points", "maxLength"];
 
 /**
@@ -97,7 +95,7 @@ function stepDocument(s) {
   } else if (s.kind === "text") {
     putWhole(out, "maxLength", s.maxLength);
   }
-  if (VOTING_KINDS.includes(s.kind) && s.autoReveal) out.autoReveal = s.autoReveal;
+  if (isVoting(s.kind) && s.autoReveal) out.autoReveal = s.autoReveal;
   return { ...out, ...s.extra };
 }
 
@@ -503,7 +501,7 @@ function StepForm({ step, index, count, problemAt, otherProblems, update, change
     ${step.kind === "text" &&
     field("maxLength", "Longest answer", { inputMode: "numeric", placeholder: "80", hint: "In characters, 1 to 80; 80 when left empty." })}
 
-    ${VOTING_KINDS.includes(step.kind) &&
+    ${isVoting(step.kind) &&
     html`<div class=${`field${problemAt("autoReveal") ? " has-problem" : ""}`}>
         <label for="step-autoReveal">Reveal the results</label>
         <select id="step-autoReveal" value=${step.autoReveal} onChange=${(e) => update({ autoReveal: e.target.value })}
@@ -571,7 +569,7 @@ function PhonePreview({ agendaTitle, step, results }) {
       <div class="p-results"><h2 class="p-results-title">Results</h2>
         <div class="p-chart"><${ResultsChart} step=${step} results=${results} size="phone" /></div>
       </div>`;
-  } else if (!VOTING.has(step.kind)) {
+  } else if (!isVoting(step.kind)) {
     content = html`<h1 class="p-title">${title}</h1>
       ${step.kind === "info" && html`<${Paragraphs} text=${step.body} className="p-body" />`}
       <p class="p-look">Look at the shared screen</p>`;
@@ -603,7 +601,7 @@ function PhonePreview({ agendaTitle, step, results }) {
 
 /** The shared screen while voting is open, or after the reveal: screen.js's markup and classes. */
 function ScreenPreview({ step, index, count, results }) {
-  const voting = VOTING.has(step.kind);
+  const voting = isVoting(step.kind);
   let content;
   if (step.kind === "info") {
     content = html`<${Paragraphs} text=${step.body} className="sc-body" />`;
@@ -1012,7 +1010,8 @@ function Editor({ start, write, toast, onClose, onSaved }) {
 
 let opened = 0;
 
-function App() {
+/** The agendas, and the editor; editId opens that saved agenda at once. */
+export function App({ editId = "" }) {
   const [toasts, toast, dismiss] = useToasts();
   const [list, setList] = useState(null); // null while loading
   const [listError, setListError] = useState("");
@@ -1074,8 +1073,7 @@ function App() {
 
   useEffect(() => {
     load();
-    const id = new URLSearchParams(location.hash.slice(1)).get("edit");
-    if (id) actions.onEdit({ id });
+    if (editId) actions.onEdit({ id: editId });
   }, []);
   useEffect(() => {
     document.title = editing ? `${editing.draft.id ? "Edit" : "New"} agenda · Quorum` : "Agendas · Quorum";
@@ -1095,5 +1093,3 @@ function App() {
     <${Toasts} toasts=${toasts} dismiss=${dismiss} />
   </div>`;
 }
-
-render(html`<${App} />`, document.getElementById("app"));

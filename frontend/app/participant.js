@@ -1,29 +1,37 @@
 // The participant's phone page: enter a code, join, then follow the session
 // and vote. Served for /join (type a code) and /j/{code} (code in the path).
-import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { html, formatCode, api, ConnectionBadge, ConnectionBanner, Countdown } from "./ui.js";
+import { html, formatCode, ConnectionBadge, ConnectionBanner, Countdown } from "./ui.js";
+import { api } from "./api.js";
 import { useLive } from "./live.js";
-import { loadJSON, newId, newToken, saveJSON } from "./ws.js";
+import { newId, newToken } from "./ws.js";
+import { forget, load, save } from "./storage.js";
+import { isVoting } from "./kinds.js";
 
 // ---------------------------------------------------------------------------
 // Charts: loaded as soon as the page starts (so they are cached before the
 // network gets bad), but never allowed to break the voting page.
 
 let charts = null; // the charts.js module, once loaded
-const chartsReady = import("./charts.js")
-  .then((m) => {
-    charts = m;
-  })
-  .catch(() => {
-    charts = null;
-  });
+let chartsReady = null;
+
+/** Starts loading charts.js, once; the entry calls it first thing. */
+export function loadCharts() {
+  chartsReady ??= import("./charts.js")
+    .then((m) => {
+      charts = m;
+    })
+    .catch(() => {
+      charts = null;
+    });
+  return chartsReady;
+}
 
 function useCharts() {
   const [loaded, setLoaded] = useState(() => charts);
   useEffect(() => {
     let alive = true;
-    chartsReady.then(() => alive && setLoaded(() => charts));
+    loadCharts().then(() => alive && setLoaded(() => charts));
     return () => {
       alive = false;
     };
@@ -38,21 +46,16 @@ const storageKey = (code) => `quorum:participant:${code}`;
 
 function loadIdentity(code) {
   if (!code) return null;
-  const id = loadJSON(storageKey(code), null);
+  const id = load(storageKey(code), null);
   return id && id.sessionId && id.token && id.participantId ? id : null;
 }
 
 function saveIdentity(code, identity) {
-  saveJSON(storageKey(code), identity);
+  save(storageKey(code), identity);
 }
 
 function clearIdentity(code) {
-  try {
-    localStorage.removeItem(storageKey(code));
-    localStorage.removeItem(lastKey(code));
-  } catch {
-    // Storage unavailable: nothing to clear.
-  }
+  forget(storageKey(code), lastKey(code));
 }
 
 // The last state seen, so that a reload without network still shows the
@@ -63,19 +66,14 @@ function saveLast(code, sessionId, live) {
   const state = live.state;
   // A countdown cannot be trusted once the frame is old: drop it.
   const step = state.step ? { ...state.step, deadline: undefined, remainingMs: undefined } : null;
-  saveJSON(lastKey(code), { sessionId, state: { ...state, step }, myVotes: live.myVotes });
+  save(lastKey(code), { sessionId, state: { ...state, step }, myVotes: live.myVotes });
 }
 
 /** The 8 digits of a join code in what a person typed or pasted (also a join link). */
-function digitsOf(text) {
+export function digitsOf(text) {
   const s = String(text || "");
   const link = s.match(/\/j\/([\d\s-]+)/);
   return (link ? link[1] : s).replace(/\D/g, "").slice(0, 8);
-}
-
-function codeFromPath() {
-  const m = location.pathname.match(/^\/j\/([^/]+)\/?$/);
-  return m ? digitsOf(decodeURIComponent(m[1])) : "";
 }
 
 function setPath(path) {
@@ -85,9 +83,10 @@ function setPath(path) {
 // ---------------------------------------------------------------------------
 // The app: entry → (lookup) → join form → live.
 
-function App() {
+/** The phone; code is the join code of the link it was opened with, or "". */
+export function App({ code: linkCode = "" }) {
   const [flow, setFlow] = useState(() => {
-    const code = codeFromPath();
+    const code = linkCode;
     const identity = loadIdentity(code);
     if (identity) return { phase: "live", code, identity };
     if (code.length === 8) return { phase: "lookup", code };
@@ -306,7 +305,7 @@ function Live({ code, identity, join, title: joinTitle, onJoined, onRefused, onL
   const sessionId = identity?.sessionId || live.welcome?.session;
   // Until the first state arrives (a reload without network), show the last one seen.
   const [cached] = useState(() => {
-    const last = identity && loadJSON(lastKey(code), null);
+    const last = identity && load(lastKey(code), null);
     return last && last.sessionId === identity.sessionId && last.state ? last : null;
   });
   useEffect(() => {
@@ -355,18 +354,23 @@ function Live({ code, identity, join, title: joinTitle, onJoined, onRefused, onL
   }
 
   return html`<div class="p-page">
-    <header class="p-top">
-      <${ConnectionBanner} live=${live} text=${bannerText(live.status, state)} />
-      <div class="p-header">
-        <span class="p-session-title">${title || "Quorum"}</span>
-        ${name && html`<span class="p-name" title="Your name">${name}</span>`}
-        <${ConnectionBadge} live=${live} />
-      </div>
-    </header>
+    <${Header} live=${live} state=${state} title=${title} name=${name} />
     <main class="p-main">${content}</main>
     ${state?.session?.status === "live" && state.session.settings?.reactions && html`<${ReactionBar} live=${live} conn=${conn} />`}
     <p class="visually-hidden" aria-live="polite">${announcement(state)}</p>
   </div>`;
+}
+
+/** The phone's top bar: what the connection is doing, the session, my name. */
+export function Header({ live, state, title, name }) {
+  return html`<header class="p-top">
+    <${ConnectionBanner} live=${live} text=${bannerText(live.status, state)} />
+    <div class="p-header">
+      <span class="p-session-title">${title || "Quorum"}</span>
+      ${name && html`<span class="p-name" title="Your name">${name}</span>`}
+      <${ConnectionBadge} live=${live} />
+    </div>
+  </header>`;
 }
 
 /** Paragraphs from a body text with blank lines. */
@@ -375,11 +379,17 @@ function Body({ text, className = "p-body" }) {
   return html`<div class=${className}>${text.split(/\n{2,}/).map((p) => html`<p>${p}</p>`)}</div>`;
 }
 
-function StepView({ live, conn }) {
+/**
+ * A step on the phone: the question and its controls while voting is open,
+ * a calm view otherwise, the results once revealed. live is what useLive
+ * gives (state, myVotes, status, lastError); conn.current the connection
+ * that votes, if any.
+ */
+export function StepView({ live, conn }) {
   const step = live.state.step;
   const results = live.state.results;
   const revealed = step.revealed && results && results.step === step.index;
-  const votable = step.kind === "choice" || step.kind === "scale" || step.kind === "text";
+  const votable = isVoting(step.kind);
   const online = live.status === "open";
 
   // A "reset" drops every vote of the step and puts its voting back to
@@ -710,5 +720,3 @@ function FallbackChart({ step, results }) {
   }
   return html`<p class="p-fallback">Look at the shared screen</p>`;
 }
-
-render(html`<${App} />`, document.getElementById("app"));
