@@ -383,9 +383,11 @@ function Body({ text, className = "p-body" }) {
  * A step on the phone: the question and its controls while voting is open,
  * a calm view otherwise, the results once revealed. live is what useLive
  * gives (state, myVotes, status, lastError); conn.current the connection
- * that votes, if any.
+ * that votes, if any. idPrefix keeps its element ids apart from another
+ * page's (the editor's preview).
  */
-export function StepView({ live, conn }) {
+export function StepView({ live, conn, idPrefix = "" }) {
+  const titleId = `${idPrefix}step-title`;
   const step = live.state.step;
   const results = live.state.results;
   const revealed = step.revealed && results && results.step === step.index;
@@ -468,7 +470,7 @@ export function StepView({ live, conn }) {
   }, [statusKind]);
 
   const heading = html`<div class="p-step-head">
-    <h1 class="p-title" id="step-title">${step.title}</h1>
+    <h1 class="p-title" id=${titleId}>${step.title}</h1>
     <${Countdown} live=${live} className="countdown p-countdown" />
   </div>`;
 
@@ -496,9 +498,9 @@ export function StepView({ live, conn }) {
       parts.push(html`<p class="p-round">Round ${step.round} — vote again<span class="p-round-hint">Earlier rounds keep their answers; this one starts afresh.</span></p>`);
     }
     parts.push(html`<${Body} text=${step.body} className="p-body p-body-small" />`);
-    if (step.kind === "choice") parts.push(html`<${ChoiceVote} step=${step} selected=${selected} pending=${pending} onVote=${vote} />`);
+    if (step.kind === "choice") parts.push(html`<${ChoiceVote} step=${step} selected=${selected} pending=${pending} onVote=${vote} titleId=${titleId} />`);
     if (step.kind === "scale") parts.push(html`<${ScaleVote} step=${step} selected=${selected} onVote=${vote} />`);
-    if (step.kind === "text") parts.push(html`<${TextVote} step=${step} acked=${acked} pending=${pending} onVote=${vote} />`);
+    if (step.kind === "text") parts.push(html`<${TextVote} step=${step} acked=${acked} pending=${pending} onVote=${vote} idPrefix=${idPrefix} />`);
     parts.push(html`<div class="p-status-box" role="status" aria-live="polite" ref=${statusRef}>${status}</div>`);
     if (!online) parts.push(html`<p class="p-hint">Your vote is kept on this phone until the connection is back. If voting closes before then, it cannot count.</p>`);
   } else if (votable && step.voting === "closed" && !revealed) {
@@ -516,7 +518,7 @@ export function StepView({ live, conn }) {
   }
 
   // Keyed by round too: a new round starts with an empty answer field.
-  return html`<section class="p-step" key=${`s${step.index}-r${step.round}`} aria-labelledby="step-title">
+  return html`<section class="p-step" key=${`s${step.index}-r${step.round}`} aria-labelledby=${titleId}>
     ${heading}${parts}
   </section>`;
 }
@@ -571,8 +573,8 @@ function MyAnswer({ step, vote }) {
 // ---------------------------------------------------------------------------
 // Voting controls.
 
-function ChoiceVote({ step, selected, pending, onVote }) {
-  return html`<div class="p-options" role="group" aria-labelledby="step-title">
+function ChoiceVote({ step, selected, pending, onVote, titleId }) {
+  return html`<div class="p-options" role="group" aria-labelledby=${titleId}>
     ${(step.options || []).map((opt, i) => {
       const on = selected === i;
       const done = on && !pending;
@@ -604,7 +606,8 @@ function ScaleVote({ step, selected, onVote }) {
   </div>`;
 }
 
-function TextVote({ step, acked, pending, onVote }) {
+function TextVote({ step, acked, pending, onVote, idPrefix }) {
+  const id = `${idPrefix}answer`;
   const max = step.maxLength || 80;
   const [draft, setDraft] = useState(() => String(pending?.value ?? acked?.value ?? ""));
   const blank = draft.trim() === "";
@@ -615,14 +618,14 @@ function TextVote({ step, acked, pending, onVote }) {
     onVote(draft.trim().replace(/\s+/g, " "));
   };
   return html`<form class="p-text" onSubmit=${onSubmit} novalidate>
-    <label for="answer">Your answer</label>
-    <textarea id="answer" rows="3" maxlength=${max} value=${draft} enterkeyhint="send" aria-describedby="answer-count"
+    <label for=${id}>Your answer</label>
+    <textarea id=${id} rows="3" maxlength=${max} value=${draft} enterkeyhint="send" aria-describedby=${`${id}-count`}
       onInput=${(e) => setDraft(e.target.value)}
       onKeyDown=${(e) => {
         if (e.key === "Enter" && !e.shiftKey) onSubmit(e);
       }}></textarea>
     <div class="p-text-row">
-      <span id="answer-count" class=${`p-count${draft.length >= max ? " is-full" : ""}`}>${draft.length} / ${max}</span>
+      <span id=${`${id}-count`} class=${`p-count${draft.length >= max ? " is-full" : ""}`}>${draft.length} / ${max}</span>
       <button class="primary p-send" type="submit" disabled=${blank}>Send</button>
     </div>
     ${sentValue !== undefined && sentValue !== "" && html`<p class="p-sent">You sent: <strong>${sentValue}</strong></p>`}
