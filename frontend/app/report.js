@@ -40,8 +40,11 @@ function mountReport({ doc, css }) {
     }
   }
 
-  // Stylesheets the report's head asks for, besides report.css (linked here).
-  const have = new Set([...document.querySelectorAll('link[rel~="stylesheet"]')].map((l) => l.href));
+  // Stylesheets the report's head asks for, besides report.css (linked here
+  // by its hashed URL, /static/app/report.<hash>.css, where the report, a
+  // file people download and keep, names the plain one).
+  const plain = (href) => href.replace(/\.[0-9a-f]{10}(\.css)$/, "$1");
+  const have = new Set([...document.querySelectorAll('link[rel~="stylesheet"]')].map((l) => plain(l.href)));
   for (const link of doc.head.querySelectorAll('link[rel~="stylesheet"]')) {
     const href = new URL(link.getAttribute("href") || "", location.href);
     if (href.origin !== location.origin || have.has(href.href)) continue;
