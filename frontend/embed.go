@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -17,8 +18,9 @@ import (
 //go:embed page.html importmap.json app vendor
 var files embed.FS
 
-// Static are the assets under /static/: app modules, styles and vendor files.
-var Static = filteredFS{root: files, dirs: []string{"app", "vendor"}}
+// staticDirs are the folders served under /static/ (assets.go): app modules,
+// styles and vendor files; never the Go source or the page shell.
+var staticDirs = []string{"app", "vendor"}
 
 // page is one HTML entry point: every page is the same shell around its
 // view's module and styles.
@@ -50,13 +52,45 @@ var pages = map[string]page{
 		Noscript: "The report needs JavaScript turned on: it reads the session's key from this browser.", ColorScheme: "light"},
 }
 
+// importMap is importmap.json's bare names (preact, htm) and every app
+// module, each mapped to its hashed URL: the page loads every module from a
+// URL it may keep for a year, and one changed file changes only its own URL
+// (and the page's import map, which is never cached).
 var importMap = func() string {
-	data, err := files.ReadFile("importmap.json")
+	m, err := buildImportMap(files, assets)
 	if err != nil {
 		panic(err)
 	}
-	return string(bytes.TrimSpace(data))
+	return m
 }()
+
+func buildImportMap(fsys fs.FS, t *assetTable) (string, error) {
+	data, err := fs.ReadFile(fsys, "importmap.json")
+	if err != nil {
+		return "", err
+	}
+	var m struct {
+		Imports map[string]string `json:"imports"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return "", fmt.Errorf("importmap.json: %w", err)
+	}
+	for name, u := range m.Imports {
+		if m.Imports[name], err = t.url(strings.TrimPrefix(u, "/static/")); err != nil {
+			return "", fmt.Errorf("importmap.json: %s: %w", name, err)
+		}
+	}
+	for plain, hashed := range t.modules() {
+		m.Imports[plain] = hashed
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil { // keys sorted: the same bytes, the same CSP hash
+		return "", err
+	}
+	return string(bytes.TrimSpace(b.Bytes())), nil
+}
 
 // ImportMapHash is the CSP source that allows the inline import map and no
 // other inline script.
@@ -65,7 +99,7 @@ var ImportMapHash = func() string {
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }()
 
-var shell = template.Must(template.ParseFS(files, "page.html"))
+var shell = template.Must(template.New("page.html").Funcs(template.FuncMap{"static": URL}).ParseFS(files, "page.html"))
 
 // Page renders an entry point ("landing", "console", …) with its import map.
 func Page(name string) ([]byte, error) {
@@ -86,20 +120,4 @@ func Page(name string) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
-}
-
-// filteredFS serves only the named top-level folders, so that /static/
-// never serves the Go source or the page shell.
-type filteredFS struct {
-	root fs.FS
-	dirs []string
-}
-
-func (f filteredFS) Open(name string) (fs.File, error) {
-	for _, d := range f.dirs {
-		if strings.HasPrefix(name, d+"/") {
-			return f.root.Open(name)
-		}
-	}
-	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }

@@ -1,45 +1,19 @@
 // /host/{id}: the facilitator's console. Laptop first, clicker friendly:
 // every command is a big button and a key. The screen follows the server's
 // state frames; nothing here changes before the server says so.
-import { render } from "preact";
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { html, api, formatCode, joinUrl, ConnectionBadge, ConnectionBanner, Countdown, Toasts, useToasts } from "./ui.js";
+import { html, formatCode, joinUrl, ConnectionBadge, ConnectionBanner, Countdown, Toasts, useToasts } from "./ui.js";
+import { api } from "./api.js";
 import { useLive } from "./live.js";
-import { loadJSON, saveJSON } from "./ws.js";
+import { load, save } from "./storage.js";
+import { isVoting, letter } from "./kinds.js";
 import { GroupResults, ProfileSoFar, ResultsChart, ShiftSummary } from "./charts.js";
-import { EXPORTS, downloadExport, forgetHosted, reportLink } from "./hosted.js";
+import { EXPORTS, downloadExport, forgetHosted, rememberHosted, reportLink } from "./hosted.js";
 
 const WARNING_KEY = "quorum:host-warning-dismissed";
-const VOTING_KINDS = new Set(["choice", "scale", "text"]);
 const KIND_LABEL = { info: "Info", choice: "Choice", scale: "Scale", text: "Text", profile: "Profile" };
 const STATUS_LABEL = { lobby: "Lobby", live: "Live", ended: "Ended" };
 const TIMER_PRESETS = [30, 60, 90];
-
-/** The session id from /host/{id}, and its keys from the fragment or local storage. */
-function readKeys() {
-  const id = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
-  const params = new URLSearchParams(location.hash.slice(1));
-  const stored = id ? loadJSON(`quorum:host:${id}`, {}) || {} : {};
-  const hostKey = params.get("key") || stored.hostKey || "";
-  const screenKey = params.get("screen") || stored.screenKey || "";
-  if (id && hostKey && (hostKey !== stored.hostKey || screenKey !== (stored.screenKey || ""))) {
-    saveJSON(`quorum:host:${id}`, screenKey ? { hostKey, screenKey } : { hostKey });
-  }
-  // Once the keys are stored, take them out of the address bar: a laptop on a
-  // projector must not show the key that controls the session.
-  if (params.get("key") && loadJSON(`quorum:host:${id}`, {}).hostKey === hostKey) {
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-  return { id, hostKey, screenKey };
-}
-
-/** Adds a session opened from a link to this browser's list of hosted sessions. */
-function rememberHosted(id, session, hostKey, screenKey) {
-  const list = loadJSON("quorum:hosted", []);
-  if (!Array.isArray(list) || list.some((s) => s && s.id === id)) return;
-  list.unshift({ id, code: session.code, title: session.title, createdAt: new Date().toISOString(), hostKey, screenKey });
-  saveJSON("quorum:hosted", list.slice(0, 200));
-}
 
 function votesLabel(n) {
   return `${n} ${n === 1 ? "vote" : "votes"}`;
@@ -51,7 +25,7 @@ function controlsFor(state) {
   const status = session.status;
   const last = session.currentStep >= session.stepCount - 1;
   const kind = step ? step.kind : "";
-  const votingStep = VOTING_KINDS.has(kind);
+  const votingStep = isVoting(kind);
   const live = status === "live";
   const ended = status === "ended";
   const open = step && step.voting === "open";
@@ -283,7 +257,7 @@ function AgendaList({ state, canGoto, onGoto }) {
     <ol ref=${listRef}>
       ${(state.steps || []).map((s, i) => {
         const isCurrent = i === current;
-        const votes = isCurrent && VOTING_KINDS.has(s.kind) ? state.counts.voted : s.votes;
+        const votes = isCurrent && isVoting(s.kind) ? state.counts.voted : s.votes;
         return html`<li key=${i}>
           <button type="button" class=${`agenda-item${isCurrent ? " current" : ""}`} aria-current=${isCurrent ? "step" : undefined}
             disabled=${!canGoto} onClick=${() => onGoto(i)}>
@@ -293,9 +267,9 @@ function AgendaList({ state, canGoto, onGoto }) {
               <span class="agenda-meta">
                 <span class=${`kind kind-${s.kind}`}>${KIND_LABEL[s.kind] || s.kind}</span>
                 ${s.voting === "open" && html`<span class="chip chip-open">Voting open</span>`}
-                ${s.voting === "closed" && VOTING_KINDS.has(s.kind) && html`<span class="chip">Closed</span>`}
+                ${s.voting === "closed" && isVoting(s.kind) && html`<span class="chip">Closed</span>`}
                 ${s.revealed && html`<span class="chip chip-revealed">Revealed</span>`}
-                ${VOTING_KINDS.has(s.kind) && html`<span class="agenda-votes">${votesLabel(votes)}</span>`}
+                ${isVoting(s.kind) && html`<span class="agenda-votes">${votesLabel(votes)}</span>`}
               </span>
             </span>
           </button>
@@ -353,7 +327,7 @@ function Results({ state, act, canSplit }) {
   }
   const n = results && typeof results.n === "number" ? results.n : state.counts.voted;
   const votingText = step.kind === "profile" ? "From the scale steps" : { pending: "Voting not opened yet", open: "Voting open", closed: "Voting closed" }[step.voting];
-  const votable = VOTING_KINDS.has(step.kind);
+  const votable = isVoting(step.kind);
   const settings = state.session.settings || {};
   const live = state.session.status === "live";
   return html`<section class=${`results-panel${step.revealed ? " is-revealed" : " is-private"}`} aria-labelledby="results-title">
@@ -426,7 +400,7 @@ function ProxyVote({ state, conn, toast }) {
           : html`<select value=${value} onChange=${(e) => setValue(e.target.value)}>
               <option value="">Choose…</option>
               ${step.kind === "choice"
-                ? (step.options || []).map((o, i) => html`<option key=${i} value=${i}>${String.fromCharCode(65 + i)}: ${o}</option>`)
+                ? (step.options || []).map((o, i) => html`<option key=${i} value=${i}>${letter(i)}: ${o}</option>`)
                 : Array.from({ length: step.points || 0 }, (_, i) => html`<option key=${i} value=${i + 1}>${i + 1}${i === 0 ? ` (${step.left})` : i + 1 === step.points ? ` (${step.right})` : ""}</option>`)}
             </select>`}
       </label>
@@ -559,13 +533,7 @@ function Deleted({ title, deleted }) {
 
 function Console({ id, hostKey, screenKey, onDeleted }) {
   const [live, conn] = useLive({ role: "host", session: id, secret: hostKey });
-  const [warning, setWarning] = useState(() => {
-    try {
-      return localStorage.getItem(WARNING_KEY) !== "1";
-    } catch {
-      return true;
-    }
-  });
+  const [warning, setWarning] = useState(() => !load(WARNING_KEY, false));
   const [toasts, toast, dismissToast] = useToasts();
   const [help, setHelp] = useState(false);
   const [timerOpen, setTimerOpen] = useState(false);
@@ -600,7 +568,7 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
   useEffect(() => {
     if (state) {
       document.title = `${state.session.title} · Console · Quorum`;
-      rememberHosted(id, state.session, hostKey, screenKey);
+      rememberHosted({ id, code: state.session.code, title: state.session.title, hostKey, screenKey }, false);
     }
   }, [state && state.session.title]);
 
@@ -851,7 +819,7 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
       </div>
       <div class="topbar-info">
         <span class="topbar-code"><span class="muted">Code</span> <strong>${formatCode(session.code)}</strong></span>
-        <span class="topbar-counts" aria-live="polite" aria-atomic="true">${counts.joined} joined · ${counts.voted} voted${session.status === "live" && step && VOTING_KINDS.has(step.kind) ? ` · ${counts.notVoted} to go` : ""}</span>
+        <span class="topbar-counts" aria-live="polite" aria-atomic="true">${counts.joined} joined · ${counts.voted} voted${session.status === "live" && step && isVoting(step.kind) ? ` · ${counts.notVoted} to go` : ""}</span>
         <${Countdown} live=${live} className="countdown topbar-countdown" />
         <${ConnectionBadge} live=${live} />
       </div>
@@ -878,7 +846,7 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
       <span><strong>This link gives control of the session. Don't share it.</strong> Share the join code or the screen instead.</span>
       <button type="button" onClick=${() => {
         setWarning(false);
-        try { localStorage.setItem(WARNING_KEY, "1"); } catch { /* ignore */ }
+        save(WARNING_KEY, true);
       }}>Dismiss</button>
     </div>`}
     ${session.status === "ended" && html`<div class="banner banner-ended" role="status">This session has ended. The results stay here; the join code no longer works.</div>`}
@@ -945,8 +913,9 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
   </div>`;
 }
 
-function App() {
-  const [keys] = useState(readKeys);
+/** The console of the session id, with the keys this browser holds for it. */
+export function App({ id, hostKey, screenKey }) {
+  const keys = { id, hostKey, screenKey };
   const [deleted, setDeleted] = useState(null);
   if (deleted) return html`<${Deleted} ...${deleted} />`;
   if (!keys.id) {
@@ -960,5 +929,3 @@ function App() {
   }
   return html`<${Console} ...${keys} onDeleted=${setDeleted} />`;
 }
-
-render(html`<${App} />`, document.getElementById("app"));

@@ -2,11 +2,13 @@
 // edits one with every kind of step, moves steps by drag and by keyboard,
 // previews a step as the phone and the shared screen show it, and saves it on
 // the server, which checks it (docs/agenda.md) and names each problem's field.
-import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { html, api, Toasts, useToasts } from "./ui.js";
-import { ResultsChart } from "./charts.js";
+import { html, Toasts, useToasts } from "./ui.js";
+import { api } from "./api.js";
+import { Header as PhoneHeader, StepView as PhoneStep } from "./participant.js";
+import { StepView as ScreenStep } from "./screen.js";
 import { saveBlob, slug } from "./hosted.js";
+import { isVoting, letter } from "./kinds.js";
 
 const KINDS = {
   info: { label: "Info", article: "an info", about: "A slide to read; no vote." },
@@ -15,10 +17,8 @@ const KINDS = {
   text: { label: "Text", article: "a text", about: "A short free answer; the answers make a word cloud." },
   profile: { label: "Profile", article: "a profile", about: "Where the room stands on every scale that has a dimension." },
 };
-const VOTING = new Set(["choice", "scale", "text"]);
 // The limits of docs/agenda.md that stop typing; the server checks them all.
 const MAX = { title: 200, body: 2000, notes: 4000, label: 80, segment: 40, series: 20, dimension: 40, options: 8, segments: 12, steps: 200 };
-const letter = (i) => String.fromCharCode(65 + i);
 const stepsLabel = (n) => `${n} ${n === 1 ? "step" : "steps"}`;
 const untitled = (s) => s.title.trim() || "Untitled step";
 
@@ -42,7 +42,6 @@ function newStep(kind) {
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 const isTextList = (v) => Array.isArray(v) && v.every((x) => typeof x === "string");
 const TEXT_FIELDS = ["kind", "title", "body", "notes", "left", "right", "dimension", "series", "autoReveal"];
-const VOTING_KINDS = ["choice", "scale", "text"];
 const WHOLE_FIELDS = ["correct", "points", "maxLength"];
 
 /**
@@ -97,7 +96,7 @@ function stepDocument(s) {
   } else if (s.kind === "text") {
     putWhole(out, "maxLength", s.maxLength);
   }
-  if (VOTING_KINDS.includes(s.kind) && s.autoReveal) out.autoReveal = s.autoReveal;
+  if (isVoting(s.kind) && s.autoReveal) out.autoReveal = s.autoReveal;
   return { ...out, ...s.extra };
 }
 
@@ -503,7 +502,7 @@ function StepForm({ step, index, count, problemAt, otherProblems, update, change
     ${step.kind === "text" &&
     field("maxLength", "Longest answer", { inputMode: "numeric", placeholder: "80", hint: "In characters, 1 to 80; 80 when left empty." })}
 
-    ${VOTING_KINDS.includes(step.kind) &&
+    ${isVoting(step.kind) &&
     html`<div class=${`field${problemAt("autoReveal") ? " has-problem" : ""}`}>
         <label for="step-autoReveal">Reveal the results</label>
         <select id="step-autoReveal" value=${step.autoReveal} onChange=${(e) => update({ autoReveal: e.target.value })}
@@ -557,80 +556,38 @@ function exampleResults(draft, step) {
   }
 }
 
-function Paragraphs({ text, className }) {
-  if (!text) return null;
-  return html`<div class=${className}>${text.split(/\n{2,}/).map((p, i) => html`<p key=${i}>${p}</p>`)}</div>`;
+/**
+ * What useLive would give a phone and the screen on this step: voting open,
+ * or closed and revealed with made-up results. Nobody is connected.
+ */
+function previewLive(draft, step, index, results) {
+  const n = results?.n ?? 0;
+  const shown = {
+    index,
+    kind: step.kind,
+    title: untitled(step),
+    body: step.body,
+    options: step.kind === "choice" ? step.options.map((o, i) => o || `Option ${letter(i)}`) : undefined,
+    left: step.left,
+    right: step.right,
+    points: step.points === "7" ? 7 : 5,
+    maxLength: Number(step.maxLength) || 80,
+    voting: !isVoting(step.kind) ? "pending" : results ? "closed" : "open",
+    revealed: Boolean(results),
+    round: 1,
+  };
+  const session = { id: "", code: "12345678", title: draft.title || "Untitled agenda", status: "live", currentStep: index, stepCount: draft.steps.length, settings: {} };
+  const state = { session, step: shown, counts: { joined: n, connected: n, voted: n, notVoted: 0 }, results: results && { ...results, step: index, round: 1 } };
+  return { status: "open", state, myVotes: {}, reactions: [] };
 }
 
-/** The phone while voting is open, or after the reveal: participant.js's markup and classes. */
-function PhonePreview({ agendaTitle, step, results }) {
-  const title = untitled(step);
-  let content;
-  if (results && step.kind !== "info") {
-    content = html`<div class="p-step-head"><h1 class="p-title">${title}</h1></div>
-      <div class="p-results"><h2 class="p-results-title">Results</h2>
-        <div class="p-chart"><${ResultsChart} step=${step} results=${results} size="phone" /></div>
-      </div>`;
-  } else if (!VOTING.has(step.kind)) {
-    content = html`<h1 class="p-title">${title}</h1>
-      ${step.kind === "info" && html`<${Paragraphs} text=${step.body} className="p-body" />`}
-      <p class="p-look">Look at the shared screen</p>`;
-  } else {
-    const points = step.points === "7" ? 7 : 5;
-    content = html`<div class="p-step-head"><h1 class="p-title">${title}</h1></div>
-      <${Paragraphs} text=${step.body} className="p-body p-body-small" />
-      ${step.kind === "choice" &&
-      html`<div class="p-options">
-        ${step.options.map((o, i) => html`<button type="button" key=${i} class="p-option"><span class="p-option-text">${o || `Option ${letter(i)}`}</span><span class="p-mark"></span></button>`)}
-      </div>`}
-      ${step.kind === "scale" &&
-      html`<div class="p-scale">
-        <div class="p-poles"><span class="p-pole p-pole-left">← ${step.left}</span><span class="p-pole p-pole-right">${step.right} →</span></div>
-        <div class="p-points">${Array.from({ length: points }, (_, i) => html`<button type="button" key=${i} class="p-point">${i + 1}</button>`)}</div>
-      </div>`}
-      ${step.kind === "text" &&
-      html`<div class="p-text">
-        <label>Your answer</label>
-        <textarea rows="3"></textarea>
-        <div class="p-text-row"><span class="p-count">0 / ${Number(step.maxLength) || 80}</span><button type="button" class="primary p-send">Send</button></div>
-      </div>`}`;
-  }
+const noConnection = { current: null };
+
+/** The phone, with participant.js's own components. */
+function PhonePreview({ live }) {
   return html`<div class="p-page">
-    <header class="p-top"><div class="p-header"><span class="p-session-title">${agendaTitle || "Untitled agenda"}</span></div></header>
-    <div class="p-main"><section class="p-step">${content}</section></div>
-  </div>`;
-}
-
-/** The shared screen while voting is open, or after the reveal: screen.js's markup and classes. */
-function ScreenPreview({ step, index, count, results }) {
-  const voting = VOTING.has(step.kind);
-  let content;
-  if (step.kind === "info") {
-    content = html`<${Paragraphs} text=${step.body} className="sc-body" />`;
-  } else if (results) {
-    content = html`<div class="sc-chart"><${ResultsChart} step=${step} results=${results} size="screen" /></div>`;
-  } else if (step.kind === "profile") {
-    content = html`<${Paragraphs} text=${step.body} className="sc-body sc-body-small" /><p class="sc-waiting">Results will appear here</p>`;
-  } else {
-    content = html`<${Paragraphs} text=${step.body} className="sc-body sc-body-small" />
-      ${step.kind === "choice" &&
-      html`<ol class="sc-options">${step.options.map((o, i) => html`<li key=${i}><span class="sc-option-letter">${letter(i)}</span>${o}</li>`)}</ol>`}
-      ${step.kind === "scale" &&
-      html`<p class="sc-poles"><span class="sc-pole">${step.left}</span><span class="sc-pole-scale">1 ··· ${step.points === "7" ? 7 : 5}</span><span class="sc-pole">${step.right}</span></p>`}
-      <div class="sc-live"><div class="sc-progress"><p class="sc-progress-text">0 of 0 voted</p></div></div>`;
-  }
-  return html`<div class=${`sc-step sc-kind-${step.kind}${results ? " is-revealed" : ""}`}>
-    <header class="sc-head">
-      <div class="sc-head-main">
-        <p class="sc-meta">
-          <span class="sc-stepno">${index + 1} / ${count}</span>
-          ${voting && html`<span class="sc-voting sc-voting-${results ? "closed" : "open"}"><span class="sc-voting-dot"></span>Voting ${results ? "closed" : "open"}</span>`}
-        </p>
-        <h1 class=${`sc-title${step.kind === "info" ? " sc-title-info" : ""}`}>${untitled(step)}</h1>
-      </div>
-      <div class="sc-corner"><div class="sc-corner-text"><span class="sc-corner-label">Join at ${location.host}</span><span class="sc-corner-code">1234 5678</span></div></div>
-    </header>
-    <div class="sc-content">${content}</div>
+    <${PhoneHeader} live=${live} state=${live.state} title=${live.state.session.title} />
+    <div class="p-main"><${PhoneStep} live=${live} conn=${noConnection} idPrefix="preview-" /></div>
   </div>`;
 }
 
@@ -651,7 +608,7 @@ function useScaleToWidth(width) {
 function Preview({ draft, step, index }) {
   const [showResults, setShowResults] = useState(false);
   const [frameRef, scale] = useScaleToWidth(1280);
-  const results = showResults ? exampleResults(draft, step) : null;
+  const live = previewLive(draft, step, index, showResults ? exampleResults(draft, step) : null);
   return html`<section class="ed-preview card" aria-labelledby="preview-title">
     <div class="ed-preview-head">
       <h2 id="preview-title">Preview</h2>
@@ -666,14 +623,14 @@ function Preview({ draft, step, index }) {
       <figure class="ed-figure">
         <figcaption>Phone</figcaption>
         <div class="ed-phone" inert>
-          <${PhonePreview} agendaTitle=${draft.title} step=${step} results=${results} />
+          <${PhonePreview} live=${live} />
         </div>
       </figure>
       <figure class="ed-figure">
         <figcaption>Shared screen</figcaption>
         <div class="ed-screen-frame" ref=${frameRef}>
           <div class="ed-screen" inert style=${{ zoom: String(scale) }}>
-            <${ScreenPreview} step=${step} index=${index} count=${draft.steps.length} results=${results} />
+            <${ScreenStep} state=${live.state} live=${live} landmark="div" />
           </div>
         </div>
       </figure>
@@ -1012,7 +969,8 @@ function Editor({ start, write, toast, onClose, onSaved }) {
 
 let opened = 0;
 
-function App() {
+/** The agendas, and the editor; editId opens that saved agenda at once. */
+export function App({ editId = "" }) {
   const [toasts, toast, dismiss] = useToasts();
   const [list, setList] = useState(null); // null while loading
   const [listError, setListError] = useState("");
@@ -1074,8 +1032,7 @@ function App() {
 
   useEffect(() => {
     load();
-    const id = new URLSearchParams(location.hash.slice(1)).get("edit");
-    if (id) actions.onEdit({ id });
+    if (editId) actions.onEdit({ id: editId });
   }, []);
   useEffect(() => {
     document.title = editing ? `${editing.draft.id ? "Edit" : "New"} agenda · Quorum` : "Agendas · Quorum";
@@ -1095,5 +1052,3 @@ function App() {
     <${Toasts} toasts=${toasts} dismiss=${dismiss} />
   </div>`;
 }
-
-render(html`<${App} />`, document.getElementById("app"));

@@ -1,33 +1,21 @@
 // /host: create a session from a built-in agenda or an agenda file, then go
 // to its console. The keys live in local storage so the console survives a
 // reload, and a "My sessions" page can list them later.
-import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { html, formatCode, formatDate, api } from "./ui.js";
-import { saveJSON } from "./ws.js";
-import { HOSTED_KEY, consoleLink, loadHosted } from "./hosted.js";
-
-const HOSTED_MAX = 200;
+import { html, formatCode, formatDate } from "./ui.js";
+import { api } from "./api.js";
+import { consoleLink, loadHosted, rememberHosted, storeKeys } from "./hosted.js";
 
 function rememberSession(created, title) {
-  const entry = {
-    id: created.id,
-    code: created.code,
-    title,
-    createdAt: new Date().toISOString(),
-    hostKey: created.hostKey,
-    screenKey: created.screenKey,
-  };
-  const list = [entry, ...loadHosted().filter((s) => s.id !== created.id)].slice(0, HOSTED_MAX);
-  saveJSON(HOSTED_KEY, list);
-  saveJSON(`quorum:host:${created.id}`, { hostKey: created.hostKey, screenKey: created.screenKey });
+  rememberHosted({ id: created.id, code: created.code, title, hostKey: created.hostKey, screenKey: created.screenKey });
+  storeKeys(created.id, created.hostKey, created.screenKey);
 }
 
 function stepsLabel(n) {
   return `${n} ${n === 1 ? "step" : "steps"}`;
 }
 
-function Host() {
+export function Host() {
   const [agendas, setAgendas] = useState(null); // null while loading
   const [agendasError, setAgendasError] = useState("");
   const [choice, setChoice] = useState(""); // a built-in id, or "file"
@@ -252,5 +240,3 @@ function Host() {
     </section>`}
   </main>`;
 }
-
-render(html`<${Host} />`, document.getElementById("app"));

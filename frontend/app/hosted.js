@@ -4,38 +4,65 @@
 // The host key never goes in a URL path or query (server logs keep those): an
 // export is fetched with the key in the Authorization header, and the answer
 // is handed to the browser as a download from a Blob.
-import { loadJSON, saveJSON } from "./ws.js";
+import { load, save, forget } from "./storage.js";
+import { apiError, request } from "./api.js";
 
 export const HOSTED_KEY = "quorum:hosted";
+const HOSTED_MAX = 200;
+const keysKey = (id) => `quorum:host:${id}`;
 
 /** The sessions this browser hosted, newest first. */
 export function loadHosted() {
-  const list = loadJSON(HOSTED_KEY, []);
+  const list = load(HOSTED_KEY, []);
   return Array.isArray(list) ? list.filter((s) => s && typeof s.id === "string" && s.id) : [];
+}
+
+/**
+ * Puts a session at the top of this browser's list: {id, code, title,
+ * hostKey, screenKey}. With replace false, a session already listed stays
+ * where it is.
+ */
+export function rememberHosted(entry, replace = true) {
+  const list = loadHosted();
+  if (!replace && list.some((s) => s.id === entry.id)) return;
+  const listed = { ...entry, createdAt: new Date().toISOString() };
+  save(HOSTED_KEY, [listed, ...list.filter((s) => s.id !== entry.id)].slice(0, HOSTED_MAX));
 }
 
 /** The keys this browser holds for a session: {hostKey, screenKey}, maybe empty. */
 export function storedKeys(id) {
-  const stored = loadJSON(`quorum:host:${id}`, {}) || {};
+  const stored = load(keysKey(id), {}) || {};
   const listed = loadHosted().find((s) => s.id === id) || {};
   return { hostKey: stored.hostKey || listed.hostKey || "", screenKey: stored.screenKey || listed.screenKey || "" };
 }
 
 /** Keeps a session's keys, as the console does when it opens. */
 export function storeKeys(id, hostKey, screenKey) {
-  const stored = loadJSON(`quorum:host:${id}`, {}) || {};
+  const stored = load(keysKey(id), {}) || {};
   const next = { hostKey, screenKey: screenKey || stored.screenKey || "" };
-  saveJSON(`quorum:host:${id}`, next.screenKey ? next : { hostKey });
+  save(keysKey(id), next.screenKey ? next : { hostKey });
+}
+
+/**
+ * A session's keys from a link's fragment (#key=…&screen=…), else from this
+ * browser. Keys from a link are stored, then taken out of the address bar: a
+ * laptop on a projector must not show the key that controls the session.
+ */
+export function keysFromLink(id, hash = location.hash) {
+  const params = new URLSearchParams(hash.slice(1));
+  const fromLink = params.get("key") || "";
+  if (id && fromLink) {
+    storeKeys(id, fromLink, params.get("screen") || "");
+    if (storedKeys(id).hostKey === fromLink) history.replaceState(null, "", location.pathname + location.search);
+  }
+  const stored = id ? storedKeys(id) : { hostKey: "", screenKey: "" };
+  return { hostKey: fromLink || stored.hostKey, screenKey: params.get("screen") || stored.screenKey };
 }
 
 /** Removes a session and its keys from this browser (not from the server). */
 export function forgetHosted(id) {
-  saveJSON(HOSTED_KEY, loadHosted().filter((s) => s.id !== id));
-  try {
-    localStorage.removeItem(`quorum:host:${id}`);
-  } catch {
-    // Private mode: nothing was stored.
-  }
+  save(HOSTED_KEY, loadHosted().filter((s) => s.id !== id));
+  forget(keysKey(id));
 }
 
 /** The console's link, keys in the fragment (never sent to the server). */
@@ -112,14 +139,12 @@ function today() {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
 
-/** Reads an error answer of the API as an Error with the server's message and code. */
-export async function apiError(res, fallback) {
-  const data = await res.json().catch(() => ({}));
-  const err = (data && data.error) || {};
-  let message = err.message || fallback || `The server answered ${res.status}.`;
-  if (err.code === "session_not_found") message = "This session no longer exists: it was deleted.";
-  else if (res.status === 401) message = "The host key kept in this browser is not valid for this session.";
-  return Object.assign(new Error(message), { code: err.code || `http_${res.status}`, status: res.status });
+/** A refused export or report, in a host's words. */
+export async function hostError(res, fallback) {
+  const err = await apiError(res, fallback);
+  if (err.code === "session_not_found") err.message = "This session no longer exists: it was deleted.";
+  else if (res.status === 401) err.message = "The host key kept in this browser is not valid for this session.";
+  return err;
 }
 
 /**
@@ -129,13 +154,8 @@ export async function apiError(res, fallback) {
 export async function downloadExport({ id, hostKey, format, anonymous = false, title = "" }) {
   const spec = EXPORTS[format];
   if (!spec) throw new Error(`Unknown export: ${format}`);
-  let res;
-  try {
-    res = await fetch(exportPath(id, format, anonymous), { headers: { Authorization: `Bearer ${hostKey}` }, cache: "no-store" });
-  } catch {
-    throw Object.assign(new Error("Cannot reach the server. Check the network and try again."), { code: "network" });
-  }
-  if (!res.ok) throw await apiError(res, `The ${spec.what} could not be exported (the server answered ${res.status}).`);
+  const res = await request(exportPath(id, format, anonymous), { headers: { Authorization: `Bearer ${hostKey}` }, cache: "no-store" });
+  if (!res.ok) throw await hostError(res, `The ${spec.what} could not be exported (the server answered ${res.status}).`);
   const blob = await res.blob();
   const filename =
     filenameFrom(res.headers.get("Content-Disposition")) ||

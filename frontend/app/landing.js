@@ -1,9 +1,8 @@
 // Landing page: join by code, or host a workshop.
-import { render } from "preact";
 import { useState } from "preact/hooks";
 import { html, formatCode } from "./ui.js";
 
-function Landing() {
+export function Landing() {
   const [code, setCode] = useState("");
   const [error, setError] = useState("");
   const digits = code.replace(/\D/g, "");
@@ -37,5 +36,3 @@ function Landing() {
     <a class="button host-link" href="/host">Host a workshop</a>
   </main>`;
 }
-
-render(html`<${Landing} />`, document.getElementById("app"));

@@ -1,29 +1,37 @@
 // The participant's phone page: enter a code, join, then follow the session
 // and vote. Served for /join (type a code) and /j/{code} (code in the path).
-import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { html, formatCode, api, ConnectionBadge, ConnectionBanner, Countdown } from "./ui.js";
+import { html, formatCode, ConnectionBadge, ConnectionBanner, Countdown } from "./ui.js";
+import { api } from "./api.js";
 import { useLive } from "./live.js";
-import { loadJSON, newId, newToken, saveJSON } from "./ws.js";
+import { newId, newToken } from "./ws.js";
+import { forget, load, save } from "./storage.js";
+import { isVoting } from "./kinds.js";
 
 // ---------------------------------------------------------------------------
 // Charts: loaded as soon as the page starts (so they are cached before the
 // network gets bad), but never allowed to break the voting page.
 
 let charts = null; // the charts.js module, once loaded
-const chartsReady = import("./charts.js")
-  .then((m) => {
-    charts = m;
-  })
-  .catch(() => {
-    charts = null;
-  });
+let chartsReady = null;
+
+/** Starts loading charts.js, once; the entry calls it first thing. */
+export function loadCharts() {
+  chartsReady ??= import("./charts.js")
+    .then((m) => {
+      charts = m;
+    })
+    .catch(() => {
+      charts = null;
+    });
+  return chartsReady;
+}
 
 function useCharts() {
   const [loaded, setLoaded] = useState(() => charts);
   useEffect(() => {
     let alive = true;
-    chartsReady.then(() => alive && setLoaded(() => charts));
+    loadCharts().then(() => alive && setLoaded(() => charts));
     return () => {
       alive = false;
     };
@@ -38,21 +46,16 @@ const storageKey = (code) => `quorum:participant:${code}`;
 
 function loadIdentity(code) {
   if (!code) return null;
-  const id = loadJSON(storageKey(code), null);
+  const id = load(storageKey(code), null);
   return id && id.sessionId && id.token && id.participantId ? id : null;
 }
 
 function saveIdentity(code, identity) {
-  saveJSON(storageKey(code), identity);
+  save(storageKey(code), identity);
 }
 
 function clearIdentity(code) {
-  try {
-    localStorage.removeItem(storageKey(code));
-    localStorage.removeItem(lastKey(code));
-  } catch {
-    // Storage unavailable: nothing to clear.
-  }
+  forget(storageKey(code), lastKey(code));
 }
 
 // The last state seen, so that a reload without network still shows the
@@ -63,19 +66,14 @@ function saveLast(code, sessionId, live) {
   const state = live.state;
   // A countdown cannot be trusted once the frame is old: drop it.
   const step = state.step ? { ...state.step, deadline: undefined, remainingMs: undefined } : null;
-  saveJSON(lastKey(code), { sessionId, state: { ...state, step }, myVotes: live.myVotes });
+  save(lastKey(code), { sessionId, state: { ...state, step }, myVotes: live.myVotes });
 }
 
 /** The 8 digits of a join code in what a person typed or pasted (also a join link). */
-function digitsOf(text) {
+export function digitsOf(text) {
   const s = String(text || "");
   const link = s.match(/\/j\/([\d\s-]+)/);
   return (link ? link[1] : s).replace(/\D/g, "").slice(0, 8);
-}
-
-function codeFromPath() {
-  const m = location.pathname.match(/^\/j\/([^/]+)\/?$/);
-  return m ? digitsOf(decodeURIComponent(m[1])) : "";
 }
 
 function setPath(path) {
@@ -85,9 +83,10 @@ function setPath(path) {
 // ---------------------------------------------------------------------------
 // The app: entry → (lookup) → join form → live.
 
-function App() {
+/** The phone; code is the join code of the link it was opened with, or "". */
+export function App({ code: linkCode = "" }) {
   const [flow, setFlow] = useState(() => {
-    const code = codeFromPath();
+    const code = linkCode;
     const identity = loadIdentity(code);
     if (identity) return { phase: "live", code, identity };
     if (code.length === 8) return { phase: "lookup", code };
@@ -306,7 +305,7 @@ function Live({ code, identity, join, title: joinTitle, onJoined, onRefused, onL
   const sessionId = identity?.sessionId || live.welcome?.session;
   // Until the first state arrives (a reload without network), show the last one seen.
   const [cached] = useState(() => {
-    const last = identity && loadJSON(lastKey(code), null);
+    const last = identity && load(lastKey(code), null);
     return last && last.sessionId === identity.sessionId && last.state ? last : null;
   });
   useEffect(() => {
@@ -355,18 +354,23 @@ function Live({ code, identity, join, title: joinTitle, onJoined, onRefused, onL
   }
 
   return html`<div class="p-page">
-    <header class="p-top">
-      <${ConnectionBanner} live=${live} text=${bannerText(live.status, state)} />
-      <div class="p-header">
-        <span class="p-session-title">${title || "Quorum"}</span>
-        ${name && html`<span class="p-name" title="Your name">${name}</span>`}
-        <${ConnectionBadge} live=${live} />
-      </div>
-    </header>
+    <${Header} live=${live} state=${state} title=${title} name=${name} />
     <main class="p-main">${content}</main>
     ${state?.session?.status === "live" && state.session.settings?.reactions && html`<${ReactionBar} live=${live} conn=${conn} />`}
     <p class="visually-hidden" aria-live="polite">${announcement(state)}</p>
   </div>`;
+}
+
+/** The phone's top bar: what the connection is doing, the session, my name. */
+export function Header({ live, state, title, name }) {
+  return html`<header class="p-top">
+    <${ConnectionBanner} live=${live} text=${bannerText(live.status, state)} />
+    <div class="p-header">
+      <span class="p-session-title">${title || "Quorum"}</span>
+      ${name && html`<span class="p-name" title="Your name">${name}</span>`}
+      <${ConnectionBadge} live=${live} />
+    </div>
+  </header>`;
 }
 
 /** Paragraphs from a body text with blank lines. */
@@ -375,11 +379,19 @@ function Body({ text, className = "p-body" }) {
   return html`<div class=${className}>${text.split(/\n{2,}/).map((p) => html`<p>${p}</p>`)}</div>`;
 }
 
-function StepView({ live, conn }) {
+/**
+ * A step on the phone: the question and its controls while voting is open,
+ * a calm view otherwise, the results once revealed. live is what useLive
+ * gives (state, myVotes, status, lastError); conn.current the connection
+ * that votes, if any. idPrefix keeps its element ids apart from another
+ * page's (the editor's preview).
+ */
+export function StepView({ live, conn, idPrefix = "" }) {
+  const titleId = `${idPrefix}step-title`;
   const step = live.state.step;
   const results = live.state.results;
   const revealed = step.revealed && results && results.step === step.index;
-  const votable = step.kind === "choice" || step.kind === "scale" || step.kind === "text";
+  const votable = isVoting(step.kind);
   const online = live.status === "open";
 
   // A "reset" drops every vote of the step and puts its voting back to
@@ -458,7 +470,7 @@ function StepView({ live, conn }) {
   }, [statusKind]);
 
   const heading = html`<div class="p-step-head">
-    <h1 class="p-title" id="step-title">${step.title}</h1>
+    <h1 class="p-title" id=${titleId}>${step.title}</h1>
     <${Countdown} live=${live} className="countdown p-countdown" />
   </div>`;
 
@@ -486,9 +498,9 @@ function StepView({ live, conn }) {
       parts.push(html`<p class="p-round">Round ${step.round} — vote again<span class="p-round-hint">Earlier rounds keep their answers; this one starts afresh.</span></p>`);
     }
     parts.push(html`<${Body} text=${step.body} className="p-body p-body-small" />`);
-    if (step.kind === "choice") parts.push(html`<${ChoiceVote} step=${step} selected=${selected} pending=${pending} onVote=${vote} />`);
+    if (step.kind === "choice") parts.push(html`<${ChoiceVote} step=${step} selected=${selected} pending=${pending} onVote=${vote} titleId=${titleId} />`);
     if (step.kind === "scale") parts.push(html`<${ScaleVote} step=${step} selected=${selected} onVote=${vote} />`);
-    if (step.kind === "text") parts.push(html`<${TextVote} step=${step} acked=${acked} pending=${pending} onVote=${vote} />`);
+    if (step.kind === "text") parts.push(html`<${TextVote} step=${step} acked=${acked} pending=${pending} onVote=${vote} idPrefix=${idPrefix} />`);
     parts.push(html`<div class="p-status-box" role="status" aria-live="polite" ref=${statusRef}>${status}</div>`);
     if (!online) parts.push(html`<p class="p-hint">Your vote is kept on this phone until the connection is back. If voting closes before then, it cannot count.</p>`);
   } else if (votable && step.voting === "closed" && !revealed) {
@@ -506,7 +518,7 @@ function StepView({ live, conn }) {
   }
 
   // Keyed by round too: a new round starts with an empty answer field.
-  return html`<section class="p-step" key=${`s${step.index}-r${step.round}`} aria-labelledby="step-title">
+  return html`<section class="p-step" key=${`s${step.index}-r${step.round}`} aria-labelledby=${titleId}>
     ${heading}${parts}
   </section>`;
 }
@@ -561,8 +573,8 @@ function MyAnswer({ step, vote }) {
 // ---------------------------------------------------------------------------
 // Voting controls.
 
-function ChoiceVote({ step, selected, pending, onVote }) {
-  return html`<div class="p-options" role="group" aria-labelledby="step-title">
+function ChoiceVote({ step, selected, pending, onVote, titleId }) {
+  return html`<div class="p-options" role="group" aria-labelledby=${titleId}>
     ${(step.options || []).map((opt, i) => {
       const on = selected === i;
       const done = on && !pending;
@@ -594,7 +606,8 @@ function ScaleVote({ step, selected, onVote }) {
   </div>`;
 }
 
-function TextVote({ step, acked, pending, onVote }) {
+function TextVote({ step, acked, pending, onVote, idPrefix }) {
+  const id = `${idPrefix}answer`;
   const max = step.maxLength || 80;
   const [draft, setDraft] = useState(() => String(pending?.value ?? acked?.value ?? ""));
   const blank = draft.trim() === "";
@@ -605,14 +618,14 @@ function TextVote({ step, acked, pending, onVote }) {
     onVote(draft.trim().replace(/\s+/g, " "));
   };
   return html`<form class="p-text" onSubmit=${onSubmit} novalidate>
-    <label for="answer">Your answer</label>
-    <textarea id="answer" rows="3" maxlength=${max} value=${draft} enterkeyhint="send" aria-describedby="answer-count"
+    <label for=${id}>Your answer</label>
+    <textarea id=${id} rows="3" maxlength=${max} value=${draft} enterkeyhint="send" aria-describedby=${`${id}-count`}
       onInput=${(e) => setDraft(e.target.value)}
       onKeyDown=${(e) => {
         if (e.key === "Enter" && !e.shiftKey) onSubmit(e);
       }}></textarea>
     <div class="p-text-row">
-      <span id="answer-count" class=${`p-count${draft.length >= max ? " is-full" : ""}`}>${draft.length} / ${max}</span>
+      <span id=${`${id}-count`} class=${`p-count${draft.length >= max ? " is-full" : ""}`}>${draft.length} / ${max}</span>
       <button class="primary p-send" type="submit" disabled=${blank}>Send</button>
     </div>
     ${sentValue !== undefined && sentValue !== "" && html`<p class="p-sent">You sent: <strong>${sentValue}</strong></p>`}
@@ -710,5 +723,3 @@ function FallbackChart({ step, results }) {
   }
   return html`<p class="p-fallback">Look at the shared screen</p>`;
 }
-
-render(html`<${App} />`, document.getElementById("app"));

@@ -2,25 +2,10 @@
 // (export.html, escaped, no scripts); this page fetches it with the host key
 // from local storage, puts its body in the page and adds a small toolbar that
 // does not print.
-import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { html } from "./ui.js";
-import { apiError, reportLink, storeKeys, storedKeys } from "./hosted.js";
-
-/** The session id, its host key (a #key= fragment is stored, then removed) and the mode. */
-function readPage() {
-  const parts = location.pathname.split("/").filter(Boolean);
-  const id = parts[0] === "host" && parts[2] === "report" && parts[1] ? decodeURIComponent(parts[1]) : "";
-  const params = new URLSearchParams(location.hash.slice(1));
-  const fromHash = params.get("key") || "";
-  if (id && fromHash) {
-    storeKeys(id, fromHash, params.get("screen") || "");
-    // Keep the key out of the address bar, once it is safe in storage.
-    if (storedKeys(id).hostKey === fromHash) history.replaceState(null, "", location.pathname + location.search);
-  }
-  const anonymous = new URLSearchParams(location.search).get("anonymous") === "1";
-  return { id, hostKey: fromHash || (id ? storedKeys(id).hostKey : ""), anonymous };
-}
+import { request } from "./api.js";
+import { hostError, reportLink } from "./hosted.js";
 
 const DROP = "script, iframe, frame, object, embed, base, meta, noscript, template";
 
@@ -55,8 +40,11 @@ function mountReport({ doc, css }) {
     }
   }
 
-  // Stylesheets the report's head asks for, besides report.css (linked here).
-  const have = new Set([...document.querySelectorAll('link[rel~="stylesheet"]')].map((l) => l.href));
+  // Stylesheets the report's head asks for, besides report.css (linked here
+  // by its hashed URL, /static/app/report.<hash>.css, where the report, a
+  // file people download and keep, names the plain one).
+  const plain = (href) => href.replace(/\.[0-9a-f]{10}(\.css)$/, "$1");
+  const have = new Set([...document.querySelectorAll('link[rel~="stylesheet"]')].map((l) => plain(l.href)));
   for (const link of doc.head.querySelectorAll('link[rel~="stylesheet"]')) {
     const href = new URL(link.getAttribute("href") || "", location.href);
     if (href.origin !== location.origin || have.has(href.href)) continue;
@@ -111,26 +99,20 @@ function Message({ title, children }) {
   </main>`;
 }
 
-function Report() {
-  const [page] = useState(readPage);
-  const [status, setStatus] = useState(page.id && page.hostKey ? "loading" : "nokey");
+/** The report of session id, read with its host key; anonymous leaves out names. */
+export function Report({ id, hostKey, anonymous }) {
+  const [status, setStatus] = useState(id && hostKey ? "loading" : "nokey");
   const [error, setError] = useState(null);
-  const { id, hostKey, anonymous } = page;
 
   const load = async () => {
     setStatus("loading");
     setError(null);
     try {
-      let res;
-      try {
-        res = await fetch(`/api/sessions/${encodeURIComponent(id)}/export.html${anonymous ? "?anonymous=1" : ""}`, {
-          headers: { Authorization: `Bearer ${hostKey}` },
-          cache: "no-store",
-        });
-      } catch {
-        throw Object.assign(new Error("Cannot reach the server. Check the network and try again."), { code: "network" });
-      }
-      if (!res.ok) throw await apiError(res, `The report could not be made (the server answered ${res.status}).`);
+      const res = await request(`/api/sessions/${encodeURIComponent(id)}/export.html${anonymous ? "?anonymous=1" : ""}`, {
+        headers: { Authorization: `Bearer ${hostKey}` },
+        cache: "no-store",
+      });
+      if (!res.ok) throw await hostError(res, `The report could not be made (the server answered ${res.status}).`);
       mountReport(parseReport(await res.text()));
       setStatus("ready");
     } catch (err) {
@@ -175,5 +157,3 @@ function Report() {
 
   return html`<${Toolbar} id=${id} anonymous=${anonymous} status=${status} />${body}`;
 }
-
-render(html`<${Report} />`, document.getElementById("app"));

@@ -2,72 +2,32 @@
 // Read-only: the lobby with the join code and QR, each step's title, voting
 // progress (never a distribution before the reveal), the results once the
 // facilitator reveals them, and a thank-you at the end.
-import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { html, formatCode, joinUrl, keyFromHash, ConnectionBanner, Countdown } from "./ui.js";
+import { html, formatCode, joinUrl, ConnectionBanner, Countdown } from "./ui.js";
 import { useLive } from "./live.js";
+import { save } from "./storage.js";
+import { isVoting, letter } from "./kinds.js";
 import { GroupResults, ProfileSoFar, ResultsChart, ShiftSummary } from "./charts.js";
 
-const sessionId = decodeURIComponent(location.pathname.split("/")[2] || "");
-const keyStore = `quorum:screen:${sessionId}`;
-const themeStore = "quorum:screen:theme";
-
-function storageGet(key) {
-  try {
-    return localStorage.getItem(key) || "";
-  } catch {
-    return "";
-  }
-}
-function storageSet(key, value) {
-  try {
-    localStorage.setItem(key, value);
-  } catch {
-    // Private mode: the screen still works until the next reload.
-  }
-}
-
-/** The screen key: from the link's fragment, else remembered from an earlier visit. */
-function screenKey() {
-  const fromHash = keyFromHash();
-  if (fromHash) {
-    storageSet(keyStore, fromHash);
-    // Keep the key out of the address bar: this window is on a projector.
-    // A reload finds it in local storage.
-    if (storageGet(keyStore) === fromHash) {
-      history.replaceState(null, "", location.pathname + location.search);
-    }
-    return fromHash;
-  }
-  return storageGet(keyStore);
-}
-
-const secret = sessionId ? screenKey() : "";
+/** Where this browser keeps the screen's theme, "light" or "dark". */
+export const THEME_KEY = "quorum:screen:theme";
 
 // ---------------------------------------------------------------- theme
 
-function initialTheme() {
-  const q = new URLSearchParams(location.search).get("theme");
-  if (q === "light" || q === "dark") return q;
-  return storageGet(themeStore) === "light" ? "light" : "dark";
-}
-
-function applyTheme(theme) {
+/** Puts the theme on the page's root; the entry does it before the first paint. */
+export function applyTheme(theme) {
   const root = document.documentElement;
   root.classList.toggle("theme-light", theme === "light");
   root.classList.toggle("theme-dark", theme !== "light");
   if (theme === "light") root.dataset.theme = "light";
   else delete root.dataset.theme;
 }
-// Before the first paint, so that a light room never sees a dark flash.
-applyTheme(initialTheme());
-
-function useTheme() {
-  const [theme, setTheme] = useState(initialTheme);
+function useTheme(initial) {
+  const [theme, setTheme] = useState(initial);
   useEffect(() => applyTheme(theme), [theme]);
   const toggle = () => {
     const next = theme === "light" ? "dark" : "light";
-    storageSet(themeStore, next);
+    save(THEME_KEY, next);
     setTheme(next);
   };
   return [theme, toggle];
@@ -135,7 +95,7 @@ function useIdle(ms = 3000) {
 
 // ---------------------------------------------------------------- pieces
 
-const qrSrc = () => `/api/sessions/${encodeURIComponent(sessionId)}/qr.svg`;
+const qrSrc = (session) => `/api/sessions/${encodeURIComponent(session.id)}/qr.svg`;
 
 function Paragraphs({ text, className }) {
   if (!text) return null;
@@ -156,7 +116,7 @@ function Lobby({ state }) {
         <p class="sc-url">${joinUrl(session)}</p>
       </div>
       <div class="sc-qr">
-        <img src=${qrSrc()} alt="QR code to join" />
+        <img src=${qrSrc(session)} alt="QR code to join" />
       </div>
     </div>
     <p class="sc-joined" aria-live="polite" aria-atomic="true">${joined} joined</p>
@@ -169,7 +129,7 @@ function CornerJoin({ session }) {
       <span class="sc-corner-label">Join at ${joinUrl(session).replace(/^https?:\/\//, "").replace(/\/j\/\d+$/, "")}</span>
       <span class="sc-corner-code">${formatCode(session.code)}</span>
     </div>
-    <img class="sc-corner-qr" src=${qrSrc()} alt="QR code to join" />
+    ${session.id && html`<img class="sc-corner-qr" src=${qrSrc(session)} alt="QR code to join" />`}
   </aside>`;
 }
 
@@ -216,7 +176,7 @@ function Progress({ counts }) {
 function QuestionShape({ step }) {
   if (step.kind === "choice" && step.options?.length) {
     return html`<ol class="sc-options">
-      ${step.options.map((o, i) => html`<li key=${i}><span class="sc-option-letter" aria-hidden="true">${String.fromCharCode(65 + i)}</span>${o}</li>`)}
+      ${step.options.map((o, i) => html`<li key=${i}><span class="sc-option-letter" aria-hidden="true">${letter(i)}</span>${o}</li>`)}
     </ol>`;
   }
   if (step.kind === "scale") {
@@ -248,9 +208,15 @@ function Results({ step, results }) {
   </div>`;
 }
 
-function StepView({ state, live }) {
+/**
+ * The stage of a step: its heading, the question or its results, and the
+ * voting progress. state is the server's state frame; live, for the
+ * countdown, what useLive gives. landmark is the element it is, "main" on
+ * the screen and "div" inside another page (the editor's preview).
+ */
+export function StepView({ state, live, landmark = "main" }) {
   const { session, step, counts, results } = state;
-  const voting = step.kind === "choice" || step.kind === "scale" || step.kind === "text";
+  const voting = isVoting(step.kind);
   const revealed = step.revealed && results;
   let content;
   if (step.kind === "info") {
@@ -271,7 +237,7 @@ function StepView({ state, live }) {
       ${step.voting === "closed" && html`<p class="sc-waiting">Results will appear here</p>`}`;
   }
 
-  return html`<main class=${`sc-step sc-kind-${step.kind}${revealed ? " is-revealed" : ""}`}>
+  return html`<${landmark} class=${`sc-step sc-kind-${step.kind}${revealed ? " is-revealed" : ""}`}>
     <header class="sc-head">
       <div class="sc-head-main">
         <p class="sc-meta">
@@ -286,14 +252,13 @@ function StepView({ state, live }) {
       <${CornerJoin} session=${session} />
     </header>
     <div class="sc-content">${content}</div>
-  </main>`;
+  </${landmark}>`;
 }
 
 // ---------------------------------------------------------------- reactions
 
-const reducedMotion = window.matchMedia?.("(prefers-reduced-motion: reduce)");
-
 function useReducedMotion() {
+  const [reducedMotion] = useState(() => window.matchMedia?.("(prefers-reduced-motion: reduce)"));
   const [reduced, setReduced] = useState(Boolean(reducedMotion?.matches));
   useEffect(() => {
     if (!reducedMotion) return undefined;
@@ -395,8 +360,9 @@ function Controls({ theme, toggleTheme }) {
   </div>`;
 }
 
-function Screen() {
-  const [theme, toggleTheme] = useTheme();
+/** The shared screen of session sessionId, with its screen key (secret) and first theme. */
+export function Screen({ sessionId, secret, theme: initialTheme }) {
+  const [theme, toggleTheme] = useTheme(initialTheme);
   const [live] = useLive({ role: "screen", session: sessionId, secret });
   const idle = useIdle();
   useWakeLock();
@@ -431,5 +397,3 @@ function Screen() {
     <${Controls} theme=${theme} toggleTheme=${toggleTheme} />
   </div>`;
 }
-
-render(html`<${Screen} />`, document.getElementById("app"));

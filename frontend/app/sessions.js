@@ -1,8 +1,8 @@
 // /host/sessions: the sessions this browser has hosted, from local storage,
 // with their live status, their console, report and downloads.
-import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { html, api, formatCode, formatDate, Toasts, useToasts } from "./ui.js";
+import { html, formatCode, formatDate, Toasts, useToasts } from "./ui.js";
+import { api } from "./api.js";
 import { EXPORTS, consoleLink, downloadExport, forgetHosted, loadHosted, reportLink, storedKeys } from "./hosted.js";
 
 const STATUS = {
@@ -126,7 +126,7 @@ function SessionItem({ s, st, anonymous, onForget, toast }) {
   </li>`;
 }
 
-function Sessions() {
+export function Sessions() {
   const [sessions, setSessions] = useState(() => loadHosted().map(withKeys));
   const statuses = useStatuses(sessions);
   const [anonymous, setAnonymous] = useState(false);
@@ -173,5 +173,3 @@ function Sessions() {
     <${Toasts} toasts=${toasts} dismiss=${dismissToast} />
   </main>`;
 }
-
-render(html`<${Sessions} />`, document.getElementById("app"));

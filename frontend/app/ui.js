@@ -30,25 +30,6 @@ export function keyFromHash() {
   return new URLSearchParams(location.hash.slice(1)).get("key") || "";
 }
 
-/** Reads a JSON API answer; throws an Error with the server's message and code. */
-export async function api(method, path, body, bearer) {
-  const headers = {};
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (bearer) headers.Authorization = `Bearer ${bearer}`;
-  let res;
-  try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw Object.assign(new Error("Cannot reach the server. Check the network and try again."), { code: "network" });
-  }
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const err = data.error || {};
-    throw Object.assign(new Error(err.message || `The server answered ${res.status}.`), { code: err.code, problems: err.problems || [] });
-  }
-  return data;
-}
-
 const STATUS_TEXT = {
   connecting: "Connecting…",
   open: "Connected",

@@ -3,6 +3,7 @@
 // instead of a join request first), reconnect with backoff and jitter,
 // re-send unacknowledged votes, and report the connection state. See
 // docs/protocol.md.
+import { load, save } from "./storage.js";
 
 const FATAL = new Map([
   [4400, "The app sent something the server did not understand. Reload the page."],
@@ -64,7 +65,7 @@ export class Connection {
     this.session = session;
     this.secret = secret;
     this.pendingKey = `quorum:pending:${session}:${participantId}`;
-    this.pending = loadJSON(this.pendingKey, {}); // step -> {id, step, value, round}
+    this.pending = load(this.pendingKey, {}); // step -> {id, step, value, round}
     this.unsent = {}; // step -> a pending vote dropped on reconnect: its step or round was over
   }
 
@@ -252,7 +253,7 @@ export class Connection {
   }
 
   savePending() {
-    saveJSON(this.pendingKey, this.pending);
+    save(this.pendingKey, this.pending);
   }
 
   close() {
@@ -262,23 +263,5 @@ export class Connection {
     window.removeEventListener("offline", this.goneOffline);
     document.removeEventListener("visibilitychange", this.wake);
     this.ws?.close(1000);
-  }
-}
-
-export function loadJSON(key, fallback) {
-  try {
-    const raw = localStorage.getItem(key);
-    return raw ? JSON.parse(raw) : fallback;
-  } catch {
-    return fallback;
-  }
-}
-
-export function saveJSON(key, value) {
-  try {
-    if (value && typeof value === "object" && Object.keys(value).length === 0) localStorage.removeItem(key);
-    else localStorage.setItem(key, JSON.stringify(value));
-  } catch {
-    // Private mode or a full quota: the live connection still works.
   }
 }

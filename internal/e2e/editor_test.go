@@ -25,6 +25,21 @@ func stepItem(title string) chromedp.Search {
 	return chromedp.Search(fmt.Sprintf(`//button[contains(@class, "ed-step-select")][.//span[@class="ed-step-title"][normalize-space(.)=%q]]`, title))
 }
 
+// shapeOf is the tree of tags, classes and attributes under the element a
+// CSS selector finds, without its text and the ids that tie it to its page:
+// `div.p-options[role=group](button.p-option[aria-pressed=false][type=button](…) …)`.
+func shapeOf(tb *tab, selector string) string {
+	tb.b.t.Helper()
+	tb.waitJS("the element "+selector, fmt.Sprintf(`!!document.querySelector(%q)`, selector))
+	return evaluate[string](tb, fmt.Sprintf(`(() => {
+		const ids = new Set(["id", "for", "class", "aria-labelledby", "aria-describedby"]);
+		const attrs = (e) => [...e.attributes].filter((a) => !ids.has(a.name)).map((a) => "[" + a.name + "=" + a.value + "]").sort().join("");
+		const walk = (e) => e.tagName.toLowerCase() + [...e.classList].sort().map((c) => "." + c).join("") + attrs(e) +
+			(e.children.length ? "(" + [...e.children].map(walk).join(" ") + ")" : "");
+		return walk(document.querySelector(%q));
+	})()`, selector))
+}
+
 // waitIn waits until the element selected by the CSS selector shows text.
 func (tb *tab) waitIn(selector, text string) {
 	tb.b.t.Helper()
@@ -87,6 +102,10 @@ func TestEditorCreatesAndRunsAnAgenda(t *testing.T) {
 	ed.waitIn(".ed-phone", "Salad")
 	ed.waitIn(".ed-screen", "Soup")
 	ed.waitIn(".ed-screen", "2 / 2")
+	// The preview is the phone's and the screen's own markup (checked
+	// against them below, once a session runs this agenda).
+	previewChoice := shapeOf(ed, ".ed-phone .p-options")
+	previewOptions := shapeOf(ed, ".ed-screen .sc-options")
 	ed.clickButton("Results")
 	ed.waitIn(".ed-phone", "Salad — ")
 	ed.waitIn(".ed-screen", "Voting closed")
@@ -100,6 +119,8 @@ func TestEditorCreatesAndRunsAnAgenda(t *testing.T) {
 	ed.waitIn(".ed-phone", "← Too slow")
 	ed.waitIn(".ed-screen", "Too fast")
 	ed.waitIn(".ed-screen", "3 / 3")
+	previewScale := shapeOf(ed, ".ed-phone .p-scale")
+	previewPoles := shapeOf(ed, ".ed-screen .sc-poles")
 	// The scale reveals itself once everyone connected has voted.
 	ed.run("reveal mode", chromedp.Evaluate[chromedp.Void](`(() => { const el = document.getElementById("step-autoReveal");
 		el.value = "all-voted"; el.dispatchEvent(new Event("change", { bubbles: true })); })()`))
@@ -188,6 +209,9 @@ func TestEditorCreatesAndRunsAnAgenda(t *testing.T) {
 	host.waitJS("the console", `location.pathname.startsWith("/host/")`)
 	host.waitText("0 joined · 0 voted")
 	code := evaluate[string](host, `JSON.parse(localStorage.getItem("quorum:hosted"))[0].code`)
+	screenLink := evaluate[string](host, `(() => { const s = JSON.parse(localStorage.getItem("quorum:hosted"))[0]; return "/screen/" + s.id + "#key=" + s.screenKey; })()`)
+	screen := b.newTab("screen", 1280, 720, false)
+	screen.navigate(srv.URL + screenLink)
 
 	phone := b.newTab("phone", 360, 780, true)
 	phone.navigate(srv.URL + "/j/" + code)
@@ -202,6 +226,12 @@ func TestEditorCreatesAndRunsAnAgenda(t *testing.T) {
 	phone.waitText("Welcome")
 	host.clickButton("Next")
 	host.waitText("Step 2 of 3")
+	host.clickButton("Open voting")
+	host.waitText("Close voting")
+	samePreview(t, "a scale's points on the phone", previewScale, shapeOf(phone, ".p-scale"))
+	samePreview(t, "a scale's poles on the screen", previewPoles, shapeOf(screen, ".sc-poles"))
+	host.clickButton("Close voting")
+	host.waitText("Open voting")
 	host.clickButton("Next")
 	host.waitText("Step 3 of 3")
 	host.waitIn("#step-title", "Lunch?")
@@ -209,6 +239,8 @@ func TestEditorCreatesAndRunsAnAgenda(t *testing.T) {
 	host.waitText("Close voting")
 	phone.waitText("Lunch?")
 	phone.waitJS("voting open", `!!document.querySelector("button[aria-pressed]:not([disabled])")`)
+	samePreview(t, "a choice's options on the phone", previewChoice, shapeOf(phone, ".p-options"))
+	samePreview(t, "a choice's options on the screen", previewOptions, shapeOf(screen, ".sc-options"))
 	phone.clickButton("Salad")
 	phone.waitText(receivedText)
 	host.waitText("1 joined · 1 voted")
@@ -216,6 +248,15 @@ func TestEditorCreatesAndRunsAnAgenda(t *testing.T) {
 	host.waitIn(".results-panel", "Soup — 0 (0%)")
 	host.shot("console-editor-agenda")
 	b.assertNoConsoleErrors()
+}
+
+// samePreview fails the test when the editor's preview of what shows differs
+// from what a running session shows.
+func samePreview(t *testing.T, what, preview, live string) {
+	t.Helper()
+	if preview != live {
+		t.Errorf("the editor's preview of %s is\n\t%s\nthe session's is\n\t%s", what, preview, live)
+	}
 }
 
 // TestEditorAsksForTheHostPassword asks for the password before it lists the

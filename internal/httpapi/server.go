@@ -4,13 +4,10 @@ package httpapi
 
 import (
 	"context"
-	"io/fs"
 	"log/slog"
-	"mime"
 	"net"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -338,15 +335,23 @@ func (s *Server) page(name string) fiber.Handler {
 	}
 }
 
+// static serves the embedded assets: at their hashed URLs for a year (the
+// pages and the import map name only those), at their plain URLs with no-cache
+// and an ETag, so that an old link still works and is revalidated.
 func (s *Server) static(c *fiber.Ctx) error {
-	name := path.Clean(c.Params("*"))
-	data, err := fs.ReadFile(frontend.Static, name)
-	if err != nil {
+	a, ok := frontend.Lookup(c.Path())
+	if !ok {
 		return quorum.Errorf(quorum.ENOTFOUND, "there is nothing at this address")
 	}
-	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
-		c.Set(fiber.HeaderContentType, ct)
+	c.Set(fiber.HeaderContentType, a.ContentType)
+	c.Set(fiber.HeaderETag, a.ETag)
+	if a.Immutable {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+		if c.Get(fiber.HeaderIfNoneMatch) == a.ETag {
+			return c.SendStatus(fiber.StatusNotModified)
+		}
 	}
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	return c.Send(data)
+	return c.Send(a.Data)
 }

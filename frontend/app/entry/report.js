@@ -1,0 +1,12 @@
+// /host/{id}/report[?anonymous=1]: reads the session, its host key and the
+// mode from the address (or the key from this browser), and renders the
+// report (report.js).
+import { render } from "preact";
+import { html } from "../ui.js";
+import { keysFromLink } from "../hosted.js";
+import { Report } from "../report.js";
+
+const parts = location.pathname.split("/").filter(Boolean);
+const id = parts[0] === "host" && parts[2] === "report" && parts[1] ? decodeURIComponent(parts[1]) : "";
+const anonymous = new URLSearchParams(location.search).get("anonymous") === "1";
+render(html`<${Report} id=${id} hostKey=${keysFromLink(id).hostKey} anonymous=${anonymous} />`, document.getElementById("app"));
