@@ -115,6 +115,26 @@ func main() {
 		fmt.Fprintf(os.Stderr, "quorum-load: each process needs about %d open files, over its limit of %d: raise --workers or the limit (ulimit -n)\n", need, limit)
 		os.Exit(2)
 	}
+	if cfg.failover.cycles > 0 {
+		res, err := runFailover(ctx, cfg.failover, cfg.n, cfg.timeout, os.Stderr)
+		if res != nil {
+			if cfg.json {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				_ = enc.Encode(res)
+			} else {
+				res.print(os.Stdout)
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "quorum-load:", err)
+			os.Exit(1)
+		}
+		if !res.ok() {
+			os.Exit(1)
+		}
+		return
+	}
 	if cfg.floor {
 		f, err := runFloor(ctx, cfg.n, cfg.sourceIPs(), cfg.timeout)
 		if err != nil {
@@ -168,6 +188,7 @@ type config struct {
 	json            bool
 	timeout         time.Duration
 	floor           bool
+	failover        failoverConfig // cycles > 0: the failover series instead of a run
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -194,6 +215,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object")
 	fs.BoolVar(&cfg.floor, "floor", false, "measure only the machine's floor: one message to -n bare loopback TCP connections, written and read as the server and the generator do, no Quorum needed")
 	fs.DurationVar(&cfg.timeout, "timeout", time.Minute, "give up on a phase that takes longer than this")
+	fs.IntVar(&cfg.failover.cycles, "failover", 0, "run the failover series instead: start three cluster nodes from --quorum, and this many times kill the session's owner (SIGKILL) in the middle of a vote wave of -n phones and start it again; needs --quorum, --database-url and --nats-url")
+	fs.StringVar(&cfg.failover.bin, "quorum", "", "--failover: the quorum binary to start the nodes from")
+	fs.StringVar(&cfg.failover.databaseURL, "database-url", "", "--failover: the nodes' PostgreSQL (postgres://…@127.0.0.1/…), a database for the series")
+	fs.StringVar(&cfg.failover.natsURL, "nats-url", "", "--failover: the nodes' NATS (nats://127.0.0.1:4222)")
+	fs.DurationVar(&cfg.failover.window, "failover-window", 6*time.Second, "--failover: spread each wave's votes over this long; the kill comes a third of the way in")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -268,6 +294,11 @@ func (cfg *config) complete() error {
 		return fmt.Errorf("--url mixes ::1 with IPv4 addresses: connections come from one family's loopback addresses")
 	case cfg.sources > 1 && !spreadSources:
 		return fmt.Errorf("--sources: on %s connections come from the server's own loopback address; spreading them over 127.0.0.2 and up needs Linux", runtime.GOOS)
+	}
+	if cfg.failover.cycles > 0 {
+		if err := cfg.failover.check(); err != nil {
+			return err
+		}
 	}
 	if cfg.workers == 0 {
 		cfg.workers = ceilDiv(cfg.n, participantsPerWorker)
