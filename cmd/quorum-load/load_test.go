@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
+	"github.com/quorum-workshop/quorum/internal/storetest"
 	"github.com/quorum-workshop/quorum/internal/testserver"
 )
 
@@ -143,5 +147,67 @@ func testLoad(t *testing.T, workers int, joinIn string) {
 	}
 	if m := res.Memory; m == nil || m.BeforeKiB <= 0 || m.AfterKiB <= 0 {
 		t.Errorf("memory: %+v", m)
+	}
+}
+
+// The generator spread over three nodes of a cluster on a real PostgreSQL
+// and NATS: the host on the first, the screen on the third, the
+// participants on all three in turn, in two worker processes. It counts
+// exactly, and reports each node's figures and the forwarding's cost.
+func TestLoadOverThreeNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three cluster nodes; not in -short")
+	}
+	db := storetest.PostgresDatabase(t)
+	natsURL := testserver.NATS(t)
+	var urls []string
+	for _, id := range []string{"n1", "n2", "n3"} {
+		urls = append(urls, testserver.StartNode(t, db, natsURL, id, httpapi.Config{}).URL)
+	}
+	const n = 150
+	cfg, err := parseFlags([]string{
+		"--url", strings.Join(urls, ","), "--screen-url", urls[2], "-n", fmt.Sprint(n), "--workers", "2",
+		"--join-concurrency", "32", "--timeout", "15s", "--pace", "300ms", "--step-rounds", "3",
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := run(ctx, cfg, t.Output())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failures) > 0 {
+		t.Errorf("failures: %q", res.Failures)
+	}
+	if e := res.Exact; !e.OK || e.Acked != n || e.Export == nil || e.Export.N != n {
+		t.Errorf("not exact: %+v", e)
+	}
+	if p := res.Paced; p == nil || !p.Exact.OK || p.Votes.Acked != n {
+		t.Fatalf("paced wave: %+v", p)
+	}
+	if !slices.Equal(res.URLs, urls) || res.ScreenURL != urls[2] || len(res.Nodes) != 3 {
+		t.Fatalf("urls %v, screen %s, %d nodes; want %v, %s, 3", res.URLs, res.ScreenURL, len(res.Nodes), urls, urls[2])
+	}
+	for i, node := range res.Nodes {
+		if node.URL != urls[i] || node.Participants != n/3 || node.VoteAckMs.Count != n/3 ||
+			node.PacedAckMs == nil || node.PacedAckMs.Count != n/3 || node.StepChangeMs.Count != cfg.stepRounds*n/3 {
+			t.Errorf("node %d: %+v; want %s with %d participants, votes and paced votes each, %d step changes", i+1, node, urls[i], n/3, cfg.stepRounds*n/3)
+		}
+	}
+	f := res.Forwarding
+	if f == nil || f.Owner != urls[0] || f.Paced == nil || f.Paced.OwnerAckMs.Count != n/3 || f.Paced.OthersAckMs.Count != 2*n/3 {
+		t.Fatalf("forwarding: %+v", f)
+	}
+	if d := f.Paced.P99DiffMs; d != f.Paced.OthersAckMs.P99-f.Paced.OwnerAckMs.P99 {
+		t.Errorf("paced p99 difference %.3f, want others' %.3f − owner's %.3f", d, f.Paced.OthersAckMs.P99, f.Paced.OwnerAckMs.P99)
+	}
+	var out strings.Builder
+	res.print(&out)
+	for _, want := range []string{"3 nodes", "the owner (first URL)", "paced difference p50/p99"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the report has no %q:\n%s", want, out.String())
+		}
 	}
 }

@@ -16,6 +16,15 @@
 // It only ever targets loopback addresses: it is a benchmark for one machine,
 // not a tool to flood someone else's server.
 //
+// Against several nodes of a cluster (docs/cluster.md), --url takes their
+// URLs separated by commas: the host, the API calls and, unless --screen-url
+// puts it elsewhere, the screen go to the first; the participants are spread
+// over all of them in turn. The run creates its session on the first node and
+// reads it there before anything else, so that node takes the session's
+// lease: phones on the other nodes are forwarded, and the report gives each
+// node's figures and the forwarding's cost (send → ack on the other nodes
+// against the first's).
+//
 // Usage, against a server started for the purpose:
 //
 //	go build -o /tmp/quorum ./cmd/quorum
@@ -43,6 +52,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -105,6 +115,26 @@ func main() {
 		fmt.Fprintf(os.Stderr, "quorum-load: each process needs about %d open files, over its limit of %d: raise --workers or the limit (ulimit -n)\n", need, limit)
 		os.Exit(2)
 	}
+	if cfg.failover.cycles > 0 {
+		res, err := runFailover(ctx, cfg.failover, cfg.n, cfg.timeout, os.Stderr)
+		if res != nil {
+			if cfg.json {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				_ = enc.Encode(res)
+			} else {
+				res.print(os.Stdout)
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "quorum-load:", err)
+			os.Exit(1)
+		}
+		if !res.ok() {
+			os.Exit(1)
+		}
+		return
+	}
 	if cfg.floor {
 		f, err := runFloor(ctx, cfg.n, cfg.sourceIPs(), cfg.timeout)
 		if err != nil {
@@ -138,7 +168,9 @@ func main() {
 
 // config is every setting of a run.
 type config struct {
-	url             *url.URL // http://loopback:port, localhost already resolved
+	url             *url.URL   // http://loopback:port, localhost already resolved: the host's, the API's
+	urls            []*url.URL // every node's, url first: participants are spread over them in turn
+	screenURL       *url.URL   // the screen's: url unless --screen-url
 	n               int
 	workers         int
 	sources         int
@@ -156,14 +188,16 @@ type config struct {
 	json            bool
 	timeout         time.Duration
 	floor           bool
+	failover        failoverConfig // cycles > 0: the failover series instead of a run
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var cfg config
-	var rawURL, rawDebugURL string
+	var rawURL, rawDebugURL, rawScreenURL string
 	fs := flag.NewFlagSet("quorum-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&rawURL, "url", "http://127.0.0.1:8080", "the Quorum server; loopback addresses only")
+	fs.StringVar(&rawURL, "url", "http://127.0.0.1:8080", "the Quorum server, or the nodes of a cluster separated by commas (the host on the first, participants on each in turn); loopback addresses only")
+	fs.StringVar(&rawScreenURL, "screen-url", "", "the node the screen connects to (default: the first --url)")
 	fs.IntVar(&cfg.n, "n", 1000, "participants")
 	fs.IntVar(&cfg.workers, "workers", 0, fmt.Sprintf("processes that hold the participants; 1 is this process (default: one per %d participants)", participantsPerWorker))
 	fs.IntVar(&cfg.sources, "sources", 0, fmt.Sprintf("source addresses 127.0.0.2, 127.0.0.3, … to spread connections over, on Linux (default: one per %d participants, plus one)", connsPerSource))
@@ -181,17 +215,36 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.json, "json", false, "print the results as one JSON object")
 	fs.BoolVar(&cfg.floor, "floor", false, "measure only the machine's floor: one message to -n bare loopback TCP connections, written and read as the server and the generator do, no Quorum needed")
 	fs.DurationVar(&cfg.timeout, "timeout", time.Minute, "give up on a phase that takes longer than this")
+	fs.IntVar(&cfg.failover.cycles, "failover", 0, "run the failover series instead: start three cluster nodes from --quorum, and this many times kill the session's owner (SIGKILL) in the middle of a vote wave of -n phones and start it again; needs --quorum, --database-url and --nats-url")
+	fs.StringVar(&cfg.failover.bin, "quorum", "", "--failover: the quorum binary to start the nodes from")
+	fs.StringVar(&cfg.failover.databaseURL, "database-url", "", "--failover: the nodes' PostgreSQL (postgres://…@127.0.0.1/…), a database for the series")
+	fs.StringVar(&cfg.failover.natsURL, "nats-url", "", "--failover: the nodes' NATS (nats://127.0.0.1:4222)")
+	fs.DurationVar(&cfg.failover.window, "failover-window", 6*time.Second, "--failover: spread each wave's votes over this long; the kill comes a third of the way in")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	u, err := loopbackURL(rawURL)
-	if err != nil {
-		return cfg, err
+	seen := map[string]bool{}
+	for _, raw := range strings.Split(rawURL, ",") {
+		u, err := loopbackURL(strings.TrimSpace(raw))
+		if err != nil {
+			return cfg, err
+		}
+		if seen[u.String()] {
+			return cfg, fmt.Errorf("--url names %s twice", u)
+		}
+		seen[u.String()] = true
+		cfg.urls = append(cfg.urls, u)
 	}
-	cfg.url = u
+	cfg.url, cfg.screenURL = cfg.urls[0], cfg.urls[0]
+	var err error
+	if rawScreenURL != "" {
+		if cfg.screenURL, err = loopbackURL(rawScreenURL); err != nil {
+			return cfg, fmt.Errorf("--screen-url: %w", err)
+		}
+	}
 	if rawDebugURL != "" {
 		if cfg.debugURL, err = loopbackURL(rawDebugURL); err != nil {
 			return cfg, fmt.Errorf("--debug-url: %w", err)
@@ -202,6 +255,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 
 // complete checks the settings and fills in the defaults that depend on n.
 func (cfg *config) complete() error {
+	if len(cfg.urls) == 0 {
+		cfg.urls = []*url.URL{cfg.url}
+	}
+	if cfg.screenURL == nil {
+		cfg.screenURL = cfg.url
+	}
 	switch {
 	case cfg.n < 1:
 		return fmt.Errorf("-n must be at least 1")
@@ -231,8 +290,15 @@ func (cfg *config) complete() error {
 		return fmt.Errorf("--debug-url goes with --server-pid: it makes the memory figure come after a GC")
 	case cfg.serverPID != 0 && runtime.GOOS != "linux":
 		return errNoProc
+	case slices.ContainsFunc(cfg.urls, func(u *url.URL) bool { return (u.Hostname() == "::1") != cfg.ipv6() }):
+		return fmt.Errorf("--url mixes ::1 with IPv4 addresses: connections come from one family's loopback addresses")
 	case cfg.sources > 1 && !spreadSources:
 		return fmt.Errorf("--sources: on %s connections come from the server's own loopback address; spreading them over 127.0.0.2 and up needs Linux", runtime.GOOS)
+	}
+	if cfg.failover.cycles > 0 {
+		if err := cfg.failover.check(); err != nil {
+			return err
+		}
 	}
 	if cfg.workers == 0 {
 		cfg.workers = ceilDiv(cfg.n, participantsPerWorker)
@@ -250,7 +316,7 @@ func (cfg *config) complete() error {
 	if files := cfg.filesPerProcess(); files > maxFilesPerWorker {
 		return fmt.Errorf("%d participants per worker need about %d open files, over the %d a worker may use: raise --workers", ceilDiv(cfg.n, cfg.workers), files, maxFilesPerWorker)
 	}
-	if cfg.url.Hostname() == "::1" || !spreadSources {
+	if cfg.ipv6() || !spreadSources {
 		// There is one IPv6 loopback address, and one usable off Linux.
 		cfg.sources = 1
 		if cfg.n > maxConnsOneSource {
@@ -302,7 +368,7 @@ func loopbackURL(raw string) (*url.URL, error) {
 // sourceIPs are the addresses participants connect from: 127.0.0.2 and on
 // for an IPv4 server on Linux, the server's own address otherwise.
 func (cfg *config) sourceIPs() []string {
-	if cfg.url.Hostname() == "::1" || !spreadSources {
+	if cfg.ipv6() || !spreadSources {
 		return []string{cfg.url.Hostname()}
 	}
 	ips := make([]string, cfg.sources)
@@ -310,6 +376,18 @@ func (cfg *config) sourceIPs() []string {
 		ips[i] = fmt.Sprintf("127.0.0.%d", i+2)
 	}
 	return ips
+}
+
+// ipv6 reports whether the run targets the IPv6 loopback address.
+func (cfg *config) ipv6() bool { return cfg.url.Hostname() == "::1" }
+
+// urlStrings are the nodes' URLs, first the host's.
+func (cfg *config) urlStrings() []string {
+	out := make([]string, len(cfg.urls))
+	for i, u := range cfg.urls {
+		out[i] = u.String()
+	}
+	return out
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -130,6 +130,40 @@ func TestFlagDefaults(t *testing.T) {
 	}
 }
 
+// --url takes several nodes: the first is the host's, the screen's unless
+// --screen-url says otherwise, and each must be a loopback address.
+func TestSeveralURLs(t *testing.T) {
+	cfg, err := parseFlags([]string{"--url", "http://127.0.0.1:8081, http://localhost:8082,http://127.0.0.1:8083"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083"}
+	if got := cfg.urlStrings(); !slices.Equal(got, want) || cfg.url.String() != want[0] || cfg.screenURL.String() != want[0] {
+		t.Errorf("urls %v, host %s, screen %s; want %v, the first for both", got, cfg.url, cfg.screenURL, want)
+	}
+	cfg, err = parseFlags([]string{"--url", "http://127.0.0.1:8081,http://127.0.0.1:8082", "--screen-url", "http://127.0.0.1:8082"}, io.Discard)
+	if err != nil || cfg.screenURL.String() != "http://127.0.0.1:8082" || cfg.url.String() != "http://127.0.0.1:8081" {
+		t.Errorf("--screen-url: host %s, screen %s, %v", cfg.url, cfg.screenURL, err)
+	}
+	// One URL is a run as before: the setup's only node is it.
+	cfg, err = parseFlags([]string{"--url", "http://127.0.0.1:8081", "-n", "10"}, io.Discard)
+	if err != nil || len(cfg.urls) != 1 || !slices.Equal(cfg.split("CODE")[0].URLs, []string{"http://127.0.0.1:8081"}) {
+		t.Errorf("one URL: %v, %v", cfg.urls, err)
+	}
+	for _, args := range [][]string{
+		{"--url", "http://127.0.0.1:8081,http://10.0.0.2:8081"},
+		{"--url", "http://127.0.0.1:8081,"},
+		{"--url", "http://127.0.0.1:8081,http://localhost:8081"},
+		{"--url", "http://127.0.0.1:8081,http://[::1]:8082"},
+		{"--url", "http://[::1]:8081,http://127.0.0.1:8082"},
+		{"--url", "http://127.0.0.1:8081", "--screen-url", "http://192.168.1.2:8081"},
+	} {
+		if _, err := parseFlags(args, io.Discard); err == nil {
+			t.Errorf("%v: want an error", args)
+		}
+	}
+}
+
 // The floor runs in two processes of this binary and times every message.
 // The kernel's share of a message is measured on Linux only.
 func TestFloor(t *testing.T) {

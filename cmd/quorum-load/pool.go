@@ -28,7 +28,7 @@ type command struct {
 
 // workerSetup is a worker's share of the run.
 type workerSetup struct {
-	URL         string        `json:"url"`
+	URLs        []string      `json:"urls"` // the nodes: participant i connects to URLs[i%len(URLs)]
 	Code        string        `json:"code"`
 	First       int           `json:"first"` // global index of the worker's first participant
 	Count       int           `json:"count"`
@@ -74,6 +74,7 @@ type report struct {
 	Err   string       `json:"err,omitempty"` // the command could not run at all
 	Join  *joinReport  `json:"join,omitempty"`
 	Seen  []int64      `json:"seen,omitempty"` // await: arrival per connected participant, 0 if none
+	Node  []int        `json:"node,omitempty"` // await: the node (index into the URLs) of each of Seen
 	Votes []voteTiming `json:"votes,omitempty"`
 }
 
@@ -89,7 +90,8 @@ type joinReport struct {
 
 // voteTiming is one vote: when it went out and when its ack came back.
 type voteTiming struct {
-	P     int    `json:"p"` // global participant index
+	P     int    `json:"p"`    // global participant index
+	Node  int    `json:"node"` // index of the participant's node in the URLs
 	Value int    `json:"value"`
 	Sent  int64  `json:"sent"`
 	Ack   int64  `json:"ack,omitempty"`

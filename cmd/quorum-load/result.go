@@ -29,6 +29,13 @@ type Result struct {
 	ServerCPU  []PhaseCPU    `json:"serverCPU,omitempty"` // with --server-pid
 	Exact      Exactness     `json:"exact"`
 
+	// With several --url: every node's URL, the screen's, each node's
+	// figures and what forwarding costs.
+	URLs       []string          `json:"urls,omitempty"`
+	ScreenURL  string            `json:"screenURL,omitempty"`
+	Nodes      []NodeResult      `json:"nodes,omitempty"`
+	Forwarding *ForwardingResult `json:"forwarding,omitempty"`
+
 	Failures []string `json:"failures"` // anything wrong; the exit status is then 1
 	Notes    []string `json:"notes"`    // how the figures are defined
 }
@@ -124,8 +131,12 @@ func (r *Result) fail(format string, args ...any) {
 // print writes the human report: figures, the issue's targets at 10,000
 // participants for comparison, then the definitions and any failure.
 func (r *Result) print(out io.Writer) {
+	against := r.URL
+	if len(r.URLs) > 1 {
+		against = fmt.Sprintf("%d nodes, %s (the screen on %s)", len(r.URLs), strings.Join(r.URLs, ", "), r.ScreenURL)
+	}
 	fmt.Fprintf(out, "quorum-load: %d participants in %d process(es), from %s, against %s (session %s, voting on step %d)\n\n",
-		r.Participants, r.Workers, strings.Join(r.Sources, ", "), r.URL, r.Session, r.VotingStep)
+		r.Participants, r.Workers, strings.Join(r.Sources, ", "), against, r.Session, r.VotingStep)
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	row := func(phase, figure, value, target string) {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", phase, figure, value, target)
@@ -179,6 +190,7 @@ func (r *Result) print(out io.Writer) {
 	e := r.Exact
 	row("exactness", "acked / screen / host / export", fmtExact(e), "exact")
 	row("", "per value: expected / screen", fmt.Sprintf("%v / %v", e.Expected, e.Screen.Counts), "")
+	r.printNodes(row)
 	w.Flush()
 
 	fmt.Fprintln(out)

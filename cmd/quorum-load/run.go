@@ -75,7 +75,7 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*Result, error) {
 	}
 	r.res.Session, r.res.VotingStep = r.sess.ID, r.step
 
-	if r.screen, err = openScreen(ctx, base, r.sess.ID, r.sess.ScreenKey, cfg.timeout); err != nil {
+	if r.screen, err = openScreen(ctx, cfg.screenURL.String(), r.sess.ID, r.sess.ScreenKey, cfg.timeout); err != nil {
 		return nil, err
 	}
 	defer r.screen.close()
@@ -111,6 +111,10 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*Result, error) {
 			return nil, err
 		}
 	}
+	if len(cfg.urls) > 1 {
+		r.res.URLs, r.res.ScreenURL = cfg.urlStrings(), cfg.screenURL.String()
+		r.res.Nodes, r.res.Forwarding = r.byNode()
+	}
 	r.res.Notes = notes(cfg, r.res.Paced, r.pacedSkipped)
 	return r.res, nil
 }
@@ -130,6 +134,8 @@ type runner struct {
 
 	ballot       ballot
 	firsts       []voteTiming // the vote wave
+	paced        []voteTiming // the paced wave
+	stepReps     []stepRound  // each step change's awaits
 	last         screenFrame  // the screen once the change wave has settled
 	pacedSkipped string       // why there was no paced wave
 }
@@ -364,6 +370,7 @@ func (r *runner) stepChange(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		r.stepReps = append(r.stepReps, stepRound{sent, reps})
 		lat, missing := arrivals(reps, sent)
 		all = append(all, lat...)
 		s.Rounds = append(s.Rounds, distOf(lat))
@@ -411,6 +418,7 @@ func (r *runner) pacedWave(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.paced = votes
 	acked, expected := b.expected(votes)
 	last, _ := r.screen.await(settleTime, func(f screenFrame) bool { return f.Step == step && f.Voted >= acked })
 	p := &PacedResult{Step: step, PaceMs: ms(int64(r.cfg.pace))}
@@ -520,7 +528,7 @@ func (cfg *config) split(code string) []workerSetup {
 			count++
 		}
 		setups[i] = workerSetup{
-			URL: cfg.url.String(), Code: code, First: first, Count: count, Sources: cfg.sourceIPs(),
+			URLs: cfg.urlStrings(), Code: code, First: first, Count: count, Sources: cfg.sourceIPs(),
 			Concurrency: ceilDiv(cfg.joinConcurrency, cfg.workers), Timeout: cfg.timeout, JoinInHello: cfg.joinIn == "hello",
 		}
 		first += count
@@ -545,6 +553,9 @@ func notes(cfg config, paced *PacedResult, pacedSkipped string) []string {
 		"fan-out: from the host sending its command to each participant receiving the state that shows it.",
 		"times come from each process's realtime clock: one machine, one clock, unless it is stepped during the run.",
 		fmt.Sprintf("the generator and the server share this machine's %d cores.", runtime.NumCPU()),
+	}
+	if len(cfg.urls) > 1 {
+		n = append(n, fmt.Sprintf("%d nodes: the host and the API calls on the first URL, the screen on %s, participant i on URL i mod %d; the run reads its session on the first URL before any other node hears of it, so that node owns the session and the phones on the others are forwarded to it. The forwarding's cost is the others' send→ack against the owner's (p50 and p99 differences).", len(cfg.urls), cfg.screenURL, len(cfg.urls)))
 	}
 	switch {
 	case paced != nil:

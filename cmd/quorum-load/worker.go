@@ -59,7 +59,7 @@ func serveWorker(in io.Reader, out io.Writer) error {
 		case cmd.Cmd == "join":
 			rep.Join = w.join()
 		case cmd.Cmd == "await" && cmd.Await != nil:
-			rep.Seen = w.await(*cmd.Await)
+			rep.Seen, rep.Node = w.await(*cmd.Await)
 		case cmd.Cmd == "vote" && cmd.Vote != nil:
 			rep.Votes = w.vote(*cmd.Vote)
 		default:
@@ -74,17 +74,17 @@ func serveWorker(in io.Reader, out io.Writer) error {
 // worker holds a slice of the participants.
 type worker struct {
 	setup   workerSetup
-	api     *api
+	apis    []*api              // one per node
 	dialers []*websocket.Dialer // one per source address
-	wsURL   string
-	ps      []*participant // the connected ones, by index
+	wsURLs  []string            // one per node
+	ps      []*participant      // the connected ones, by index
 }
 
 func newWorker(s workerSetup) *worker {
-	w := &worker{
-		setup: s,
-		api:   newAPI(s.URL, s.Sources, s.Concurrency, s.Timeout),
-		wsURL: wsURL(s.URL),
+	w := &worker{setup: s}
+	for _, u := range s.URLs {
+		w.apis = append(w.apis, newAPI(u, s.Sources, s.Concurrency, s.Timeout))
+		w.wsURLs = append(w.wsURLs, wsURL(u))
 	}
 	for _, src := range s.Sources {
 		w.dialers = append(w.dialers, newWSDialer(src, s.Timeout))
@@ -122,7 +122,9 @@ func (w *worker) join() *joinReport {
 	wg.Wait()
 	// Phones move on from their join request; idle keep-alive connections
 	// would only blur the server's memory per participant.
-	w.api.closeIdle()
+	for _, a := range w.apis {
+		a.closeIdle()
+	}
 
 	var errMsgs []string
 	for i, p := range ps {
@@ -148,21 +150,22 @@ func (w *worker) joinOne(ctx context.Context, index int) (*participant, int64, e
 	// A token of its own, as the phone page sends: a join retried after a
 	// lost welcome would be the same participant.
 	h := hello{Type: "hello", Role: "participant", Code: w.setup.Code, Name: name, Token: rand.Text() + rand.Text()}
+	node := index % len(w.setup.URLs)
 	var requested int64
 	if !w.setup.JoinInHello {
 		start := time.Now()
-		j, err := w.api.join(ctx, w.setup.Code, name)
+		j, err := w.apis[node].join(ctx, w.setup.Code, name)
 		if err != nil {
 			return nil, 0, err
 		}
 		requested = int64(time.Since(start))
 		h = hello{Type: "hello", Role: "participant", Session: j.SessionID, Token: j.Token}
 	}
-	ws, state, at, err := connect(ctx, w.dialers[index%len(w.dialers)], w.wsURL, h, w.setup.Timeout)
+	ws, state, at, err := connect(ctx, w.dialers[index%len(w.dialers)], w.wsURLs[node], h, w.setup.Timeout)
 	if err != nil {
 		return nil, 0, err
 	}
-	p := &participant{index: index, ws: ws, connectedAt: at}
+	p := &participant{index: index, node: node, ws: ws, connectedAt: at}
 	p.record(state, at)
 	go p.read()
 	return p, requested, nil
@@ -176,9 +179,14 @@ func (w *worker) joinOne(ctx context.Context, index int) (*participant, int64, e
 const awaitPoll = 50 * time.Millisecond
 
 // await waits until every connected participant has received a state frame
-// that matches m, or the timeout, and returns each one's arrival (0: none).
-func (w *worker) await(m stateMatch) []int64 {
-	seen := make([]int64, len(w.ps))
+// that matches m, or the timeout, and returns each one's arrival (0: none)
+// and node.
+func (w *worker) await(m stateMatch) (seen []int64, nodes []int) {
+	seen = make([]int64, len(w.ps))
+	nodes = make([]int, len(w.ps))
+	for i, p := range w.ps {
+		nodes[i] = p.node
+	}
 	// How many of each participant's states were looked at: each poll looks
 	// only at the states that arrived since. Looking at them all again on
 	// every poll took a fifth of the generator's CPU while the states of a
@@ -207,12 +215,12 @@ func (w *worker) await(m stateMatch) []int64 {
 		}
 		pending = left
 		if len(pending) == 0 {
-			return seen
+			return seen, nodes
 		}
 		select {
 		case <-poll.C:
 		case <-deadline.C:
-			return seen
+			return seen, nodes
 		}
 	}
 }
@@ -247,7 +255,7 @@ func (w *worker) vote(o voteOrder) []voteTiming {
 			v.Value, v.ID = o.Values[p.index%len(o.Values)], fmt.Sprintf("v%d-%d", o.Step, p.index)
 		}
 		votes[k] = v
-		timings[k] = voteTiming{P: p.index, Value: v.Value}
+		timings[k] = voteTiming{P: p.index, Node: p.node, Value: v.Value}
 	}
 	// A few senders, each taking every senders-th vote in turn, rather than
 	// a goroutine per vote: thousands of goroutines each growing a stack to
@@ -318,6 +326,7 @@ type seenState struct {
 // it has in flight. Its reader goroutine and the worker share it under mu.
 type participant struct {
 	index       int
+	node        int // index of its node in the URLs
 	ws          *websocket.Conn
 	connectedAt int64
 	wmu         sync.Mutex // one writer at a time
