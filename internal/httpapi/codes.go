@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/quorum-workshop/quorum/internal/quorum"
 )
@@ -41,36 +42,34 @@ func (c *codeCache) forget(code string) {
 	delete(c.ids, code)
 }
 
-// joinByCode admits a participant with join to the session a code names,
-// trusting the cache of codes; a cached code whose session has ended or gone
-// is looked up again, since the code may be another session's by now.
-func (s *Server) joinByCode(ctx context.Context, code string, join func(sessionID string) error) error {
-	if id, ok := s.codes.get(code); ok {
-		err := join(id)
-		switch quorum.ErrorCode(err) {
-		case quorum.ESESSIONENDED, quorum.ESESSIONNOTFOUND:
-			s.codes.forget(code)
-		default:
-			return err
-		}
-	}
-	id, err := s.store.FindSessionByCode(ctx, code)
+// joinByCode admits a participant from addr with join to the session a code
+// names (findSession guards the lookup); a join made earns addr room for
+// one more typo. A cached code whose session has ended or gone is looked up
+// again, since the code may be another session's by now.
+func (s *Server) joinByCode(ctx context.Context, addr, rawCode string, join func(sessionID string) error) (retryAfter int, err error) {
+	id, retryAfter, err := s.findSession(ctx, addr, rawCode, false)
 	if err != nil {
-		return err
+		return retryAfter, err
 	}
-	s.codes.put(code, id)
-	return join(id)
+	err = join(id)
+	switch quorum.ErrorCode(err) {
+	case quorum.ESESSIONENDED, quorum.ESESSIONNOTFOUND:
+		code, _ := quorum.NormalizeJoinCode(rawCode)
+		s.codes.forget(code)
+		if id, retryAfter, err = s.findSession(ctx, addr, rawCode, true); err != nil {
+			return retryAfter, err
+		}
+		err = join(id)
+	}
+	if err == nil {
+		s.joinLimiter.joined(addr, time.Now())
+	}
+	return 0, err
 }
 
 // joinInHello admits a phone that joins in its WebSocket hello, with POST
 // /api/join's code cache and its guard against code guessing.
 func (s *Server) joinInHello(ctx context.Context, rawCode, clientAddr string, join func(sessionID string) error) error {
-	_, err := s.guardCodeGuesses(clientAddr, true, func() error {
-		code, err := quorum.NormalizeJoinCode(rawCode)
-		if err != nil {
-			return err
-		}
-		return s.joinByCode(ctx, code, join)
-	})
+	_, err := s.joinByCode(ctx, clientAddr, rawCode, join)
 	return err
 }

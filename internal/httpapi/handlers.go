@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -131,18 +132,14 @@ func (s *Server) join(c *fiber.Ctx) error {
 	if err := decodeBody(c, &req); err != nil {
 		return err
 	}
-	code, err := quorum.NormalizeJoinCode(req.Code)
-	if err != nil {
-		return err
-	}
 	ctx := c.UserContext()
 	var res room.JoinResult
-	err = s.joinByCode(ctx, code, func(sessionID string) (err error) {
+	retryAfter, err := s.joinByCode(ctx, c.IP(), req.Code, func(sessionID string) (err error) {
 		res, err = s.sessions.Join(ctx, sessionID, req.Name, req.Segment, "")
 		return err
 	})
 	if err != nil {
-		return err
+		return withRetryAfter(c, retryAfter, err)
 	}
 	return c.Status(fiber.StatusCreated).JSON(res)
 }
@@ -152,21 +149,27 @@ func (s *Server) join(c *fiber.Ctx) error {
 func (s *Server) codeInfo(c *fiber.Ctx) error {
 	raw, err := url.PathUnescape(c.Params("code"))
 	if err != nil {
-		return quorum.Errorf(quorum.EINVALIDREQUEST, "a join code has %d digits, like 1234 5678", quorum.JoinCodeLength)
+		raw = c.Params("code") // not a code either: findSession refuses and counts it
 	}
-	code, err := quorum.NormalizeJoinCode(raw)
+	// Not from the cache: an ended session's code leads nowhere.
+	id, retryAfter, err := s.findSession(c.UserContext(), c.IP(), raw, true)
 	if err != nil {
-		return err
-	}
-	id, err := s.store.FindSessionByCode(c.UserContext(), code)
-	if err != nil {
-		return err
+		return withRetryAfter(c, retryAfter, err)
 	}
 	info, err := s.sessions.PublicInfo(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
 	return c.JSON(info)
+}
+
+// withRetryAfter says in a Retry-After header when a refused client may try
+// again, if it may.
+func withRetryAfter(c *fiber.Ctx, retryAfter int, err error) error {
+	if retryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfter))
+	}
+	return err
 }
 
 // bearer is the secret a request sends as "Authorization: Bearer <secret>",

@@ -1,12 +1,11 @@
 package httpapi
 
 import (
-	"strconv"
+	"context"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/quorum-workshop/quorum/internal/quorum"
 )
 
@@ -38,41 +37,69 @@ type failureLimiter struct {
 
 type failureWindow struct {
 	start     time.Time
-	failures  int // wrong codes, and attempts still being looked up
-	successes int // joins
+	failures  int            // wrong codes
+	successes int            // joins
+	pending   map[string]int // codes being looked up now, with how many lookups of each
 }
 
 func newFailureLimiter(base int, window time.Duration) *failureLimiter {
 	return &failureLimiter{base: base, most: maxAllowanceFactor * base, window: window, byKey: map[string]*failureWindow{}}
 }
 
-// admit lets key make an attempt unless it has used up its allowance (then
-// it says how long to wait). The attempt counts as a failure from now until
-// settled, so that guesses sent at once cannot all pass this check before
-// any of them has failed.
-func (l *failureLimiter) admit(key string, now time.Time) (w *failureWindow, wait time.Duration, ok bool) {
+func (l *failureLimiter) allowance(w *failureWindow) int { return min(l.base+w.successes, l.most) }
+
+// blocked reports whether key has used up its allowance, and how long it
+// must wait.
+func (l *failureLimiter) blocked(key string, now time.Time) (time.Duration, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	w = l.current(key, now)
-	if w.failures >= min(l.base+w.successes, l.most) {
+	w := l.current(key, now)
+	if w.failures >= l.allowance(w) {
+		return w.start.Add(l.window).Sub(now), true
+	}
+	return 0, false
+}
+
+// admit lets key look a code up unless that could exceed its allowance
+// (then it says how long to wait): each other code it is looking up now
+// counts as a failure until settled, so that guesses sent at once cannot
+// all pass this check before any of them has failed. Phones of one venue
+// looking up their one code at once count once.
+func (l *failureLimiter) admit(key, code string, now time.Time) (*failureWindow, time.Duration, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w := l.current(key, now)
+	others := len(w.pending)
+	if w.pending[code] > 0 {
+		others--
+	}
+	if w.failures+others >= l.allowance(w) {
 		return nil, w.start.Add(l.window).Sub(now), false
 	}
-	w.failures++
+	if w.pending == nil {
+		w.pending = map[string]int{}
+	}
+	w.pending[code]++
 	return w, 0, true
 }
 
-// settle records how an admitted attempt went: a failure stays counted;
-// anything else is taken back, and a join allows one more failure.
-func (l *failureLimiter) settle(w *failureWindow, failed, joined bool) {
-	if failed {
-		return
-	}
+// settle records how an admitted lookup went.
+func (l *failureLimiter) settle(w *failureWindow, code string, failed bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	w.failures--
-	if joined {
-		w.successes++
+	if w.pending[code]--; w.pending[code] <= 0 {
+		delete(w.pending, code)
 	}
+	if failed {
+		w.failures++
+	}
+}
+
+// joined counts a join from key: it allows one more wrong code.
+func (l *failureLimiter) joined(key string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.current(key, now).successes++
 }
 
 // current returns key's window at now, starting a new one if need be. The
@@ -86,51 +113,67 @@ func (l *failureLimiter) current(key string, now time.Time) *failureWindow {
 	if w == nil && len(l.byKey) >= maxTrackedAddresses {
 		l.forgetExpired(now)
 	}
-	w = &failureWindow{start: now}
+	if w != nil && len(w.pending) > 0 {
+		// Lookups of the old window settle into it; the new one starts clean.
+		w = &failureWindow{start: now}
+	} else if w == nil {
+		w = &failureWindow{start: now}
+	} else {
+		*w = failureWindow{start: now}
+	}
 	l.byKey[strings.Clone(key)] = w
 	return w
 }
 
 func (l *failureLimiter) forgetExpired(now time.Time) {
 	for k, w := range l.byKey {
-		if now.Sub(w.start) >= l.window {
+		if now.Sub(w.start) >= l.window && len(w.pending) == 0 {
 			delete(l.byKey, k)
 		}
 	}
 }
 
-// guardCodes returns the middleware that refuses a client that failed too
-// many code lookups and counts this request's failure when the code does
-// not lead anywhere; joins says whether the request admits someone (POST
-// /api/join), which earns the address room for more typos, or only looks
-// the code up (GET /api/codes/{code}), which does not.
-func (s *Server) guardCodes(joins bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		retryAfter, err := s.guardCodeGuesses(c.IP(), joins, c.Next)
-		if retryAfter > 0 {
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfter))
-		}
-		return err
-	}
+// tooManyGuesses is the refusal of an address that used up its allowance.
+func tooManyGuesses(wait time.Duration) (int, error) {
+	retryAfter := int(wait.Seconds()) + 1
+	return retryAfter, quorum.Errorf(quorum.ETOOMANY, "too many wrong join codes from this address; try again in %d seconds", retryAfter)
 }
 
-// guardCodeGuesses runs lookup unless addr failed too many code lookups
-// lately (then it says in how many seconds to retry), and counts lookup's
-// failure against addr when the code does not lead anywhere, or its success
-// for addr when it joins. POST /api/join, GET /api/codes/{code} and a phone
-// joining in its WebSocket hello share it.
-func (s *Server) guardCodeGuesses(addr string, joins bool, lookup func() error) (retryAfter int, err error) {
-	attempt, wait, ok := s.joinLimiter.admit(addr, time.Now())
-	if !ok {
-		retryAfter = int(wait.Seconds()) + 1
-		return retryAfter, quorum.Errorf(quorum.ETOOMANY, "too many wrong join codes from this address; try again in %d seconds", retryAfter)
+// findSession resolves a join code typed at addr to its session, guarding
+// against code guessing: an address that got too many codes wrong lately is
+// refused, even with the right code (then retryAfter says in how many
+// seconds to try again), and a code that leads nowhere counts against it.
+// Only the lookup is guarded, not the join that follows: a hall joining at
+// once is held up by nothing but its one code's lookup. fresh skips the
+// cache of codes.
+func (s *Server) findSession(ctx context.Context, addr, rawCode string, fresh bool) (id string, retryAfter int, err error) {
+	now := time.Now()
+	if wait, blocked := s.joinLimiter.blocked(addr, now); blocked {
+		retryAfter, err = tooManyGuesses(wait)
+		return "", retryAfter, err
 	}
-	err = lookup()
+	code, err := quorum.NormalizeJoinCode(rawCode)
+	if err == nil && !fresh {
+		if cached, ok := s.codes.get(code); ok {
+			return cached, 0, nil
+		}
+	}
+	attempt, wait, ok := s.joinLimiter.admit(addr, code, now)
+	if !ok {
+		retryAfter, err = tooManyGuesses(wait)
+		return "", retryAfter, err
+	}
+	if err == nil {
+		id, err = s.store.FindSessionByCode(ctx, code)
+	}
 	failed := false
 	switch quorum.ErrorCode(err) {
 	case quorum.ECODENOTFOUND, quorum.ESESSIONENDED, quorum.EINVALIDREQUEST:
 		failed = true
 	}
-	s.joinLimiter.settle(attempt, failed, err == nil && joins)
-	return 0, err
+	s.joinLimiter.settle(attempt, code, failed)
+	if err == nil {
+		s.codes.put(code, id)
+	}
+	return id, 0, err
 }
