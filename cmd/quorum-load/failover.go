@@ -282,7 +282,8 @@ func failoverAgenda(cycles int) map[string]any {
 // setUp creates the session on the first node, which makes it the owner,
 // and joins and connects the phones, phone i on node i mod 3.
 func (f *failover) setUp(ctx context.Context) error {
-	if err := f.apis[0].call(ctx, "POST", "/api/sessions", "", map[string]any{"agenda": failoverAgenda(f.cfg.cycles), "title": "quorum-load failover"}, &f.sess); err != nil {
+	// Names visible: the export's names ("fo 7") tell which phone cast each vote.
+	if err := f.apis[0].call(ctx, "POST", "/api/sessions", "", map[string]any{"agenda": failoverAgenda(f.cfg.cycles), "title": "quorum-load failover", "names": "visible"}, &f.sess); err != nil {
 		return fmt.Errorf("create a session: %w", err)
 	}
 	if _, err := f.apis[0].act(ctx, f.sess.ID, f.sess.HostKey, map[string]any{"action": "start"}); err != nil {

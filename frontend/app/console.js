@@ -9,6 +9,7 @@ import { load, save } from "./storage.js";
 import { isVoting, letter } from "./kinds.js";
 import { GroupResults, ProfileSoFar, ResultsChart, ShiftSummary } from "./charts.js";
 import { EXPORTS, downloadExport, forgetHosted, rememberHosted, reportLink } from "./hosted.js";
+import { NAMES_PROMISE } from "./names.js";
 
 const WARNING_KEY = "quorum:host-warning-dismissed";
 const KIND_LABEL = { info: "Info", choice: "Choice", scale: "Scale", text: "Text", profile: "Profile" };
@@ -210,8 +211,12 @@ function menuKeys(e, container) {
 
 const DOWNLOADS = ["csv", "summary", "xlsx", "json"];
 
-/** The export menu: downloads, the printable report, and deleting the session. */
-function ExportMenu({ id, live, anonymous, setAnonymous, busy, onDownload, onDelete, onClose }) {
+/**
+ * The export menu: downloads, the printable report, and deleting the session.
+ * Names can be left out only where the phones said they are visible
+ * (namesVisible); elsewhere every export is anonymous, and the menu says why.
+ */
+function ExportMenu({ id, live, namesVisible, anonymous, setAnonymous, busy, onDownload, onDelete, onClose }) {
   const ref = useRef(null);
   useLayoutEffect(() => {
     ref.current?.querySelector("button[data-menu-item]")?.focus();
@@ -225,10 +230,12 @@ function ExportMenu({ id, live, anonymous, setAnonymous, busy, onDownload, onDel
     onKeyDown=${(e) => menuKeys(e, ref.current)}>
     <h2 id="export-menu-title" class="export-menu-title">Export</h2>
     <p class="export-menu-hint">${live ? "Everything so far; export again at the end for the final results." : "Every vote of the session."}</p>
-    <label class="export-anon">
-      <input type="checkbox" data-menu-item checked=${anonymous} onChange=${(e) => setAnonymous(e.target.checked)} />
-      <span>Leave out names (anonymous)</span>
-    </label>
+    ${namesVisible
+      ? html`<label class="export-anon">
+          <input type="checkbox" data-menu-item checked=${anonymous} onChange=${(e) => setAnonymous(e.target.checked)} />
+          <span>Leave out names (anonymous)</span>
+        </label>`
+      : html`<p class="export-anon export-anon-fixed">Anonymous: phones were told “${NAMES_PROMISE.hidden}” No export holds a name.</p>`}
     <ul class="export-items" aria-busy=${busy ? "true" : "false"}>
       ${DOWNLOADS.map(
         (f) => html`<li key=${f}>
@@ -539,13 +546,16 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
   const [timerOpen, setTimerOpen] = useState(false);
   const [confirm, setConfirm] = useState(null);
   const [exportOpen, setExportOpen] = useState(false);
-  const [anonymous, setAnonymous] = useState(false);
+  const [leaveOutNames, setLeaveOutNames] = useState(false);
   const [exporting, setExporting] = useState("");
   const timerButton = useRef(null);
   const exportButton = useRef(null);
   const stageRef = useRef(null);
   const state = live.state;
   const currentStep = state ? state.session.currentStep : -1;
+  // Names are exported only where the phones said they would be.
+  const namesVisible = state?.session.names === "visible";
+  const anonymous = leaveOutNames || !namesVisible;
 
   // A new step starts at its top: title first, then results and notes.
   useEffect(() => {
@@ -832,7 +842,7 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
           <button type="button" class="export-toggle" ref=${exportButton} aria-expanded=${exportOpen ? "true" : "false"}
             aria-controls="export-menu" aria-keyshortcuts="E" onClick=${() => (exportOpen ? closeExport() : (setTimerOpen(false), setExportOpen(true)))}>Export</button>
           ${exportOpen &&
-          html`<${ExportMenu} id=${id} live=${session.status !== "ended"} anonymous=${anonymous} setAnonymous=${setAnonymous}
+          html`<${ExportMenu} id=${id} live=${session.status !== "ended"} namesVisible=${namesVisible} anonymous=${anonymous} setAnonymous=${setLeaveOutNames}
             busy=${exporting} onDownload=${(f) => { closeExport(); download(f); }} onDelete=${askDelete} onClose=${closeExport} />`}
         </span>
         <a class="button" href="/host/agendas" target="_blank" rel="noopener" title="Opens in a new tab">Edit agendas</a>

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { html, formatCode, formatDate } from "./ui.js";
 import { api } from "./api.js";
 import { consoleLink, loadHosted, rememberHosted, storeKeys } from "./hosted.js";
+import { NAMES_PROMISE } from "./names.js";
 
 function rememberSession(created, title) {
   rememberHosted({ id: created.id, code: created.code, title, hostKey: created.hostKey, screenKey: created.screenKey });
@@ -23,6 +24,7 @@ export function Host() {
   const [fileError, setFileError] = useState("");
   const [problems, setProblems] = useState([]);
   const [title, setTitle] = useState("");
+  const [names, setNames] = useState("hidden"); // what the phones will promise; fixed once created
   const [needPassword, setNeedPassword] = useState(false);
   const [password, setPassword] = useState("");
   const [passwordError, setPasswordError] = useState("");
@@ -108,7 +110,7 @@ export function Host() {
       setError("Pick an agenda first.");
       return;
     }
-    const body = { agenda };
+    const body = { agenda, names };
     const t = title.trim();
     if (t) body.title = t;
     if (needPassword) {
@@ -208,6 +210,23 @@ export function Host() {
           placeholder="The agenda's title" aria-describedby="title-hint" autocomplete="off" />
         <div id="title-hint" class="field-hint">Optional. Shown on the shared screen and on phones; the agenda's title if left empty.</div>
       </div>
+
+      <fieldset class="names-choice">
+        <legend>Names</legend>
+        <p class="field-hint" id="names-hint">Phones show this sentence under the name field, before anyone joins. It cannot change once the session is created, and every export keeps it.</p>
+        ${[
+          ["hidden", "Anonymous answers", "Exports never hold a name."],
+          ["visible", "Names visible to you", "Exports hold names; you can still download them without."],
+        ].map(
+          ([value, label, effect]) => html`<label class=${`names-option${names === value ? " selected" : ""}`} key=${value}>
+            <input type="radio" name="names" value=${value} checked=${names === value} onChange=${() => setNames(value)}
+              aria-describedby="names-hint" />
+            <span class="names-label">${label}</span>
+            <span class="names-promise">Phones say: “${NAMES_PROMISE[value]}”</span>
+            <span class="names-effect muted">${effect}</span>
+          </label>`,
+        )}
+      </fieldset>
 
       ${needPassword &&
       html`<div class="field">

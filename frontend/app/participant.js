@@ -7,6 +7,7 @@ import { useLive } from "./live.js";
 import { newId, newToken } from "./ws.js";
 import { forget, load, save } from "./storage.js";
 import { isVoting } from "./kinds.js";
+import { namesPromise } from "./names.js";
 
 // ---------------------------------------------------------------------------
 // Charts: loaded as soon as the page starts (so they are cached before the
@@ -263,7 +264,7 @@ function JoinForm({ code, info, notice, error, typed, onJoin, onTypeAnother }) {
         <label for="name">Your name (optional)</label>
         <input id="name" type="text" autocomplete="nickname" maxlength="40" enterkeyhint="done" value=${name}
           onInput=${(e) => setName(e.target.value)} aria-describedby="name-hint" />
-        <div id="name-hint" class="field-hint">Your answers stay anonymous either way.</div>
+        <div id="name-hint" class="field-hint">${namesPromise(info.names)}</div>
       </div>
       ${segments.length > 0 &&
       html`<fieldset class="p-segments">

@@ -171,7 +171,8 @@ func TestClickerAfterEveryConsoleControl(t *testing.T) {
 		{"kind": "choice", "title": "Tea or coffee?", "options": []string{"Tea", "Coffee"}},
 		{"kind": "info", "title": "Thanks"},
 	}}
-	apiJSON(t, s.srv, "POST", "/api/sessions", "", map[string]any{"agenda": agenda}, s, http.StatusCreated)
+	// Names visible: the export menu then has its "leave out names" box.
+	apiJSON(t, s.srv, "POST", "/api/sessions", "", map[string]any{"agenda": agenda, "names": "visible"}, s, http.StatusCreated)
 
 	console := b.newTab("console", 1280, 720, false)
 	console.navigate(fmt.Sprintf("%s/host/%s#key=%s&screen=%s", s.srv.URL, s.ID, s.HostKey, s.ScreenKey))

@@ -49,14 +49,15 @@ type seededSession struct {
 	ID, Code, HostKey, ScreenKey string
 }
 
-// seedSession creates a session with exportSteps, joins two participants who
-// vote on every voting step over the WebSocket, as phones do, and reveals
-// each step; with end, it ends the session.
+// seedSession creates a session with exportSteps whose names are visible (so
+// that exports with and without names can be compared), joins two
+// participants who vote on every voting step over the WebSocket, as phones
+// do, and reveals each step; with end, it ends the session.
 func seedSession(t *testing.T, srv *testserver.Server, end bool) seededSession {
 	t.Helper()
 	var s seededSession
 	agenda := map[string]any{"title": exportTitle, "steps": exportSteps}
-	apiJSON(t, srv, "POST", "/api/sessions", "", map[string]any{"agenda": agenda}, &s, http.StatusCreated)
+	apiJSON(t, srv, "POST", "/api/sessions", "", map[string]any{"agenda": agenda, "names": "visible"}, &s, http.StatusCreated)
 
 	var conns []*websocket.Conn
 	for _, name := range exportNames {

@@ -27,8 +27,10 @@ const Format = "quorum-export/1"
 
 // Options says how to export.
 type Options struct {
-	// Anonymous leaves participants' names out of every format. Pseudonyms
-	// (P001, …) and segments stay.
+	// Anonymous leaves participants' names and segments out of every format;
+	// pseudonyms (P001, …) stay. A session whose names are hidden is always
+	// exported anonymously, whatever this says: its phones were told "Your
+	// answers are anonymous".
 	Anonymous bool
 	// Now is the time of the export, shown as "exported at"; zero means time.Now().
 	Now time.Time
@@ -71,6 +73,9 @@ type Session struct {
 	CreatedAt   time.Time     `json:"createdAt"`
 	StartedAt   *time.Time    `json:"startedAt"` // null while in the lobby
 	EndedAt     *time.Time    `json:"endedAt"`   // null until it ends
+	// Names is what the phones were told: "hidden" (answers are
+	// anonymous, and so is every export) or "visible".
+	Names quorum.Names `json:"names"`
 }
 
 // Participant is one participant under a pseudonym. The server's own
@@ -157,11 +162,14 @@ func Build(s *quorum.Session, events []quorum.Event, opts Options) *Export {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	// The phone's promise decides first: only a session whose phones said
+	// names are visible may export them.
+	anonymous := opts.Anonymous || s.Names != quorum.NamesVisible
 	profile := s.Profile()
 	e := &Export{
 		Format:     Format,
 		ExportedAt: now.UTC(),
-		Anonymous:  opts.Anonymous,
+		Anonymous:  anonymous,
 		Session: Session{
 			ID:          s.ID,
 			Title:       s.Title,
@@ -170,6 +178,7 @@ func Build(s *quorum.Session, events []quorum.Event, opts Options) *Export {
 			CreatedAt:   s.CreatedAt.UTC(),
 			StartedAt:   optTime(s.StartedAt),
 			EndedAt:     optTime(s.EndedAt),
+			Names:       s.Names,
 		},
 		Settings:      s.Settings,
 		Agenda:        s.Agenda.Clone(),
@@ -190,7 +199,7 @@ func Build(s *quorum.Session, events []quorum.Event, opts Options) *Export {
 		id := Pseudonym(i)
 		pseudonyms[p.ID] = id
 		out := Participant{ID: id, JoinedAt: p.JoinedAt.UTC(), Proxy: p.Proxy}
-		if !opts.Anonymous {
+		if !anonymous {
 			out.Name, out.Segment = p.Name, p.Segment
 		}
 		e.Participants = append(e.Participants, out)

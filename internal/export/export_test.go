@@ -699,44 +699,64 @@ func TestHTMLReport(t *testing.T) {
 	}
 }
 
+// TestAnonymous: a session whose phones were told "Your answers are
+// anonymous" (names hidden, the default) exports no name and no segment in
+// any format, whatever the facilitator asks for; a session whose phones
+// said names are visible exports them unless asked not to.
 func TestAnonymous(t *testing.T) {
-	sd := seed(t, "ended")
 	secret := []string{"Ada", "Lovelace", "Zoë", "Ünal", "cmd()", "Bob"}
 	kept := []string{"P001", "P005"}
-	for _, anonymous := range []bool{true, false} {
-		e := sd.export(anonymous)
-		files := map[string]string{
-			"csv":     string(write(t, e.WriteCSV)),
-			"summary": string(write(t, e.WriteSummaryCSV)),
-			"json":    string(write(t, e.WriteJSON)),
-			"html":    string(write(t, e.WriteHTML)),
-			"xlsx":    unzipped(t, write(t, e.WriteXLSX)),
-		}
-		for format, content := range files {
-			for _, name := range secret {
-				if got := strings.Contains(content, name); got && anonymous {
-					t.Errorf("anonymous %s contains the name %q", format, name)
-				}
+	for _, tc := range []struct {
+		names         quorum.Names
+		askAnonymous  bool
+		wantAnonymous bool
+	}{
+		{quorum.NamesHidden, false, true},
+		{quorum.NamesHidden, true, true},
+		{quorum.NamesVisible, false, false},
+		{quorum.NamesVisible, true, true},
+	} {
+		t.Run(fmt.Sprintf("%s/anonymous=%v", tc.names, tc.askAnonymous), func(t *testing.T) {
+			sd := seed(t, "ended")
+			sd.s.Names = tc.names
+			anonymous := tc.wantAnonymous
+			e := sd.export(tc.askAnonymous)
+			files := map[string]string{
+				"csv":     string(write(t, e.WriteCSV)),
+				"summary": string(write(t, e.WriteSummaryCSV)),
+				"json":    string(write(t, e.WriteJSON)),
+				"html":    string(write(t, e.WriteHTML)),
+				"xlsx":    unzipped(t, write(t, e.WriteXLSX)),
 			}
-			if format == "csv" || format == "json" || format == "xlsx" {
-				for _, k := range kept {
-					if !strings.Contains(content, k) {
-						t.Errorf("%s (anonymous %v) lacks %q", format, anonymous, k)
+			for format, content := range files {
+				for _, name := range secret {
+					if got := strings.Contains(content, name); got && anonymous {
+						t.Errorf("anonymous %s contains the name %q", format, name)
 					}
 				}
-				if !anonymous && !strings.Contains(content, "Ada Lovelace") {
-					t.Errorf("%s without anonymous lacks the names", format)
-				}
-				// Segments are raw data only with the names: in an anonymous
-				// export a small group's answers would be its members'.
-				if format != "json" && strings.Contains(content, "Manager") == anonymous {
-					t.Errorf("%s (anonymous %v) has segments: %v", format, anonymous, !anonymous)
+				if format == "csv" || format == "json" || format == "xlsx" {
+					for _, k := range kept {
+						if !strings.Contains(content, k) {
+							t.Errorf("%s (anonymous %v) lacks %q", format, anonymous, k)
+						}
+					}
+					if !anonymous && !strings.Contains(content, "Ada Lovelace") {
+						t.Errorf("%s without anonymous lacks the names", format)
+					}
+					// Segments are raw data only with the names: in an anonymous
+					// export a small group's answers would be its members'.
+					if format != "json" && strings.Contains(content, "Manager") == anonymous {
+						t.Errorf("%s (anonymous %v) has segments: %v", format, anonymous, !anonymous)
+					}
 				}
 			}
-		}
-		if !strings.Contains(files["json"], fmt.Sprintf(`"anonymous": %v`, anonymous)) {
-			t.Errorf("the JSON does not say anonymous: %v", anonymous)
-		}
+			if !strings.Contains(files["json"], fmt.Sprintf(`"anonymous": %v`, anonymous)) {
+				t.Errorf("the JSON does not say anonymous: %v", anonymous)
+			}
+			if !strings.Contains(files["json"], fmt.Sprintf(`"names": %q`, tc.names)) {
+				t.Errorf("the JSON does not say names: %q", tc.names)
+			}
+		})
 	}
 }
 

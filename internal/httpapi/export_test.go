@@ -1,12 +1,17 @@
 package httpapi_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/csv"
+	"html"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
+	"github.com/quorum-workshop/quorum/internal/quorum"
 )
 
 // get fetches a path with the host key.
@@ -21,7 +26,7 @@ func (ts *testServer) get(path, bearer string) (int, http.Header, string) {
 func TestExports(t *testing.T) {
 	ts := startServer(t, tempDB(t), httpapi.Config{})
 	var s created
-	ts.call("POST", "/api/sessions", "", map[string]any{"agenda": "leadership-vs-management", "title": "Offsite Zürich"}, &s)
+	ts.call("POST", "/api/sessions", "", map[string]any{"agenda": "leadership-vs-management", "title": "Offsite Zürich", "names": "visible"}, &s)
 	var parts []*client
 	for _, name := range []string{"Ada Lovelace", "Grace Hopper"} {
 		j := ts.join(s.Code, name, "Manager")
@@ -91,5 +96,117 @@ func TestExports(t *testing.T) {
 	}
 	if status, _, _ := ts.get("/api/sessions/4b1c6d0e-0000-0000-0000-000000000000/export.csv", s.HostKey); status != http.StatusNotFound {
 		t.Errorf("unknown session: %d", status)
+	}
+}
+
+// A session created without "names" told its phones "Your answers are
+// anonymous": no export of it, in any format and whatever the query asks,
+// holds a name a phone typed. A session created with names visible, whose
+// phones said so, exports them unless asked not to.
+func TestExportsKeepThePhonesPromise(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{})
+	names := []string{"Ana Test", "Ben Sample"}
+	sessionWith := func(body map[string]any) created {
+		t.Helper()
+		var s created
+		if status := ts.call("POST", "/api/sessions", "", body, &s); status != http.StatusCreated {
+			t.Fatalf("create %v: %d", body, status)
+		}
+		var parts []*client
+		for _, name := range names {
+			j := ts.join(s.Code, name, "Manager")
+			c := ts.connect(name, "participant", s.ID, j.Token)
+			c.awaitType("state")
+			parts = append(parts, c)
+		}
+		// Answers on a scale and on the open-text step, the one step whose
+		// rows would be most telling next to a name.
+		for _, step := range []int{1, 17} {
+			ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, map[string]any{"action": "goto", "step": step}, nil)
+			ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"open"}`, nil)
+			for i, c := range parts {
+				c.await("open", func(f frame) bool {
+					st := f.state()
+					return f.Type == "state" && st.Step != nil && st.Step.Index == step && st.Step.Voting == "open"
+				})
+				var value any = 2 + i
+				if step == 17 {
+					value = "listen more"
+				}
+				c.send(map[string]any{"type": "vote", "id": "v", "step": step, "value": value})
+				c.awaitType("ack")
+			}
+		}
+		return s
+	}
+	// export reads one export, a workbook unzipped, as text.
+	export := func(s created, path string) string {
+		t.Helper()
+		status, _, body := ts.get("/api/sessions/"+s.ID+"/"+path, s.HostKey)
+		if status != http.StatusOK {
+			t.Fatalf("%s: %d", path, status)
+		}
+		if !strings.HasPrefix(path, "export.xlsx") {
+			return body
+		}
+		z, err := zip.NewReader(bytes.NewReader([]byte(body)), int64(len(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, f := range z.File {
+			r, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(&b, r)
+			r.Close()
+		}
+		return html.UnescapeString(b.String())
+	}
+	paths := []string{"export.csv", "export.csv?summary=1", "export.xlsx", "export.json", "export.html"}
+	queries := []string{"", "anonymous=0", "anonymous=1", "anonymous=false"}
+
+	hidden := sessionWith(map[string]any{"agenda": "leadership-vs-management"})
+	var info struct {
+		Names string `json:"names"`
+	}
+	ts.call("GET", "/api/codes/"+hidden.Code, "", nil, &info)
+	if info.Names != "hidden" {
+		t.Errorf("GET /api/codes/{code} of a default session: names %q, want hidden", info.Names)
+	}
+	for _, path := range paths {
+		for _, q := range queries {
+			full := path
+			if q != "" {
+				full += map[bool]string{true: "&", false: "?"}[strings.Contains(path, "?")] + q
+			}
+			body := export(hidden, full)
+			// The names, and their surnames ("Ben" alone is in "Benefit").
+			for _, word := range []string{"Ana Test", "Ben Sample", "Sample"} {
+				if strings.Contains(body, word) {
+					t.Errorf("anonymous session, %s: holds %q", full, word)
+				}
+			}
+		}
+	}
+
+	visible := sessionWith(map[string]any{"agenda": "leadership-vs-management", "names": "visible"})
+	ts.call("GET", "/api/codes/"+visible.Code, "", nil, &info)
+	if info.Names != "visible" {
+		t.Errorf("GET /api/codes/{code} of a session with names visible: names %q", info.Names)
+	}
+	for _, path := range []string{"export.csv", "export.xlsx", "export.json"} {
+		if body := export(visible, path); !strings.Contains(body, "Ana Test") || !strings.Contains(body, "Ben Sample") {
+			t.Errorf("names visible, %s: lacks the names", path)
+		}
+		if body := export(visible, path+"?anonymous=1"); strings.Contains(body, "Ana Test") || strings.Contains(body, "Ben Sample") {
+			t.Errorf("names visible, %s?anonymous=1: holds a name", path)
+		}
+	}
+
+	var e apiError
+	if status := ts.call("POST", "/api/sessions", "", map[string]any{"agenda": "leadership-vs-management", "names": "shown"}, &e); status != http.StatusBadRequest || e.Error.Code != quorum.EINVALIDREQUEST {
+		t.Errorf(`create with names "shown": %d %q, want 400 %s`, status, e.Error.Code, quorum.EINVALIDREQUEST)
 	}
 }

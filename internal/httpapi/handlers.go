@@ -46,9 +46,11 @@ func decodeBody(c *fiber.Ctx, v any) error {
 var errTrailingData = errors.New("data after the JSON value")
 
 type createRequest struct {
-	Agenda   json.RawMessage `json:"agenda"`
-	Title    string          `json:"title"`
-	Password string          `json:"password"`
+	Agenda json.RawMessage `json:"agenda"`
+	Title  string          `json:"title"`
+	// Names is "hidden" (the default: answers are anonymous) or "visible".
+	Names    string `json:"names"`
+	Password string `json:"password"`
 }
 
 type createResponse struct {
@@ -73,6 +75,10 @@ func (s *Server) createSession(c *fiber.Ctx) error {
 	if err := s.checkHostPassword(req.Password, "creating a session"); err != nil {
 		return err
 	}
+	names, err := quorum.ParseNames(req.Names)
+	if err != nil {
+		return err
+	}
 	agenda, err := s.agendaFrom(c.UserContext(), req.Agenda)
 	if err != nil {
 		return err
@@ -81,6 +87,7 @@ func (s *Server) createSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	session.Names = names
 	if err := s.store.CreateSession(c.UserContext(), session); err != nil {
 		return err
 	}

@@ -46,10 +46,10 @@ func (db *DB) insertSession(ctx context.Context, s *quorum.Session, agenda, sett
 	var b pgx.Batch
 	b.BeginTx(pgx.TxOptions{})
 	b.Queue(`INSERT INTO sessions
-		(id, code, title, agenda, status, current_step, host_key_hash, screen_key_hash, created_at, started_at, ended_at, settings)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		(id, code, title, agenda, status, current_step, host_key_hash, screen_key_hash, created_at, started_at, ended_at, settings, names)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		s.ID, s.Code, s.Title, string(agenda), string(s.Status), s.CurrentStep, s.HostKeyHash, s.ScreenKeyHash,
-		stamp(s.CreatedAt), stamp(s.StartedAt), stamp(s.EndedAt), string(settings))
+		stamp(s.CreatedAt), stamp(s.StartedAt), stamp(s.EndedAt), string(settings), string(s.Names))
 	for i, st := range s.Steps {
 		named(b.Queue(upsertStepState, stepStateArgs(s.ID, i, st)...), nil, "step %d", i)
 	}
@@ -115,9 +115,9 @@ func loadSession(ctx context.Context, tx pgx.Tx, id string) (*quorum.Session, er
 	var agenda, settings string
 	var createdAt, startedAt, endedAt *time.Time
 	err := tx.QueryRow(ctx, `SELECT id, code, title, agenda, status, current_step,
-		host_key_hash, screen_key_hash, created_at, started_at, ended_at, settings
+		host_key_hash, screen_key_hash, created_at, started_at, ended_at, settings, names
 		FROM sessions WHERE id = $1`, id).Scan(&s.ID, &s.Code, &s.Title, &agenda, &s.Status, &s.CurrentStep,
-		&s.HostKeyHash, &s.ScreenKeyHash, &createdAt, &startedAt, &endedAt, &settings)
+		&s.HostKeyHash, &s.ScreenKeyHash, &createdAt, &startedAt, &endedAt, &settings, &s.Names)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, quorum.ErrSessionNotFound()
 	}

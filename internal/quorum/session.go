@@ -73,6 +73,34 @@ func (st Settings) Check() error {
 	return nil
 }
 
+// Names says who sees the names participants give. It is chosen when the
+// session is created and never changes: it is the promise the phone's join
+// form makes, and every export keeps it.
+type Names string
+
+const (
+	// NamesHidden (the default): answers are anonymous. A name only greets
+	// its participant on their own phone; no view and no export puts it
+	// next to an answer. The phone says "Your answers are anonymous".
+	NamesHidden Names = "hidden"
+	// NamesVisible: the phone says "Your name will be visible to the
+	// facilitator next to your answers", and exports carry names unless the
+	// facilitator asks for an anonymous one.
+	NamesVisible Names = "visible"
+)
+
+// ParseNames reads a session's names setting; "" is the default, hidden.
+func ParseNames(raw string) (Names, error) {
+	switch n := Names(raw); n {
+	case "":
+		return NamesHidden, nil
+	case NamesHidden, NamesVisible:
+		return n, nil
+	default:
+		return "", Errorf(EINVALIDREQUEST, `names is "hidden" (answers are anonymous) or "visible" (the facilitator sees names), not %q`, raw)
+	}
+}
+
 // Action is a facilitator command.
 type Action string
 
@@ -171,6 +199,8 @@ type Session struct {
 	StartedAt     time.Time
 	EndedAt       time.Time
 	Settings      Settings
+	// Names is fixed at creation: whether the facilitator may see names.
+	Names Names
 
 	participants map[string]*Participant // by id
 	byToken      map[string]*Participant // by token hash
@@ -214,6 +244,7 @@ func NewSession(agenda *Agenda, title string, now time.Time) (*Session, Credenti
 		ScreenKeyHash: HashSecret(creds.ScreenKey),
 		CreatedAt:     now,
 		Settings:      DefaultSettings(),
+		Names:         NamesHidden,
 	}
 	for i := range s.Steps {
 		s.Steps[i] = StepState{Voting: VotingPending, Round: 1, AutoReveal: agenda.Steps[i].AutoReveal}

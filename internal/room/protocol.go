@@ -136,16 +136,19 @@ type ProxyView struct {
 
 // SessionView is what every role knows of a session.
 type SessionView struct {
-	ID          string          `json:"id"`
-	Code        string          `json:"code"`
-	CodeDisplay string          `json:"codeDisplay"`
-	Title       string          `json:"title"`
-	Status      quorum.Status   `json:"status"`
-	CurrentStep int             `json:"currentStep"`
-	StepCount   int             `json:"stepCount"`
-	Segments    []string        `json:"segments,omitempty"`
-	JoinURL     string          `json:"joinUrl,omitempty"` // host and screen
-	Settings    quorum.Settings `json:"settings"`
+	ID          string        `json:"id"`
+	Code        string        `json:"code"`
+	CodeDisplay string        `json:"codeDisplay"`
+	Title       string        `json:"title"`
+	Status      quorum.Status `json:"status"`
+	CurrentStep int           `json:"currentStep"`
+	StepCount   int           `json:"stepCount"`
+	Segments    []string      `json:"segments,omitempty"`
+	// Names is what the phones were told: "hidden" (answers are anonymous)
+	// or "visible" (the facilitator sees names next to answers).
+	Names    quorum.Names    `json:"names"`
+	JoinURL  string          `json:"joinUrl,omitempty"` // host and screen
+	Settings quorum.Settings `json:"settings"`
 }
 
 // StepView is the current step as a role sees it.

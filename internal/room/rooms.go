@@ -403,16 +403,19 @@ type PublicInfo struct {
 	Title     string        `json:"title"`
 	Status    quorum.Status `json:"status"`
 	Segments  []string      `json:"segments"`
+	// Names lets the join form say the right words before anyone joins.
+	Names quorum.Names `json:"names"`
 }
 
 // PublicInfo returns a session's public facts: its join code, title and
-// segments are on the shared screen anyway.
+// segments are on the shared screen anyway, and whether names are visible
+// is what its join form tells everyone.
 func (rs *Rooms) PublicInfo(ctx context.Context, sessionID string) (PublicInfo, error) {
 	return withRoom(ctx, rs, sessionID, func(r *Room) (PublicInfo, error) {
 		return call(ctx, r, func(b *batch, reply func(PublicInfo, error)) {
 			s := r.session
 			segments := append([]string{}, s.Agenda.Segments...)
-			reply(PublicInfo{SessionID: s.ID, Code: s.Code, Title: s.Title, Status: s.Status, Segments: segments}, nil)
+			reply(PublicInfo{SessionID: s.ID, Code: s.Code, Title: s.Title, Status: s.Status, Segments: segments, Names: s.Names}, nil)
 		})
 	})
 }

@@ -31,6 +31,7 @@ func (r *Room) stateWith(role Role, now time.Time, counts Counts) *StateMsg {
 			CurrentStep: s.CurrentStep,
 			StepCount:   len(s.Steps),
 			Segments:    s.Agenda.Segments,
+			Names:       s.Names,
 			Settings:    s.Settings,
 		},
 		Counts: counts,

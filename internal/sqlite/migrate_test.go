@@ -242,3 +242,22 @@ func wantIntegrity(t *testing.T, db *sql.DB) {
 		t.Errorf("integrity_check: %q", got)
 	}
 }
+
+// A session from before migration 6 had phones that said "Your answers stay
+// anonymous either way": it comes through as a session whose names are
+// hidden, so that its exports keep that promise.
+func TestSessionsFromBeforeNamesStayAnonymous(t *testing.T) {
+	path := tempDBPath(t)
+	schemaBefore(t, path, 5) // oldRows needs the votes table migration 5 drops
+	db := openRaw(t, path)
+	defer db.Close()
+	if err := (&DB{write: db}).applyMigrations(context.Background(), migrationsBefore(t, 7)); err != nil {
+		t.Fatal(err)
+	}
+	if got := dump(t, db, `SELECT names FROM sessions`); !reflect.DeepEqual(got, []string{"hidden"}) {
+		t.Errorf("names of an older session: %q, want hidden", got)
+	}
+	if _, err := db.ExecContext(context.Background(), `UPDATE sessions SET names = 'shown'`); err == nil {
+		t.Error(`names = 'shown' was accepted; only hidden and visible are`)
+	}
+}

@@ -55,10 +55,10 @@ func (db *DB) insertSession(ctx context.Context, s *quorum.Session, agenda, sett
 	}
 	defer tx.Rollback() // a no-op once committed
 	if _, err := tx.ExecContext(ctx, `INSERT INTO sessions
-		(id, code, title, agenda, status, current_step, host_key_hash, screen_key_hash, created_at, started_at, ended_at, settings)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(id, code, title, agenda, status, current_step, host_key_hash, screen_key_hash, created_at, started_at, ended_at, settings, names)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.Code, s.Title, string(agenda), string(s.Status), s.CurrentStep, s.HostKeyHash, s.ScreenKeyHash,
-		millis(s.CreatedAt), millis(s.StartedAt), millis(s.EndedAt), string(settings)); err != nil {
+		millis(s.CreatedAt), millis(s.StartedAt), millis(s.EndedAt), string(settings), string(s.Names)); err != nil {
 		return err
 	}
 	stmt := tx.StmtContext(ctx, db.stmts[upsertStepState])
@@ -122,9 +122,9 @@ func loadSession(ctx context.Context, tx *sql.Tx, id string) (*quorum.Session, e
 	var agenda, settings string
 	var createdAt, startedAt, endedAt sql.NullInt64
 	err := tx.QueryRowContext(ctx, `SELECT id, code, title, agenda, status, current_step,
-		host_key_hash, screen_key_hash, created_at, started_at, ended_at, settings
+		host_key_hash, screen_key_hash, created_at, started_at, ended_at, settings, names
 		FROM sessions WHERE id = ?`, id).Scan(&s.ID, &s.Code, &s.Title, &agenda, &s.Status, &s.CurrentStep,
-		&s.HostKeyHash, &s.ScreenKeyHash, &createdAt, &startedAt, &endedAt, &settings)
+		&s.HostKeyHash, &s.ScreenKeyHash, &createdAt, &startedAt, &endedAt, &settings, &s.Names)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, quorum.ErrSessionNotFound()
 	}

@@ -239,9 +239,10 @@ func AssertSameSession(tb testing.TB, got, want *quorum.Session, participantIDs 
 		Status                                      quorum.Status
 		CurrentStep                                 int
 		Settings                                    quorum.Settings
+		Names                                       quorum.Names
 	}
 	headerOf := func(s *quorum.Session) header {
-		return header{s.ID, s.Code, s.Title, s.HostKeyHash, s.ScreenKeyHash, s.Status, s.CurrentStep, s.Settings}
+		return header{s.ID, s.Code, s.Title, s.HostKeyHash, s.ScreenKeyHash, s.Status, s.CurrentStep, s.Settings, s.Names}
 	}
 	if g, w := headerOf(got), headerOf(want); g != w {
 		tb.Errorf("session\n got %+v\nwant %+v", g, w)

@@ -63,6 +63,7 @@ func Run(t *testing.T, b Backend) {
 		test func(*testing.T, Backend)
 	}{
 		{"SessionSurvivesReopen", testSessionSurvivesReopen},
+		{"NamesSettingIsKept", testNamesSettingIsKept},
 		{"ResetVoidsTheStepsVotes", testResetVoidsTheStepsVotes},
 		{"JoinCodeCollisionGetsANewCode", testJoinCodeCollisionGetsANewCode},
 		{"EndedSessionFreesItsCode", testEndedSessionFreesItsCode},
@@ -119,6 +120,47 @@ func testSessionSurvivesReopen(t *testing.T, b Backend) {
 	// on the scale and three on the text step.
 	if n := CountVotes(t, db, s.ID); n != 16 {
 		t.Errorf("CountVotes = %d, want 16", n)
+	}
+}
+
+// testNamesSettingIsKept: whether the facilitator may see names is the
+// promise the phones were given, so it must survive a restart and reach the
+// export as it was chosen: hidden by default, visible only when asked for.
+func testNamesSettingIsKept(t *testing.T, b Backend) {
+	database := b.NewDatabase(t)
+	clk := NewClock()
+	db := b.Open(t, database)
+	hidden := NewSession(t, db, clk)
+	visible, _, err := quorum.NewSession(Agenda(t), "", clk.Tick())
+	if err != nil {
+		t.Fatal(err)
+	}
+	visible.Names = quorum.NamesVisible
+	if err := db.CreateSession(context.Background(), visible); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = b.Open(t, database)
+	for _, tc := range []struct {
+		s    *quorum.Session
+		want quorum.Names
+	}{{hidden, quorum.NamesHidden}, {visible, quorum.NamesVisible}} {
+		got, err := db.LoadSession(context.Background(), tc.s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Names != tc.want {
+			t.Errorf("LoadSession: names %q, want %q", got.Names, tc.want)
+		}
+		exported, _, err := db.LoadForExport(context.Background(), tc.s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if exported.Names != tc.want {
+			t.Errorf("LoadForExport: names %q, want %q", exported.Names, tc.want)
+		}
 	}
 }
 
