@@ -5,7 +5,7 @@
 
 export const NAMES_PROMISE = {
   hidden: "Your answers are anonymous. Your name only shows on your own phone.",
-  visible: "Your name will be visible to the facilitator next to your answers.",
+  visible: "Your name, and your role if you pick one, will be visible to the facilitator next to your answers.",
 };
 
 /** namesPromise is the sentence a phone shows for a session's names setting. */

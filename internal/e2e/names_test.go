@@ -14,7 +14,7 @@ import (
 // quoted in docs/protocol.md).
 const (
 	promiseHidden  = "Your answers are anonymous. Your name only shows on your own phone."
-	promiseVisible = "Your name will be visible to the facilitator next to your answers."
+	promiseVisible = "Your name, and your role if you pick one, will be visible to the facilitator next to your answers."
 )
 
 // A facilitator creates a session on /host with the default (anonymous
