@@ -41,6 +41,10 @@ type DB struct {
 // slow fsync does not hold every room.
 const writerCount = 4
 
+// idleInTransaction is how long a transaction may wait for its client; see
+// Open.
+const idleInTransaction = 2 * time.Second
+
 // openTimeout bounds connecting and migrating at start, so that a database
 // that does not answer is a clear error rather than a wait without end.
 const openTimeout = 30 * time.Second
@@ -57,6 +61,14 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	// The writers hold connections while they commit; readers need some
 	// beside them.
 	cfg.MaxConns = max(cfg.MaxConns, writerCount+4)
+	// A fenced commit locks its session's lease row until it commits. A node
+	// paused in the middle of one (SIGSTOP, a frozen VM) would hold that
+	// lock, and with it every other node's takeover, for as long as it is
+	// paused: the database ends such a transaction after this long idle, as
+	// a commit's own round trips take milliseconds.
+	if _, set := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.Itoa(int(idleInTransaction.Milliseconds()))
+	}
 	db := &DB{
 		name: net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))) + "/" + cfg.ConnConfig.Database,
 	}

@@ -250,3 +250,35 @@ func TestFencedCommitAmongConcurrentCommits(t *testing.T) {
 		}
 	}
 }
+
+// An owner paused in the middle of a fenced commit, with its lease row
+// locked, holds nobody up for long: the database ends its idle transaction,
+// and another node takes the expired lease. Without that, the takeover
+// waited for as long as the owner stayed paused.
+func TestAPausedOwnersLockDoesNotBlockTheTakeover(t *testing.T) {
+	url := storetest.PostgresDatabase(t)
+	owner, successor := openTestDB(t, url), openTestDB(t, url)
+	s := storetest.NewSession(t, owner, storetest.NewClock())
+	epoch, _, _ := acquire(t, owner, s.ID, "owner")
+	ctx := context.Background()
+	tx, err := owner.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	// What a fenced commit does first, then nothing more: the owner paused.
+	if _, err := tx.Exec(ctx, `SELECT fence_session($1, $2, $3)`, s.ID, "owner", epoch); err != nil {
+		t.Fatal(err)
+	}
+	expire(t, successor, s.ID)
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_, ok, _, err := successor.AcquireLease(ctx, s.ID, "successor", ttl)
+	if err != nil || !ok {
+		t.Fatalf("taking the expired lease of a paused owner: acquired %v, %v", ok, err)
+	}
+	if waited := time.Since(start); waited > idleInTransaction+3*time.Second {
+		t.Errorf("the takeover waited %s for the paused owner's lock", waited)
+	}
+}
