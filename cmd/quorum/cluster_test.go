@@ -87,10 +87,16 @@ func (c *wsClient) send(v any) {
 	}
 }
 
-// await reads frames until one matches, failing after 10 s or on an error frame.
+// awaitTimeout is how long a client waits for a frame: a failover's lease,
+// silence and locks add up to several seconds, and a busy machine adds to
+// those (the failover tests bound the time they measure themselves).
+const awaitTimeout = 20 * time.Second
+
+// await reads frames until one matches, failing on an error frame or after
+// awaitTimeout.
 func (c *wsClient) await(what string, match func(map[string]any) bool) map[string]any {
 	c.t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(awaitTimeout)
 	for {
 		select {
 		case f, ok := <-c.frames:
@@ -107,7 +113,7 @@ func (c *wsClient) await(what string, match func(map[string]any) bool) map[strin
 				return f
 			}
 		case <-timeout:
-			c.t.Fatalf("%s: no %s within 10s", c.name, what)
+			c.t.Fatalf("%s: no %s within %s", c.name, what, awaitTimeout)
 		}
 	}
 }
