@@ -270,6 +270,22 @@ func do(t *testing.T, req *http.Request, out any) {
 	}
 }
 
+// testSession is a session as POST /api/sessions answers it.
+type testSession struct{ ID, Code, HostKey string }
+
+// votingSession creates a session on the built-in agenda at addr, opens its
+// first question and joins one phone, whose token it returns.
+func votingSession(t *testing.T, addr string) (testSession, string) {
+	t.Helper()
+	var created testSession
+	post(t, "http://"+addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &created)
+	post(t, "http://"+addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"goto","step":1}`, nil)
+	post(t, "http://"+addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"open"}`, nil)
+	var j struct{ Token string }
+	post(t, "http://"+addr+"/api/join", "", `{"code":"`+created.Code+`"}`, &j)
+	return created, j.Token
+}
+
 // TestGracefulRestartKeepsState: on SIGTERM every client is closed with
 // 1012; after the restart a client resumes with the same state and tally.
 func TestGracefulRestartKeepsState(t *testing.T) {
@@ -282,19 +298,14 @@ func TestGracefulRestartKeepsState(t *testing.T) {
 	bin := buildQuorum(t)
 	data, addr := t.TempDir(), freeAddr(t)
 	srv := startBinary(t, bin, addr, data)
-	var created struct{ ID, Code, HostKey string }
-	post(t, "http://"+addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &created)
-	post(t, "http://"+addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"goto","step":1}`, nil)
-	post(t, "http://"+addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"open"}`, nil)
-	var j struct{ Token string }
-	post(t, "http://"+addr+"/api/join", "", `{"code":"`+created.Code+`"}`, &j)
+	created, token := votingSession(t, addr)
 
 	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	hello := map[string]any{"type": "hello", "role": "participant", "session": created.ID, "token": j.Token}
+	hello := map[string]any{"type": "hello", "role": "participant", "session": created.ID, "token": token}
 	if err := ws.WriteJSON(hello); err != nil {
 		t.Fatal(err)
 	}

@@ -46,19 +46,14 @@ func TestRunsOnPostgreSQL(t *testing.T) {
 	}
 
 	stop := start()
-	var created struct{ ID, Code, HostKey string }
-	post(t, "http://"+addr+"/api/sessions", "", `{"agenda":"leadership-vs-management"}`, &created)
-	post(t, "http://"+addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"goto","step":1}`, nil)
-	post(t, "http://"+addr+"/api/sessions/"+created.ID+"/actions", created.HostKey, `{"action":"open"}`, nil)
-	var j struct{ Token string }
-	post(t, "http://"+addr+"/api/join", "", `{"code":"`+created.Code+`"}`, &j)
+	created, token := votingSession(t, addr)
 	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ws.Close()
 	for _, msg := range []map[string]any{
-		{"type": "hello", "role": "participant", "session": created.ID, "token": j.Token},
+		{"type": "hello", "role": "participant", "session": created.ID, "token": token},
 		{"type": "vote", "id": "pg-1", "step": 1, "value": 5},
 	} {
 		if err := ws.WriteJSON(msg); err != nil {
