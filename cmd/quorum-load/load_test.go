@@ -57,15 +57,7 @@ func testLoad(t *testing.T, workers int, joinIn string) {
 	if err := cfg.complete(); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	res, err := run(ctx, cfg, t.Output())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Failures) > 0 {
-		t.Errorf("failures: %q", res.Failures)
-	}
+	res := runLoad(t, cfg, 30*time.Second)
 
 	changes := int(n * share)
 	if res.Join.Joined != n || res.Join.Failed != 0 {
@@ -79,7 +71,7 @@ func testLoad(t *testing.T, workers int, joinIn string) {
 	}
 
 	// One vote per participant on the voting step, one on the paced wave's.
-	stored, err := srv.DB.CountVotes(ctx, res.Session)
+	stored, err := srv.DB.CountVotes(context.Background(), res.Session)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,15 +164,7 @@ func TestLoadOverThreeNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	res, err := run(ctx, cfg, t.Output())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Failures) > 0 {
-		t.Errorf("failures: %q", res.Failures)
-	}
+	res := runLoad(t, cfg, time.Minute)
 	if e := res.Exact; !e.OK || e.Acked != n || e.Export == nil || e.Export.N != n {
 		t.Errorf("not exact: %+v", e)
 	}
@@ -210,4 +194,20 @@ func TestLoadOverThreeNodes(t *testing.T) {
 			t.Errorf("the report has no %q:\n%s", want, out.String())
 		}
 	}
+}
+
+// runLoad runs quorum-load with cfg for at most timeout, failing the test on
+// an error, and reports the failures it counted.
+func runLoad(t *testing.T, cfg config, timeout time.Duration) *Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	res, err := run(ctx, cfg, t.Output())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failures) > 0 {
+		t.Errorf("failures: %q", res.Failures)
+	}
+	return res
 }
