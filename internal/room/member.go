@@ -26,7 +26,7 @@ func (r *Room) React(m Member, in *Inbound) error {
 // Command runs a host's action.
 func (r *Room) Command(m Member, in *Inbound) error {
 	return r.submit(context.Background(), func(b *batch) {
-		if !r.seatedAs(m, RoleHost, in) {
+		if r.seatedAs(m, RoleHost, in) == nil {
 			return
 		}
 		cmd := quorum.Command{Action: in.Action, Step: in.Step, Seconds: in.Seconds, Mode: in.Mode, Settings: in.Settings}
@@ -43,7 +43,7 @@ func (r *Room) Command(m Member, in *Inbound) error {
 // Proxy records a host's vote for someone without a phone.
 func (r *Room) Proxy(m Member, in *Inbound) error {
 	return r.submit(context.Background(), func(b *batch) {
-		if !r.seatedAs(m, RoleHost, in) {
+		if r.seatedAs(m, RoleHost, in) == nil {
 			return
 		}
 		r.proxyVote(b, in, func(proxy string, err error) {
@@ -72,16 +72,16 @@ func (r *Room) Detach(m Member) error {
 	return r.submit(context.Background(), func(b *batch) { r.detach(b, m) })
 }
 
-// seatedAs reports whether m is attached in role; if not, it is told why.
-// The connection layer routes by role already: this keeps the room's own
-// promise that only a host commands and only a participant votes.
-func (r *Room) seatedAs(m Member, role Role, in *Inbound) bool {
+// seatedAs returns m's seat if m is attached in role; if not, nil, and m is
+// told why. The connection layer routes by role already: this keeps the
+// room's own promise that only a host commands and only a participant votes.
+func (r *Room) seatedAs(m Member, role Role, in *Inbound) *seat {
 	s := r.seats[m]
 	if s == nil || s.role != role {
 		r.sendTo(m, Refused(in.ID, quorum.Errorf(quorum.EFORBIDDEN, "only a %s connection can send %s messages", role, in.Type)))
-		return false
+		return nil
 	}
-	return true
+	return s
 }
 
 // sendTo sends a message to one member.
@@ -95,7 +95,8 @@ func (r *Room) sendTo(m Member, v any) {
 // connection of that participant. A re-sent vote is acknowledged as the vote
 // it recorded, in whichever round that was.
 func (r *Room) vote(b *batch, m Member, in *Inbound) {
-	if !r.seatedAs(m, RoleParticipant, in) {
+	st := r.seatedAs(m, RoleParticipant, in)
+	if st == nil {
 		return
 	}
 	if in.Step == nil {
@@ -107,7 +108,7 @@ func (r *Room) vote(b *batch, m Member, in *Inbound) {
 		r.sendTo(m, Refused(in.ID, err))
 		return
 	}
-	v, changed, err := r.session.Cast(r.seats[m].participantID, *in.Step, roundOf(in), value, in.ID, b.now)
+	v, changed, err := r.session.Cast(st.participantID, *in.Step, roundOf(in), value, in.ID, b.now)
 	if err != nil {
 		r.sendTo(m, Refused(in.ID, err))
 		return
@@ -130,10 +131,11 @@ func (r *Room) vote(b *batch, m Member, in *Inbound) {
 
 // react counts a participant's reaction for the next flush to the screens.
 func (r *Room) react(b *batch, m Member, in *Inbound) {
-	if !r.seatedAs(m, RoleParticipant, in) {
+	st := r.seatedAs(m, RoleParticipant, in)
+	if st == nil {
 		return
 	}
-	pid := r.seats[m].participantID
+	pid := st.participantID
 	var err error
 	switch last, ok := r.lastReaction[pid]; {
 	case !r.session.Settings.Reactions:
