@@ -101,9 +101,6 @@ func (n *Node) serveRequest(sessionID string, msg *nats.Msg) {
 	}
 	key := memberKey{node: msg.Header.Get(hdrNode), conn: connOf(msg)}
 	op := msg.Header.Get(hdrOp)
-	n.mu.Lock()
-	n.seen[key.node] = time.Now() // a node that sends is alive
-	n.mu.Unlock()
 	in, err := inbound(msg.Data)
 	if err != nil && op != opDetach && op != opResync {
 		n.log.Warn("undecodable forwarded frame", "session", sessionID, "op", op, "err", err)
@@ -112,6 +109,7 @@ func (n *Node) serveRequest(sessionID string, msg *nats.Msg) {
 	switch op {
 	case opResync:
 		n.mu.Lock()
+		n.seen[key.node] = time.Now()
 		var seated []*remoteMember
 		for k, m := range o.members {
 			if k.node == key.node && m.room != nil {
@@ -127,12 +125,14 @@ func (n *Node) serveRequest(sessionID string, msg *nats.Msg) {
 		in.Rehome = msg.Header.Get(hdrRehome) != ""
 		m := &remoteMember{n: n, node: key.node, conn: key.conn, subject: nodeOutSubject(sessionID, key.node), epoch: o.epoch}
 		n.mu.Lock()
+		n.seen[key.node] = time.Now()
 		o.members[key] = m
 		n.mu.Unlock()
 		go n.seat(sessionID, op, m, in)
 		return
 	}
 	n.mu.Lock()
+	n.seen[key.node] = time.Now() // a node that sends is alive
 	m := o.members[key]
 	var r *room.Room
 	if m != nil {

@@ -113,14 +113,9 @@ func (l *failureLimiter) current(key string, now time.Time) *failureWindow {
 	if w == nil && len(l.byKey) >= maxTrackedAddresses {
 		l.forgetExpired(now)
 	}
-	if w != nil && len(w.pending) > 0 {
-		// Lookups of the old window settle into it; the new one starts clean.
-		w = &failureWindow{start: now}
-	} else if w == nil {
-		w = &failureWindow{start: now}
-	} else {
-		*w = failureWindow{start: now}
-	}
+	// A new window, not the old one reset: lookups still in flight settle
+	// into the window they were admitted in.
+	w = &failureWindow{start: now}
 	l.byKey[strings.Clone(key)] = w
 	return w
 }
