@@ -31,13 +31,13 @@ func (n *Node) watch() {
 			return
 		case <-t.C:
 		}
-		n.publish(n.msg(nodesSubject, opAlive))
+		_ = n.publish(n.msg(nodesSubject, opAlive))
 		now := time.Now()
 		var gone []*remoteMember
 		n.mu.Lock()
 		for id, o := range n.owned {
 			if len(o.members) > 0 {
-				n.publish(n.ownerMsg(outSubject(id), opAlive, o.epoch))
+				_ = n.publish(n.ownerMsg(outSubject(id), opAlive, o.epoch))
 			}
 			gone = append(gone, n.forgetSilentNodes(o, now)...)
 		}

@@ -20,6 +20,7 @@ import (
 // Its fields are under the node's lock.
 type remote struct {
 	subs      []*nats.Subscription
+	out       *outbox // the connections' frames for the owner
 	conns     map[uint64]*forwarded
 	owner     string    // the node that owns the session, as far as this node knows
 	epoch     int64     // and its lease's epoch: what an older owner sends is dropped
@@ -46,9 +47,9 @@ type forwarded struct {
 	member    room.Member
 	role      room.Role
 	seated    chan error // the owner's answer to the attach
+	out       *outbox    // its session's, on this node
 
-	hello         *room.Inbound // repeated to a new owner; a joined phone's holds its token
-	participantID string
+	hello *room.Inbound // repeated to a new owner; a joined phone's holds its token
 	// welcomed: the owner has sent this connection its own frames, so the
 	// broadcasts published after them are for it too (those before are
 	// older than its state).
@@ -132,7 +133,7 @@ func (n *Node) track(sessionID string, m room.Member, hello *room.Inbound) (*for
 	}
 	r := n.remotes[sessionID]
 	if r == nil {
-		r = &remote{conns: map[uint64]*forwarded{}, lastHeard: time.Now()}
+		r = &remote{conns: map[uint64]*forwarded{}, out: newOutbox(n, "", 0), lastHeard: time.Now()}
 		for _, subject := range []string{outSubject(sessionID), nodeOutSubject(sessionID, n.id)} {
 			sub, err := n.nc.ChanSubscribe(subject, n.inbox)
 			if err != nil {
@@ -146,7 +147,7 @@ func (n *Node) track(sessionID string, m room.Member, hello *room.Inbound) (*for
 		n.remotes[sessionID] = r
 	}
 	n.nextConn++
-	f := &forwarded{n: n, sessionID: sessionID, id: n.nextConn, member: m, role: hello.Role, seated: make(chan error, 1), hello: hello}
+	f := &forwarded{n: n, sessionID: sessionID, id: n.nextConn, member: m, role: hello.Role, seated: make(chan error, 1), out: r.out, hello: hello}
 	r.conns[f.id] = f
 	return f, nil
 }
@@ -168,21 +169,18 @@ func (n *Node) untrack(f *forwarded) {
 	}
 }
 
-// forward sends one of the connection's frames to the session's owner.
+// forward sends one of the connection's frames to the session's owner,
+// with those of the session's other connections here that are waiting.
 func (f *forwarded) forward(op string, in *room.Inbound) error {
-	msg := f.n.msg(reqSubject(f.sessionID), op)
-	setConn(msg, f.id)
-	if in != nil && in.Rehome {
-		msg.Header.Set(hdrRehome, "1")
-	}
+	e := entry{op: op, conn: f.id}
 	if in != nil {
 		data, err := json.Marshal(in)
 		if err != nil {
 			return err
 		}
-		msg.Data = data
+		e.rehome, e.data = in.Rehome, data
 	}
-	if err := f.n.nc.PublishMsg(msg); err != nil {
+	if err := f.out.send(reqSubject(f.sessionID), e); err != nil {
 		return quorum.Errorf(quorum.EUNAVAILABLE, "the message bus is not answering: %v", err)
 	}
 	return nil
@@ -289,12 +287,21 @@ func sessionOfSubject(subject string) string {
 	return id
 }
 
+// deliver hands an owner's message to this node's connections of the
+// session.
 func (n *Node) deliver(msg *nats.Msg) {
-	frame := room.Frame(msg.Data)
-	op := msg.Header.Get(hdrOp)
+	sessionID := sessionOfSubject(msg.Subject)
+	var entries []entry
+	if msg.Header.Get(hdrOp) == opBatch {
+		var err error
+		if entries, err = decodeEntries(msg.Data); err != nil {
+			n.log.Warn("undecodable frames from an owner", "session", sessionID, "err", err)
+			return
+		}
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	r := n.remotes[sessionOfSubject(msg.Subject)]
+	r := n.remotes[sessionID]
 	if r == nil {
 		return
 	}
@@ -307,21 +314,30 @@ func (n *Node) deliver(msg *nats.Msg) {
 	r.owner, r.epoch, r.lastHeard = msg.Header.Get(hdrNode), epoch, time.Now()
 	if r.resync {
 		r.resync = false
-		n.publish(n.msg(reqSubject(sessionOfSubject(msg.Subject)), opResync))
+		_ = r.out.send(reqSubject(sessionID), entry{op: opResync})
 		for _, f := range r.conns {
 			if !f.rehoming {
 				f.resend(time.Now())
 			}
 		}
 	}
-	switch op {
+	for i := range entries {
+		r.deliver(&entries[i])
+	}
+}
+
+// deliver hands one entry of the owner's to its connections. Under the
+// node's lock.
+func (r *remote) deliver(e *entry) {
+	frame := room.Frame(e.data)
+	switch e.op {
 	case opState, opResults, opSend:
-		role := room.Role(msg.Header.Get(hdrRole))
+		role := room.Role(e.role)
 		for _, f := range r.conns {
 			if f.role != role || !f.welcomed {
 				continue
 			}
-			switch op {
+			switch e.op {
 			case opState:
 				f.member.SetResults(nil)
 				f.member.Send(&frame)
@@ -331,46 +347,38 @@ func (n *Node) deliver(msg *nats.Msg) {
 				f.member.Send(&frame)
 			}
 		}
-	case opParticipant:
-		pid := msg.Header.Get(hdrParticipant)
-		id := replyTo(frame)
-		for _, f := range r.conns {
-			if f.welcomed && f.participantID == pid {
-				f.member.Send(&frame)
-				f.answered(id)
-			}
-		}
-	case opFrame, opKick, opSeated, opRefused:
-		f := r.conns[connOf(msg)]
-		if f == nil {
-			return
-		}
-		switch op {
-		case opFrame:
-			f.welcomed = true
-			f.member.Send(&frame)
+		return
+	}
+	f := r.conns[e.conn]
+	if f == nil {
+		return
+	}
+	switch e.op {
+	case opFrame:
+		f.welcomed = true
+		f.member.Send(&frame)
+		if len(f.unacked) > 0 {
 			if id := replyTo(frame); id != "" {
 				f.answered(id)
 			}
-		case opKick:
-			code, _ := strconv.Atoi(msg.Header.Get(hdrCode))
-			f.member.Kick(code, msg.Header.Get(hdrText))
-		case opSeated:
-			f.participantID = msg.Header.Get(hdrParticipant)
-			if token := msg.Header.Get(hdrToken); token != "" {
-				// Joined in its hello: a new owner seats it by its token.
-				f.hello = &room.Inbound{Type: "hello", Role: room.RoleParticipant, Session: f.sessionID, Token: token}
-			}
-			if f.rehoming {
-				f.rehoming = false
-				f.resend(time.Now())
-			}
-			f.answer(nil) // its hello may still wait, if a failover began meanwhile
-		case opRefused:
-			if f.rehoming {
-				f.member.Kick(room.CloseServiceRestart, "server restarting")
-			}
-			f.answer(errorOf(msg))
 		}
+	case opKick:
+		code, _ := strconv.Atoi(e.code)
+		f.member.Kick(code, e.text)
+	case opSeated:
+		if e.token != "" {
+			// Joined in its hello: a new owner seats it by its token.
+			f.hello = &room.Inbound{Type: "hello", Role: room.RoleParticipant, Session: f.sessionID, Token: e.token}
+		}
+		if f.rehoming {
+			f.rehoming = false
+			f.resend(time.Now())
+		}
+		f.answer(nil) // its hello may still wait, if a failover began meanwhile
+	case opRefused:
+		if f.rehoming {
+			f.member.Kick(room.CloseServiceRestart, "server restarting")
+		}
+		f.answer(errorOf(e))
 	}
 }

@@ -78,6 +78,7 @@ type Node struct {
 // ownership is a session this node holds the lease of.
 type ownership struct {
 	epoch   int64
+	out     *outbox // what the session's room sends other nodes
 	subs    []*nats.Subscription
 	stop    chan struct{}
 	members map[memberKey]*remoteMember // connections of other nodes, seated here
@@ -192,9 +193,10 @@ func (n *Node) own(sessionID string, epoch int64) error {
 	}
 	if o, ok := n.owned[sessionID]; ok {
 		o.epoch = epoch
+		o.out.setEpoch(epoch)
 		return nil
 	}
-	o := &ownership{epoch: epoch, stop: make(chan struct{}), members: map[memberKey]*remoteMember{}}
+	o := &ownership{epoch: epoch, out: newOutbox(n, outSubject(sessionID), epoch), stop: make(chan struct{}), members: map[memberKey]*remoteMember{}}
 	req, err := n.nc.Subscribe(reqSubject(sessionID), func(m *nats.Msg) { n.serveRequest(sessionID, m) })
 	if err != nil {
 		return err

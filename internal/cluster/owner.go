@@ -16,81 +16,66 @@ import (
 // remote members, runs their frames, and publishes what its rooms send.
 
 // relay is a room's relay on this node: it publishes each broadcast once,
-// on the session's out subject.
+// on the session's out subject, through the session's outbox.
 func (n *Node) relay(sessionID string) room.Relay {
-	var epoch int64
 	if o, ok := n.owns(sessionID); ok {
-		epoch = o.epoch
+		return sessionRelay{o.out, outSubject(sessionID)}
 	}
-	return sessionRelay{n, outSubject(sessionID), epoch}
+	return sessionRelay{newOutbox(n, outSubject(sessionID), 0), outSubject(sessionID)}
 }
 
 type sessionRelay struct {
-	n       *Node
+	out     *outbox
 	subject string
-	epoch   int64
 }
 
 func (r sessionRelay) State(role room.Role, f *room.Frame)   { r.toRole(opState, role, f) }
 func (r sessionRelay) Results(role room.Role, f *room.Frame) { r.toRole(opResults, role, f) }
 func (r sessionRelay) Send(role room.Role, f *room.Frame)    { r.toRole(opSend, role, f) }
-
-func (r sessionRelay) ToParticipant(participantID string, f *room.Frame) {
-	m := r.n.ownerMsg(r.subject, opParticipant, r.epoch)
-	m.Header.Set(hdrParticipant, participantID)
-	m.Data = *f
-	r.n.publish(m)
-}
+func (r sessionRelay) Flush()                                { _ = r.out.flush() }
 
 func (r sessionRelay) toRole(op string, role room.Role, f *room.Frame) {
-	m := r.n.ownerMsg(r.subject, op, r.epoch)
-	m.Header.Set(hdrRole, string(role))
-	m.Data = *f
-	r.n.publish(m)
+	r.out.add(r.subject, entry{op: op, role: string(role), data: *f})
 }
 
 // publish sends a message without waiting: a room never blocks on NATS.
 // While NATS is away, the client buffers it; a node that misses a
 // broadcast is brought up to date by the next state.
-func (n *Node) publish(m *nats.Msg) {
-	if err := n.nc.PublishMsg(m); err != nil {
+func (n *Node) publish(m *nats.Msg) error {
+	err := n.nc.PublishMsg(m)
+	if err != nil {
 		n.log.Warn("publish failed", "subject", m.Subject, "err", err)
 	}
+	return err
 }
 
 // remoteMember is another node's connection, seated in a room here.
 type remoteMember struct {
-	n       *Node
 	node    string
 	conn    uint64
-	subject string // the node's out subject for this session
-	epoch   int64  // the owner's, when it seated the connection
+	subject string  // the node's out subject for this session
+	out     *outbox // the session's, under the lease this node held when it seated the connection
 	room    *room.Room
 }
 
 func (m *remoteMember) Node() string { return m.node }
 
-// Send is for this connection alone (its welcome, a reply).
+// Send is for this connection alone (its welcome, a reply, an ack). The
+// room calls it from its goroutine and flushes when its batch is done.
 func (m *remoteMember) Send(f *room.Frame) {
-	msg := m.n.ownerMsg(m.subject, opFrame, m.epoch)
-	setConn(msg, m.conn)
-	msg.Data = *f
-	m.n.publish(msg)
+	m.out.add(m.subject, entry{op: opFrame, conn: m.conn, data: *f})
 }
 
 // SetResults is never called for a remote member: results go through the
 // relay to every connection of the role at once.
 func (m *remoteMember) SetResults(*room.Frame) {}
 
+// Kick is also called outside the room's goroutine: it flushes.
 func (m *remoteMember) Kick(code int, text string) {
-	msg := m.n.ownerMsg(m.subject, opKick, m.epoch)
-	setConn(msg, m.conn)
-	msg.Header.Set(hdrCode, strconv.Itoa(code))
-	msg.Header.Set(hdrText, text)
-	m.n.publish(msg)
+	_ = m.out.send(m.subject, entry{op: opKick, conn: m.conn, code: strconv.Itoa(code), text: text})
 }
 
-// serveRequest runs one frame another node forwarded for a session this
+// serveRequest runs the frames another node forwarded for a session this
 // node owns. NATS hands a subscription's messages over one at a time and in
 // order, so one node's frames reach the room in the order its clients sent
 // them; only a hello, which waits for its commit, runs on its own.
@@ -99,20 +84,37 @@ func (n *Node) serveRequest(sessionID string, msg *nats.Msg) {
 	if !ok {
 		return
 	}
-	key := memberKey{node: msg.Header.Get(hdrNode), conn: connOf(msg)}
-	op := msg.Header.Get(hdrOp)
-	in, err := inbound(msg.Data)
-	if err != nil && op != opDetach && op != opResync {
-		n.log.Warn("undecodable forwarded frame", "session", sessionID, "op", op, "err", err)
+	node := msg.Header.Get(hdrNode)
+	entries, err := decodeEntries(msg.Data)
+	if err != nil {
+		n.log.Warn("undecodable forwarded frames", "session", sessionID, "node", node, "err", err)
 		return
 	}
-	switch op {
+	n.mu.Lock()
+	n.seen[node] = time.Now() // a node that sends is alive
+	n.mu.Unlock()
+	for i := range entries {
+		n.serveEntry(sessionID, o, node, &entries[i])
+	}
+}
+
+// serveEntry runs one forwarded frame.
+func (n *Node) serveEntry(sessionID string, o *ownership, node string, e *entry) {
+	key := memberKey{node: node, conn: e.conn}
+	var in *room.Inbound
+	if e.op != opDetach && e.op != opResync {
+		var err error
+		if in, err = inbound(e.data); err != nil {
+			n.log.Warn("undecodable forwarded frame", "session", sessionID, "op", e.op, "err", err)
+			return
+		}
+	}
+	switch e.op {
 	case opResync:
 		n.mu.Lock()
-		n.seen[key.node] = time.Now()
 		var seated []*remoteMember
 		for k, m := range o.members {
-			if k.node == key.node && m.room != nil {
+			if k.node == node && m.room != nil {
 				seated = append(seated, m)
 			}
 		}
@@ -122,30 +124,29 @@ func (n *Node) serveRequest(sessionID string, msg *nats.Msg) {
 		}
 		return
 	case opAttach, opJoinAttach:
-		in.Rehome = msg.Header.Get(hdrRehome) != ""
-		m := &remoteMember{n: n, node: key.node, conn: key.conn, subject: nodeOutSubject(sessionID, key.node), epoch: o.epoch}
+		in.Rehome = e.rehome
+		m := &remoteMember{node: node, conn: e.conn, subject: nodeOutSubject(sessionID, node), out: o.out}
 		n.mu.Lock()
-		n.seen[key.node] = time.Now()
 		o.members[key] = m
 		n.mu.Unlock()
-		go n.seat(sessionID, op, m, in)
+		go n.seat(sessionID, e.op, m, in)
 		return
 	}
 	n.mu.Lock()
-	n.seen[key.node] = time.Now() // a node that sends is alive
 	m := o.members[key]
 	var r *room.Room
 	if m != nil {
 		r = m.room
 	}
-	if op == opDetach {
+	if e.op == opDetach {
 		delete(o.members, key)
 	}
 	n.mu.Unlock()
 	if r == nil {
 		return // a frame after its connection left, or before its seat: dropped, as a closed socket's
 	}
-	switch op {
+	var err error
+	switch e.op {
 	case opVote:
 		err = r.Vote(m, in)
 	case opReact:
@@ -180,26 +181,20 @@ func (n *Node) seat(sessionID, op string, m *remoteMember, in *room.Inbound) {
 	if err != nil && r != nil {
 		_ = r.Detach(m) // it may have been seated after the deadline
 	}
-	reply := n.ownerMsg(m.subject, opSeated, m.epoch)
-	setConn(reply, m.conn)
 	if err != nil {
-		reply.Header.Set(hdrOp, opRefused)
-		setError(reply, err)
 		if o, ok := n.owns(sessionID); ok {
 			n.mu.Lock()
 			delete(o.members, memberKey{m.node, m.conn})
 			n.mu.Unlock()
 		}
-	} else {
-		n.mu.Lock()
-		m.room = r
-		n.mu.Unlock()
-		reply.Header.Set(hdrParticipant, seated.ParticipantID)
-		if seated.Token != "" {
-			reply.Header.Set(hdrToken, seated.Token)
-		}
+		_ = m.out.send(m.subject, errorEntry(opRefused, m.conn, err))
+		return
 	}
-	n.publish(reply)
+	n.mu.Lock()
+	m.room = r
+	n.mu.Unlock()
+	// After the welcome and state the room queued for it.
+	_ = m.out.send(m.subject, entry{op: opSeated, conn: m.conn, token: seated.Token})
 }
 
 // serveAPI answers an HTTP API call another node forwarded.

@@ -2,7 +2,9 @@ package cluster
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -39,25 +41,24 @@ func validSessionID(id string) bool {
 	return err == nil && u.String() == id
 }
 
-// Headers of the cluster's messages; the data is a frame or JSON.
+// Headers of the cluster's messages. A batch's entries carry the rest.
 const (
-	hdrOp          = "Quorum-Op"          // what a message is, below
-	hdrNode        = "Quorum-Node"        // the node that sent a request
-	hdrConn        = "Quorum-Conn"        // a connection's number on its node
-	hdrRole        = "Quorum-Role"        // the role a broadcast is for
-	hdrParticipant = "Quorum-Participant" // the participant an ack is for
-	hdrCode        = "Quorum-Code"        // a close code, or an error code
-	hdrText        = "Quorum-Text"        // a close text, or an error message
-	hdrToken       = "Quorum-Token"       // a participant's token, for its node to re-seat it with
-	hdrRehome      = "Quorum-Rehome"      // a hello repeated for a connection that stays open
-	hdrEpoch       = "Quorum-Epoch"       // the lease epoch an owner's message was sent under
+	hdrOp    = "Quorum-Op"    // opBatch, or opAlive
+	hdrNode  = "Quorum-Node"  // the node that sent the message
+	hdrEpoch = "Quorum-Epoch" // the lease epoch an owner's message was sent under
 )
 
 // nodesSubject carries every node's heartbeat: an owner forgets the
 // connections of a node it no longer hears.
 const nodesSubject = "quorum.nodes.alive"
 
-// Ops of a node's requests to an owner (req).
+// Ops of messages.
+const (
+	opBatch = "batch" // data: entries, see outbox
+	opAlive = "alive" // a node, or an owner to its session's nodes, is there
+)
+
+// Ops of a node's entries for an owner (req).
 const (
 	opAttach     = "attach"      // data: the hello
 	opJoinAttach = "join-attach" // data: the hello with a join code's name and group
@@ -69,17 +70,15 @@ const (
 	opResync     = "resync" // send this node's connections their state again
 )
 
-// Ops of an owner's messages to nodes (out, out.<node>).
+// Ops of an owner's entries for nodes (out, out.<node>).
 const (
-	opState       = "state"       // a full state for a role
-	opResults     = "results"     // a live-results update for a role
-	opSend        = "send"        // any other frame for a role
-	opParticipant = "participant" // a frame for one participant's connections
-	opFrame       = "frame"       // a frame for one connection
-	opKick        = "kick"        // close one connection
-	opSeated      = "seated"      // a connection's attach is done
-	opRefused     = "refused"     // a connection's attach was refused
-	opAlive       = "alive"       // the owner is there (a heartbeat)
+	opState   = "state"   // a full state for a role
+	opResults = "results" // a live-results update for a role
+	opSend    = "send"    // any other frame for a role
+	opFrame   = "frame"   // a frame for one connection
+	opKick    = "kick"    // close one connection
+	opSeated  = "seated"  // a connection's attach is done
+	opRefused = "refused" // a connection's attach was refused
 )
 
 // msg is a message of this node's.
@@ -103,23 +102,81 @@ func epochOf(m *nats.Msg) int64 {
 	return e
 }
 
-func connOf(m *nats.Msg) uint64 {
-	n, _ := strconv.ParseUint(m.Header.Get(hdrConn), 10, 64)
-	return n
+// entry is one frame or event of a batch.
+type entry struct {
+	op         string
+	conn       uint64 // the connection's number on its node
+	role       string // the role a broadcast is for
+	token      string // a participant's token, for its node to re-seat it with
+	code, text string // a close code and text, or an error code and message
+	rehome     bool   // a hello repeated for a connection that stays open
+	data       []byte // a frame, or a forwarded frame's JSON
 }
 
-func setConn(m *nats.Msg, conn uint64) { m.Header.Set(hdrConn, strconv.FormatUint(conn, 10)) }
-
-// setError puts a coded error in a message's headers.
-func setError(m *nats.Msg, err error) {
-	m.Header.Set(hdrCode, quorum.ErrorCode(err))
-	m.Header.Set(hdrText, quorum.ErrorMessage(err))
+// appendEntry encodes an entry: its strings and data each after their
+// length, its numbers as uvarints.
+func appendEntry(b []byte, e *entry) []byte {
+	for _, s := range [...]string{e.op, e.role, e.token, e.code, e.text} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendUvarint(b, e.conn)
+	rehome := byte(0)
+	if e.rehome {
+		rehome = 1
+	}
+	b = append(b, rehome)
+	b = binary.AppendUvarint(b, uint64(len(e.data)))
+	return append(b, e.data...)
 }
 
-// errorOf reads the coded error setError put in, so that a refusal on the
-// owner reaches the client as if the owner were this node.
-func errorOf(m *nats.Msg) error {
-	return quorum.Errorf(m.Header.Get(hdrCode), "%s", m.Header.Get(hdrText))
+var errBadBatch = errors.New("a batch that does not decode")
+
+// decodeEntries reads a batch's entries; their data are views of b.
+func decodeEntries(b []byte) ([]entry, error) {
+	var entries []entry
+	next := func() ([]byte, bool) {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return nil, false
+		}
+		v := b[k : k+int(n)]
+		b = b[k+int(n):]
+		return v, true
+	}
+	for len(b) > 0 {
+		var e entry
+		for _, s := range [...]*string{&e.op, &e.role, &e.token, &e.code, &e.text} {
+			v, ok := next()
+			if !ok {
+				return nil, errBadBatch
+			}
+			*s = string(v)
+		}
+		conn, k := binary.Uvarint(b)
+		if k <= 0 || len(b) < k+1 {
+			return nil, errBadBatch
+		}
+		e.conn, e.rehome, b = conn, b[k] == 1, b[k+1:]
+		data, ok := next()
+		if !ok {
+			return nil, errBadBatch
+		}
+		e.data = data
+		entries = append(entries, e)
+	}
+	return entries, nil
+}
+
+// errorEntry is an entry that carries a coded error.
+func errorEntry(op string, conn uint64, err error) entry {
+	return entry{op: op, conn: conn, code: quorum.ErrorCode(err), text: quorum.ErrorMessage(err)}
+}
+
+// errorOf reads the coded error errorEntry put in, so that a refusal on
+// the owner reaches the client as if the owner were this node.
+func errorOf(e *entry) error {
+	return quorum.Errorf(e.code, "%s", e.text)
 }
 
 // apiCall is one call of the HTTP API forwarded to a session's owner.

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/quorum-workshop/quorum/internal/room"
@@ -49,4 +50,46 @@ func TestReplyTo(t *testing.T) {
 			t.Errorf("replyTo(%s) = %q, want %q", payload, got, want)
 		}
 	}
+}
+
+// A batch's entries come back as they went in, and a cut batch is refused,
+// not read past its end.
+func TestEntriesRoundTrip(t *testing.T) {
+	in := []entry{
+		{op: opFrame, conn: 1 << 40, data: []byte(`{"type":"ack","id":"v-1"}`)},
+		{op: opState, role: string(room.RoleParticipant), data: []byte{0x81, 2, '{', '}'}},
+		{op: opSeated, conn: 7, token: "tok"},
+		{op: opRefused, conn: 8, code: "unauthorized", text: "no such participant"},
+		{op: opAttach, conn: 9, rehome: true, data: []byte(`{"type":"hello"}`)},
+		{op: opDetach, conn: 10},
+	}
+	var b []byte
+	for i := range in {
+		b = appendEntry(b, &in[i])
+	}
+	out, err := decodeEntries(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(in) {
+		t.Fatalf("%d entries back, want %d", len(out), len(in))
+	}
+	for i := range in {
+		if !reflect.DeepEqual(normal(out[i]), normal(in[i])) {
+			t.Errorf("entry %d: %+v, want %+v", i, out[i], in[i])
+		}
+	}
+	for cut := 1; cut < len(b); cut++ {
+		if got, err := decodeEntries(b[:cut]); err == nil && len(got) == len(in) {
+			t.Errorf("a batch cut at %d of %d bytes read as whole", cut, len(b))
+		}
+	}
+}
+
+// normal makes empty data nil, as a decoded entry without data has it empty.
+func normal(e entry) entry {
+	if len(e.data) == 0 {
+		e.data = nil
+	}
+	return e
 }

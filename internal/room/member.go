@@ -282,11 +282,7 @@ func (r *Room) seat(m Member, st *seat) {
 		return
 	}
 	r.present[st.participantID]++
-	if st.remote {
-		r.remotePresent[st.participantID]++
-	} else {
-		r.byParticipant[st.participantID] = append(r.byParticipant[st.participantID], m)
-	}
+	r.byParticipant[st.participantID] = append(r.byParticipant[st.participantID], m)
 }
 
 // unseat undoes seat.
@@ -303,10 +299,6 @@ func (r *Room) unseat(m Member, st *seat) {
 	}
 	pid := st.participantID
 	decrement(r.present, pid)
-	if st.remote {
-		decrement(r.remotePresent, pid)
-		return
-	}
 	ms := r.byParticipant[pid]
 	for i, pm := range ms {
 		if pm == m {

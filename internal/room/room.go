@@ -53,7 +53,8 @@ type Member interface {
 
 // RemoteMember is a member on another node, seated by the cluster for a
 // connection there. The room sends its broadcasts to all of them at once,
-// through its Relay; Send carries only what is this member's alone.
+// through its Relay; Send carries only what is this member's alone (its
+// welcome, its replies, its acks).
 type RemoteMember interface {
 	Member
 	Node() string
@@ -68,8 +69,10 @@ type Relay interface {
 	Results(role Role, f *Frame)
 	// Send is any other frame for every member of the role.
 	Send(role Role, f *Frame)
-	// ToParticipant is for every connection of one participant.
-	ToParticipant(participantID string, f *Frame)
+	// Flush sends what the room relayed, and what it sent its remote
+	// members, since the last flush: the room is done with a batch. The
+	// cluster sends a batch's frames for one node as one message.
+	Flush()
 }
 
 // seat is what the room knows of a member.
@@ -106,12 +109,10 @@ type Room struct {
 	hosts         audience
 	screens       audience
 	participants  audience
-	byParticipant map[string][]Member // this node's connections of each participant
+	byParticipant map[string][]Member // each participant's members, here and on other nodes
 	// present counts each participant's connections on every node: the
 	// room's "connected", and who it waits for.
 	present map[string]int
-	// remotePresent counts each participant's connections on other nodes.
-	remotePresent map[string]int
 
 	// Live results: resultsDirty means hosts and screens have not seen the
 	// latest numbers, phonesBehind that phones have not seen the latest
@@ -148,7 +149,6 @@ func newRoom(rs *Rooms, s *quorum.Session) *Room {
 		participants:  audience{role: RoleParticipant, local: map[Member]struct{}{}},
 		byParticipant: map[string][]Member{},
 		present:       map[string]int{},
-		remotePresent: map[string]int{},
 		reactions:     map[string]int{},
 		lastReaction:  map[string]time.Time{},
 		flushTimer:    time.NewTimer(time.Hour),
@@ -247,6 +247,7 @@ func (r *Room) run() {
 			r.drain()
 			return
 		}
+		r.flushRelay()
 		if r.gone != nil {
 			r.drain()
 			return
@@ -257,6 +258,7 @@ func (r *Room) run() {
 // drain runs what is still queued once no new work can arrive, so that every
 // accepted vote is committed and answered.
 func (r *Room) drain() {
+	defer r.flushRelay()
 	for {
 		select {
 		case j := <-r.inbox:
@@ -264,6 +266,14 @@ func (r *Room) drain() {
 		default:
 			return
 		}
+	}
+}
+
+// flushRelay hands what the room sent to other nodes since its last flush
+// to the relay to send.
+func (r *Room) flushRelay() {
+	if r.relay != nil {
+		r.relay.Flush()
 	}
 }
 
@@ -515,13 +525,11 @@ func (r *Room) sendAll(a *audience, f *Frame) {
 	}
 }
 
-// toParticipant queues a frame for every connection of a participant.
+// toParticipant queues a frame for every connection of a participant; one
+// on another node gets it through its own node alone.
 func (r *Room) toParticipant(participantID string, f *Frame) {
 	for _, m := range r.byParticipant[participantID] {
 		m.Send(f)
-	}
-	if r.remotePresent[participantID] > 0 {
-		r.relay.ToParticipant(participantID, f)
 	}
 }
 
