@@ -3,9 +3,12 @@ package main
 import (
 	"crypto/rand"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +30,7 @@ type node struct {
 func startNode(t *testing.T, bin, name, databaseURL, natsURL string) *node {
 	t.Helper()
 	n := &node{name: name, addr: freeAddr(t), logs: &testserver.SyncBuffer{}}
-	n.cmd = exec.Command(bin, "--addr", n.addr, "--database-url", databaseURL, "--nats-url", natsURL, "--node-id", name, "--log-format", "json")
+	n.cmd = exec.Command(bin, "--addr", n.addr, "--database-url", databaseURL, "--nats-url", natsURL, "--node-id", name, "--log-format", "json", "--metrics", "public")
 	n.cmd.Stdout, n.cmd.Stderr = n.logs, n.logs
 	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -44,6 +47,54 @@ func startNode(t *testing.T, bin, name, databaseURL, natsURL string) *node {
 	})
 	waitReady(t, n.addr)
 	return n
+}
+
+// metric reads the sum of a metric's series (those whose name and labels
+// start with series) from a node's /metrics.
+func (n *node) metric(t *testing.T, series string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + n.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for line := range strings.Lines(string(body)) {
+		if !strings.HasPrefix(line, series) {
+			continue
+		}
+		fields := strings.Fields(line)
+		v, err := strconv.ParseFloat(fields[len(fields)-1], 64)
+		if err != nil {
+			t.Fatalf("%s: %q: %v", n.name, line, err)
+		}
+		sum += v
+	}
+	return sum
+}
+
+// eventually waits up to 10 s for ok.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("never: %s", what)
+		}
+	}
+}
+
+// ready reads a node's /readyz status.
+func (n *node) ready() int {
+	resp, err := http.Get("http://" + n.addr + "/readyz")
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // wsClient is a test client's WebSocket with the frames it read.
@@ -275,14 +326,43 @@ func TestThreeNodesServeOneSession(t *testing.T) {
 	}
 	vote(2)
 
+	var owner *node
 	owners := 0
 	for _, n := range nodes {
 		if strings.Contains(n.logs.String(), `"msg":"owning a session"`) {
+			owner = n
 			owners++
 		}
 	}
 	if owners != 1 {
-		t.Errorf("%d nodes owned the session, want 1", owners)
+		t.Fatalf("%d nodes owned the session, want 1", owners)
+	}
+
+	// An operator sees where the session lives: in the host's state, the
+	// logs and the metrics.
+	var state struct {
+		Session struct{ Owner string } `json:"session"`
+	}
+	getJSON(t, "http://"+nodes[1].addr+"/api/sessions/"+c.session.ID, c.session.HostKey, &state)
+	if !strings.HasPrefix(state.Session.Owner, owner.name+"-") || !strings.Contains(owner.logs.String(), `"node":"`+state.Session.Owner+`"`) {
+		t.Errorf("the host's state names %q as the owner; want %s's id, as its logs name it", state.Session.Owner, owner.name)
+	}
+	for _, n := range nodes {
+		want := 0.0
+		if n == owner {
+			want = 1
+		}
+		if got := n.metric(t, "quorum_cluster_sessions_owned"); got != want {
+			t.Errorf("%s: quorum_cluster_sessions_owned %v, want %v", n.name, got, want)
+		}
+		if n == owner {
+			continue
+		}
+		frames := n.metric(t, `quorum_cluster_forwarded_frames_total{direction="to_owner"}`)
+		msgs := n.metric(t, `quorum_cluster_messages_total{direction="to_owner"}`)
+		if frames < 2*phones/3 || msgs < 1 || msgs > frames {
+			t.Errorf("%s forwarded %v frames in %v messages; want its phones' hellos and votes, in at most as many messages", n.name, frames, msgs)
+		}
 	}
 
 	// The export, read through another node, has both rounds, each counted once.
@@ -363,6 +443,13 @@ func TestOwnerKilledMidWaveLosesNothing(t *testing.T) {
 	}
 	if _, connected, voted := c.counts(nodes[2]); voted != phones || connected != phones {
 		t.Errorf("after the failover: %d connected, %d voted; want %d each", connected, voted, phones)
+	}
+	failovers := 0.0
+	for _, n := range nodes[1:] {
+		failovers += n.metric(t, "quorum_cluster_failover_seconds_count")
+	}
+	if failovers != 2 {
+		t.Errorf("the survivors' metrics count %v failovers, want one each", failovers)
 	}
 	host.send(map[string]any{"type": "action", "id": "reveal", "action": "reveal"})
 	screen.await("the revealed results", func(f map[string]any) bool {
@@ -451,11 +538,15 @@ func TestNATSRestartConverges(t *testing.T) {
 			bus.kill()
 		}
 	}
+	// A node cut off from NATS is not ready: a load balancer sends its
+	// clients elsewhere.
+	eventually(t, "n2's /readyz 503 without NATS", func() bool { return nodes[1].ready() == http.StatusServiceUnavailable })
 	// The host reveals while NATS is away: only its own node hears it.
 	act(host, map[string]any{"action": "reveal"})
 	time.Sleep(time.Second) // NATS stays away for a while
 	bus.start()
 	back := time.Now()
+	eventually(t, "n2's /readyz 200 with NATS back", func() bool { return nodes[1].ready() == http.StatusOK })
 	wg.Wait()
 	for _, p := range append(clients, screen) {
 		p.sawOrAwait("the reveal after NATS came back", func(f map[string]any) bool {

@@ -210,9 +210,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		Logger:            log,
 		Metrics:           stats,
 	}
-	sessions, err := startSessions(cfg, db, roomsCfg, log)
+	sessions, err := startSessions(cfg, db, roomsCfg, stats, log)
 	if err != nil {
 		return err
+	}
+	var ready []httpapi.Check
+	if node, ok := sessions.(clusterNode); ok {
+		log = log.With("node", node.ID())
+		ready = append(ready, httpapi.Check{What: "the message bus", Ping: node.Ping})
 	}
 	conns := wsconn.New(sessions, wsconn.Config{
 		MaxConnsPerAddress: cfg.connsPerAddress,
@@ -224,6 +229,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		AllowedOrigins: splitList(cfg.allowedOrigins),
 		HostPassword:   cfg.hostPassword,
 		TrustedProxies: splitList(cfg.trustedProxies),
+		Ready:          ready,
 		Logger:         log,
 	}
 	if cfg.metrics == "public" {
@@ -311,7 +317,7 @@ func (s singleNode) JoinAndAttach(ctx context.Context, sessionID string, m room.
 
 // startSessions starts this node's rooms, as a node of a cluster with
 // --nats-url.
-func startSessions(cfg config, db store, roomsCfg room.Config, log *slog.Logger) (sessions, error) {
+func startSessions(cfg config, db store, roomsCfg room.Config, stats *metrics.Metrics, log *slog.Logger) (sessions, error) {
 	if cfg.natsURL == "" {
 		rooms := room.New(db, roomsCfg)
 		return singleNode{rooms, wsconn.Local(rooms)}, nil
@@ -328,7 +334,7 @@ func startSessions(cfg config, db store, roomsCfg room.Config, log *slog.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS: %w", err)
 	}
-	node, err := cluster.New(nc, shared, cluster.Config{NodeID: cfg.nodeID, Rooms: roomsCfg, Logger: log})
+	node, err := cluster.New(nc, shared, cluster.Config{NodeID: cfg.nodeID, Rooms: roomsCfg, Logger: log, Metrics: stats})
 	if err != nil {
 		nc.Close()
 		return nil, err

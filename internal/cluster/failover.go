@@ -99,6 +99,7 @@ func (n *Node) forgetSilentNodes(o *ownership, now time.Time) []*remoteMember {
 func (n *Node) failover(sessionID string) {
 	defer n.wg.Done()
 	n.log.Warn("a session's owner is silent; looking for its new owner", "session", sessionID)
+	start := time.Now()
 	t := time.NewTicker(heartbeat)
 	defer t.Stop()
 	for {
@@ -125,10 +126,12 @@ func (n *Node) failover(sessionID string) {
 		case acquired:
 			if err := n.own(sessionID, epoch); err == nil {
 				n.rehomeHere(sessionID)
+				n.cfg.Metrics.FailedOver(true, time.Since(start))
 				return
 			}
 		case owner != "" && epoch > lastEpoch:
 			n.rehomeTo(sessionID, owner, epoch)
+			n.cfg.Metrics.FailedOver(false, time.Since(start))
 			return
 		}
 		select {

@@ -42,9 +42,29 @@ type Config struct {
 	NodeID         string
 	LeaseTTL       time.Duration // an owner that has not renewed for this long is replaced
 	RequestTimeout time.Duration // how long a node waits for an owner's answer
-	Rooms          room.Config   // for the rooms this node owns; Relay and Stopped are the node's
+	Rooms          room.Config   // for the rooms this node owns; Relay, Stopped, NodeID and Logger are the node's
 	Logger         *slog.Logger
+	Metrics        Metrics
 }
+
+// Metrics receives a node's figures (internal/metrics exports them).
+type Metrics interface {
+	Owned(delta int) // sessions this node owns
+	// Forwarded counts frames sent over NATS and the messages that carried
+	// them: a node's connections' frames to owners, or an owner's to nodes.
+	Forwarded(toOwner bool, frames, messages int)
+	// FailedOver times a failover from a silent owner to this node's
+	// connections seated on the new one, here or elsewhere.
+	FailedOver(here bool, d time.Duration)
+	LeaseLost() // a session given up: its lease expired or a commit was fenced
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Owned(int)                      {}
+func (noMetrics) Forwarded(bool, int, int)       {}
+func (noMetrics) FailedOver(bool, time.Duration) {}
+func (noMetrics) LeaseLost()                     {}
 
 // Defaults for Config's zero fields.
 const (
@@ -103,6 +123,9 @@ func New(nc *nats.Conn, store Store, cfg Config) (*Node, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = noMetrics{}
+	}
 	n := &Node{
 		id: incarnation(cfg.NodeID), nc: nc, store: store, cfg: cfg,
 		owned: map[string]*ownership{}, remotes: map[string]*remote{}, seen: map[string]time.Time{},
@@ -111,6 +134,8 @@ func New(nc *nats.Conn, store Store, cfg Config) (*Node, error) {
 	n.log = cfg.Logger.With("node", n.id)
 	roomsCfg := cfg.Rooms
 	roomsCfg.Relay = n.relay
+	roomsCfg.NodeID = n.id
+	roomsCfg.Logger = n.log
 	roomsCfg.Stopped = n.roomStopped
 	n.rooms = room.New(fenced{n}, roomsCfg)
 	if _, err := nc.Subscribe(nodesSubject, n.heard); err != nil {
@@ -125,6 +150,15 @@ func New(nc *nats.Conn, store Store, cfg Config) (*Node, error) {
 	go n.dispatch()
 	go n.watch()
 	return n, nil
+}
+
+// Ping asks the NATS server for a round trip: a node cut off from the bus
+// cannot reach the owners of most sessions, and is not ready.
+func (n *Node) Ping(ctx context.Context) error {
+	if !n.nc.IsConnected() {
+		return errors.New("not connected to NATS")
+	}
+	return n.nc.FlushWithContext(ctx)
 }
 
 // ID is the node's id on the bus and in the leases: its name and this
@@ -208,6 +242,7 @@ func (n *Node) own(sessionID string, epoch int64) error {
 	}
 	o.subs = []*nats.Subscription{req, api}
 	n.owned[sessionID] = o
+	n.cfg.Metrics.Owned(1)
 	n.wg.Add(1)
 	go n.renew(sessionID, o)
 	n.log.Info("owning a session", "session", sessionID, "epoch", epoch)
@@ -232,6 +267,7 @@ func (n *Node) renew(sessionID string, o *ownership) {
 		cancel()
 		if err != nil {
 			n.log.Warn("lost a session's lease; its room stops", "session", sessionID, "err", err)
+			n.cfg.Metrics.LeaseLost()
 			n.rooms.Abandon(sessionID)
 			n.disown(sessionID, o, false)
 			return
@@ -257,6 +293,7 @@ func (n *Node) disown(sessionID string, o *ownership, release bool) {
 	}
 	delete(n.owned, sessionID)
 	n.mu.Unlock()
+	n.cfg.Metrics.Owned(-1)
 	for _, s := range o.subs {
 		_ = s.Unsubscribe()
 	}
@@ -299,6 +336,7 @@ func (f fenced) Commit(ctx context.Context, records []quorum.Record) error {
 		// the database: nothing this room does can be acknowledged any
 		// more. Its clients reconnect, to whichever node owns it now.
 		f.n.log.Warn("a fenced commit failed; its room stops", "session", sessionID, "err", err)
+		f.n.cfg.Metrics.LeaseLost()
 		go func() {
 			f.n.rooms.Abandon(sessionID)
 			f.n.disown(sessionID, o, false)

@@ -70,7 +70,9 @@ func (o *outbox) flush() error {
 		queued, epoch := o.queued, o.epoch
 		o.queued = nil
 		o.mu.Unlock()
-		for _, m := range o.messages(queued, epoch) {
+		msgs := o.messages(queued, epoch)
+		o.n.cfg.Metrics.Forwarded(o.everyone == "", len(queued), len(msgs))
+		for _, m := range msgs {
 			if perr := o.n.publish(m); err == nil {
 				err = perr
 			}

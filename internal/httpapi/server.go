@@ -49,7 +49,15 @@ type Config struct {
 	Metrics        http.Handler // if set, served at /metrics on the public listener
 	TrustedProxies []string     // addresses whose X-Forwarded-For is believed; nobody else's is
 	FailedJoins    int          // wrong join codes per address per minute before 429, plus one a join (up to 5 times); 0: the default
+	Ready          []Check      // what /readyz asks besides the database
 	Logger         *slog.Logger
+}
+
+// Check is something besides the database that the server needs to serve:
+// a cluster's message bus.
+type Check struct {
+	What string // named in /readyz's 503: "the message bus"
+	Ping func(ctx context.Context) error
 }
 
 // Sessions is what the HTTP API needs of the live sessions: their rooms
@@ -255,6 +263,12 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Error("readiness check failed", "err", err)
 		return quorum.Errorf(quorum.EUNAVAILABLE, "the database is not answering")
+	}
+	for _, check := range s.cfg.Ready {
+		if err := check.Ping(ctx); err != nil {
+			s.log.Error("readiness check failed", "what", check.What, "err", err)
+			return quorum.Errorf(quorum.EUNAVAILABLE, "%s is not answering", check.What)
+		}
 	}
 	return c.JSON(fiber.Map{"status": "ready"})
 }

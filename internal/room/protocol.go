@@ -149,6 +149,8 @@ type SessionView struct {
 	Names    quorum.Names    `json:"names"`
 	JoinURL  string          `json:"joinUrl,omitempty"` // host and screen
 	Settings quorum.Settings `json:"settings"`
+	// Owner is the node that runs the session in a cluster (host only).
+	Owner string `json:"owner,omitempty"`
 }
 
 // StepView is the current step as a role sees it.

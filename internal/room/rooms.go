@@ -34,6 +34,9 @@ type Config struct {
 	// Stopped, if set, hears that a session's room stopped (idle, deleted,
 	// abandoned, shut down), once it takes no more work.
 	Stopped func(sessionID string)
+	// NodeID names the node running these rooms in a cluster: the host's
+	// state says where its session lives. Empty on a single node.
+	NodeID  string
 	Logger  *slog.Logger
 	Metrics Metrics
 }

@@ -44,6 +44,7 @@ func (r *Room) stateWith(role Role, now time.Time, counts Counts) *StateMsg {
 		msg.Results = r.resultsFor(role)
 	}
 	if role == RoleHost {
+		msg.Session.Owner = r.rooms.cfg.NodeID
 		msg.Steps = make([]StepBrief, len(s.Steps))
 		for i := range s.Steps {
 			def := &s.Agenda.Steps[i]
