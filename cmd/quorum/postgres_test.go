@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,3 +90,167 @@ func TestRunsOnPostgreSQL(t *testing.T) {
 		t.Errorf("after a restart: %d joined, %d votes; want 1 and 1", state.Counts.Joined, state.Results.N)
 	}
 }
+
+// A node that loses its PostgreSQL while running acknowledges nothing
+// meanwhile: a vote gets "unavailable" (or its connection is closed for the
+// phone to come back), /readyz is 503, and once the database answers again
+// the node serves by itself, the vote sent again with its id counting once.
+// The database is cut off for real: the node talks to it through a TCP
+// proxy that the test closes.
+func TestLosingPostgreSQLAcknowledgesNothing(t *testing.T) {
+	u, err := url.Parse(storetest.PostgresDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newTCPProxy(t, u.Host)
+	u.Host = proxy.addr
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	logs := &testserver.SyncBuffer{}
+	go func() {
+		done <- run(ctx, []string{"--addr", addr, "--database-url", u.String(), "--retention", "0"}, logs)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		if t.Failed() {
+			t.Logf("the node's log:\n%s", logs)
+		}
+	})
+	waitReady(t, addr)
+	created, token := votingSession(t, addr)
+	phone := func() *websocket.Conn {
+		ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ws.Close() })
+		if err := ws.WriteJSON(map[string]any{"type": "hello", "role": "participant", "session": created.ID, "token": token}); err != nil {
+			t.Fatal(err)
+		}
+		return ws
+	}
+	// answer sends a vote and reads until its ack or error, or the close.
+	answer := func(ws *websocket.Conn, id string) (typ, code string) {
+		t.Helper()
+		if err := ws.WriteJSON(map[string]any{"type": "vote", "id": id, "step": 1, "value": 4}); err != nil {
+			return "closed", err.Error()
+		}
+		for {
+			var f struct{ Type, ID, Code string }
+			_ = ws.SetReadDeadline(time.Now().Add(15 * time.Second))
+			if err := ws.ReadJSON(&f); err != nil {
+				return "closed", err.Error()
+			}
+			if (f.Type == "ack" || f.Type == "error") && f.ID == id {
+				return f.Type, f.Code
+			}
+		}
+	}
+	ws := phone()
+	if typ, code := answer(ws, "before"); typ != "ack" {
+		t.Fatalf("the vote before the cut: %s %s", typ, code)
+	}
+
+	proxy.cut()
+	typ, code := answer(ws, "during")
+	t.Logf("a vote while the database is away: %s %s", typ, code)
+	if typ == "ack" || typ == "error" && code != "unavailable" {
+		t.Errorf("a vote while the database is away: %s %s; want no ack, and unavailable if an error", typ, code)
+	}
+	for deadline := time.Now().Add(10 * time.Second); readyz(addr) != http.StatusServiceUnavailable; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz %d while the database is away, want 503", readyz(addr))
+		}
+	}
+
+	proxy.restore()
+	waitReady(t, addr)
+	ws = phone() // a phone whose socket was closed comes back, as the page does
+	for _, id := range []string{"during", "after", "during"} {
+		if typ, code := answer(ws, id); typ != "ack" {
+			t.Fatalf("vote %q once the database is back: %s %s", id, typ, code)
+		}
+	}
+	var state struct {
+		Results struct {
+			N      int
+			Counts []int
+		} `json:"results"`
+	}
+	getJSON(t, "http://"+addr+"/api/sessions/"+created.ID, created.HostKey, &state)
+	if state.Results.N != 1 || state.Results.Counts[3] != 1 {
+		t.Errorf("after the database came back: %d votes, counts %v; want the one phone's vote, once", state.Results.N, state.Results.Counts)
+	}
+}
+
+func readyz(addr string) int {
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// tcpProxy passes TCP connections to a server until it is cut: then its
+// connections are closed and new ones refused, until it is restored on the
+// same address.
+type tcpProxy struct {
+	t        *testing.T
+	addr, to string
+	mu       sync.Mutex
+	ln       net.Listener
+	conns    []net.Conn
+}
+
+func newTCPProxy(t *testing.T, to string) *tcpProxy {
+	p := &tcpProxy{t: t, to: to}
+	p.listen("127.0.0.1:0")
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *tcpProxy) listen(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.mu.Lock()
+	p.ln, p.addr = ln, ln.Addr().String()
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", p.to)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, s)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(s, c); s.Close() }()
+			go func() { _, _ = io.Copy(c, s); c.Close() }()
+		}
+	}()
+}
+
+func (p *tcpProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+func (p *tcpProxy) restore() { p.listen(p.addr) }

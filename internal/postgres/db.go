@@ -79,7 +79,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	if err := db.pool.Ping(ctx); err != nil {
 		db.pool.Close()
-		return nil, fmt.Errorf("open database %s: %w", db.name, err)
+		// pgx puts each address it tried on a line of its own; the
+		// start-up error is one line.
+		return nil, fmt.Errorf("open database %s: %s", db.name, strings.Join(strings.Fields(err.Error()), " "))
 	}
 	if err := db.migrate(ctx); err != nil {
 		db.pool.Close()
