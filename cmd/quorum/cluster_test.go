@@ -87,16 +87,6 @@ func eventually(t *testing.T, what string, ok func() bool) {
 	}
 }
 
-// ready reads a node's /readyz status.
-func (n *node) ready() int {
-	resp, err := http.Get("http://" + n.addr + "/readyz")
-	if err != nil {
-		return 0
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
 // wsClient is a test client's WebSocket with the frames it read.
 type wsClient struct {
 	t      *testing.T
@@ -540,13 +530,13 @@ func TestNATSRestartConverges(t *testing.T) {
 	}
 	// A node cut off from NATS is not ready: a load balancer sends its
 	// clients elsewhere.
-	eventually(t, "n2's /readyz 503 without NATS", func() bool { return nodes[1].ready() == http.StatusServiceUnavailable })
+	eventually(t, "n2's /readyz 503 without NATS", func() bool { return readyz(nodes[1].addr) == http.StatusServiceUnavailable })
 	// The host reveals while NATS is away: only its own node hears it.
 	act(host, map[string]any{"action": "reveal"})
 	time.Sleep(time.Second) // NATS stays away for a while
 	bus.start()
 	back := time.Now()
-	eventually(t, "n2's /readyz 200 with NATS back", func() bool { return nodes[1].ready() == http.StatusOK })
+	eventually(t, "n2's /readyz 200 with NATS back", func() bool { return readyz(nodes[1].addr) == http.StatusOK })
 	wg.Wait()
 	for _, p := range append(clients, screen) {
 		p.sawOrAwait("the reveal after NATS came back", func(f map[string]any) bool {

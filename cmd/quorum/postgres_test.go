@@ -159,11 +159,7 @@ func TestLosingPostgreSQLAcknowledgesNothing(t *testing.T) {
 	if typ == "ack" || typ == "error" && code != "unavailable" {
 		t.Errorf("a vote while the database is away: %s %s; want no ack, and unavailable if an error", typ, code)
 	}
-	for deadline := time.Now().Add(10 * time.Second); readyz(addr) != http.StatusServiceUnavailable; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz %d while the database is away, want 503", readyz(addr))
-		}
-	}
+	eventually(t, "/readyz 503 while the database is away", func() bool { return readyz(addr) == http.StatusServiceUnavailable })
 
 	proxy.restore()
 	waitReady(t, addr)
@@ -185,6 +181,7 @@ func TestLosingPostgreSQLAcknowledgesNothing(t *testing.T) {
 	}
 }
 
+// readyz reads a server's /readyz status (0: no answer).
 func readyz(addr string) int {
 	resp, err := http.Get("http://" + addr + "/readyz")
 	if err != nil {
