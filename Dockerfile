@@ -15,7 +15,11 @@ RUN CGO_ENABLED=0 go build -trimpath \
  && mkdir -p /out/data
 
 # Run: distroless static, as the non-root user; no shell, so the health check
-# is the binary's own subcommand.
+# is the binary's own subcommand. SQLite in /data by default; a node of a
+# cluster gets its shared stores from the environment (docs/cluster.md):
+#   QUORUM_DATABASE_URL=postgres://user:password@db:5432/quorum
+#   QUORUM_NATS_URL=nats://nats:4222
+#   QUORUM_NODE_ID=<the pod's name>
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/quorum /quorum
 COPY --from=build --chown=nonroot:nonroot /out/data /data
