@@ -72,8 +72,13 @@ export function consoleLink(s) {
   return link;
 }
 
-export function reportLink(id, anonymous) {
-  return `/host/${encodeURIComponent(id)}/report${anonymous ? "?anonymous=1" : ""}`;
+/** The report page of a session: anonymous, and with the facilitator's notes or not. */
+export function reportLink(id, anonymous, notes = false) {
+  const q = new URLSearchParams();
+  if (anonymous) q.set("anonymous", "1");
+  if (notes) q.set("notes", "1");
+  const query = q.toString();
+  return `/host/${encodeURIComponent(id)}/report${query ? `?${query}` : ""}`;
 }
 
 /** What each export is: its address, the query it needs and how to name it. */
