@@ -36,6 +36,12 @@ export function storedKeys(id) {
   return { hostKey: stored.hostKey || listed.hostKey || "", screenKey: stored.screenKey || listed.screenKey || "" };
 }
 
+/** Lists a session this browser just created, under title, with its keys. */
+export function rememberCreated(created, title) {
+  rememberHosted({ id: created.id, code: created.code, title, hostKey: created.hostKey, screenKey: created.screenKey });
+  storeKeys(created.id, created.hostKey, created.screenKey);
+}
+
 /** Keeps a session's keys, as the console does when it opens. */
 export function storeKeys(id, hostKey, screenKey) {
   const stored = load(keysKey(id), {}) || {};
