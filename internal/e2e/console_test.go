@@ -99,6 +99,22 @@ func TestConsoleOnA720pLaptop(t *testing.T) {
 	console.waitJS("the revealed chart in view", inView(".results-chart > :first-child"))
 	console.shot("console-720-revealed")
 
+	// The other kinds: the choice with the most options, the open question
+	// and the profile, each with the chart in view.
+	for _, step := range []int{13, 17, 12} {
+		s.act(t, "goto", map[string]any{"step": step})
+		console.waitText(fmt.Sprintf("Step %d of %d", step+1, len(agenda.Steps)))
+		if agenda.Steps[step].Kind != quorum.KindProfile {
+			s.act(t, "open", nil)
+			for i, ws := range voters {
+				castVote(t, ws, fmt.Sprint(i), step, map[quorum.StepKind]any{quorum.KindChoice: i % 3, quorum.KindText: []string{"listen", "ask", "listen", "decide"}[i]}[agenda.Steps[step].Kind])
+			}
+			console.waitText("4 joined · 4 voted")
+		}
+		console.waitJS(fmt.Sprintf("step %d's chart in view", step+1), inView(".results-chart > :first-child"))
+		console.shot(fmt.Sprintf("console-720-step-%d", step+1))
+	}
+
 	s.act(t, "end", nil)
 	console.waitText("This session has ended")
 	console.waitJS("the join panel says ended", `document.querySelector(".join").innerText.includes("Ended")`)
