@@ -65,10 +65,17 @@ func (tb *tab) colorScheme(scheme string) {
 	}))
 }
 
+// settle waits until the page's transitions and animations have ended
+// (those that run forever aside): bars grown, colours faded in.
+func (tb *tab) settle() {
+	tb.b.t.Helper()
+	tb.waitJS("transitions over", `document.getAnimations().every((a) => a.playState !== "running" || a.effect.getTiming().iterations === Infinity)`)
+}
+
+// axe runs axe-core once on the page as it is, and reports what it finds.
 func (tb *tab) axe(state string) {
 	tb.b.t.Helper()
-	// A colour halfway through a transition is not the one people read.
-	tb.waitJS("transitions over", `document.getAnimations().every((a) => a.playState !== "running" || a.effect.getTiming().iterations === Infinity)`)
+	tb.settle() // a colour halfway through a transition is not the one people read
 	if !evaluate[bool](tb, `typeof window.axe === "object"`) {
 		tb.run("inject axe", chromedp.Evaluate[chromedp.Void](axeSource))
 	}

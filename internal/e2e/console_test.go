@@ -93,10 +93,12 @@ func TestConsoleOnA720pLaptop(t *testing.T) {
 	console.waitText("4 joined · 4 voted")
 	console.waitText("mean 3.5")
 	console.waitJS("the live chart in view", inView(".results-chart > :first-child"))
+	console.settle()
 	console.shot("console-720-live")
 	s.act(t, "reveal", nil)
 	console.waitText("Revealed: on the screen and phones")
 	console.waitJS("the revealed chart in view", inView(".results-chart > :first-child"))
+	console.settle()
 	console.shot("console-720-revealed")
 
 	// The other kinds: the choice with the most options, the open question
@@ -112,6 +114,7 @@ func TestConsoleOnA720pLaptop(t *testing.T) {
 			console.waitText("4 joined · 4 voted")
 		}
 		console.waitJS(fmt.Sprintf("step %d's chart in view", step+1), inView(".results-chart > :first-child"))
+		console.settle()
 		console.shot(fmt.Sprintf("console-720-step-%d", step+1))
 	}
 
