@@ -142,20 +142,29 @@ function HelpDialog({ onClose }) {
   <//>`;
 }
 
-function TimerMenu({ running, onPick, onClose }) {
-  const [custom, setCustom] = useState("");
-  const [error, setError] = useState("");
+/**
+ * A menu that drops from its toggle: it focuses its first item (the first
+ * match of first) as it appears, not a frame later, when a click elsewhere
+ * would keep the focus (see handBack); a press outside it and its toggle
+ * closes it. Returns the ref for the menu's element.
+ */
+function useDropMenu(first, toggle, onClose) {
   const ref = useRef(null);
-  // Focus the first preset as the menu appears, not a frame later: a click
-  // elsewhere by then keeps its focus (see handBack).
   useLayoutEffect(() => {
-    ref.current?.querySelector("button")?.focus();
+    ref.current?.querySelector(first)?.focus();
     const outside = (e) => {
-      if (ref.current && !ref.current.contains(e.target) && !e.target.closest?.(".timer-toggle")) onClose(false);
+      if (ref.current && !ref.current.contains(e.target) && !e.target.closest?.(toggle)) onClose(false);
     };
     document.addEventListener("pointerdown", outside);
     return () => document.removeEventListener("pointerdown", outside);
   }, []);
+  return ref;
+}
+
+function TimerMenu({ running, onPick, onClose }) {
+  const [custom, setCustom] = useState("");
+  const [error, setError] = useState("");
+  const ref = useDropMenu("button", ".timer-toggle", onClose);
   const submit = (e) => {
     e.preventDefault();
     const s = Number(custom);
@@ -239,15 +248,7 @@ function ExportChoices({ id, namesVisible, anonymous, setAnonymous, busy, onDown
 
 /** The export menu: the exports, and deleting the session. */
 function ExportMenu({ live, onDelete, onClose, ...choices }) {
-  const ref = useRef(null);
-  useLayoutEffect(() => {
-    ref.current?.querySelector("button[data-menu-item]")?.focus();
-    const outside = (e) => {
-      if (ref.current && !ref.current.contains(e.target) && !e.target.closest?.(".export-toggle")) onClose(false);
-    };
-    document.addEventListener("pointerdown", outside);
-    return () => document.removeEventListener("pointerdown", outside);
-  }, []);
+  const ref = useDropMenu("button[data-menu-item]", ".export-toggle", onClose);
   return html`<div class="export-menu" id="export-menu" ref=${ref} role="group" aria-labelledby="export-menu-title"
     onKeyDown=${(e) => menuKeys(e, ref.current)}>
     <h2 id="export-menu-title" class="export-menu-title">Export</h2>

@@ -178,11 +178,7 @@ func TestAxe(t *testing.T) {
 	screen.waitText("Jupiter — 1 (100%)")
 	screen.checkA11y("screen revealed")
 
-	s.act(t, "next", nil)
-	s.act(t, "open", nil)
-	waitVotable(phone)
-	phone.clickButton("2")
-	phone.waitText(receivedText)
+	s.nextVote(t, phone, "2")
 	s.act(t, "reveal", nil)
 	screen.waitText("mean 2.0")
 	screen.checkA11y("screen revealed scale")
