@@ -66,10 +66,26 @@ func (tb *tab) colorScheme(scheme string) {
 }
 
 // settle waits until the page's transitions and animations have ended
-// (those that run forever aside): bars grown, colours faded in.
+// (those that run forever aside) and none has started for five frames: bars
+// grown, colours faded in.
 func (tb *tab) settle() {
 	tb.b.t.Helper()
-	tb.waitJS("transitions over", `document.getAnimations().every((a) => a.playState !== "running" || a.effect.getTiming().iterations === Infinity)`)
+	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	defer cancel()
+	quiet, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise((resolve) => {
+		const start = performance.now();
+		let quiet = 0;
+		const tick = () => {
+			const busy = document.getAnimations().some((a) => a.playState === "running" && a.effect.getTiming().iterations !== Infinity);
+			quiet = busy ? 0 : quiet + 1;
+			if (quiet >= 5 || performance.now() - start > 10000) resolve(quiet >= 5);
+			else requestAnimationFrame(tick);
+		};
+		requestAnimationFrame(tick);
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil || !quiet {
+		tb.b.t.Fatalf("%s: the page's transitions did not end in 10 s (%v)", tb.name, err)
+	}
 }
 
 // axe runs axe-core once on the page as it is, and reports what it finds.
