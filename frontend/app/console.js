@@ -142,20 +142,29 @@ function HelpDialog({ onClose }) {
   <//>`;
 }
 
-function TimerMenu({ running, onPick, onClose }) {
-  const [custom, setCustom] = useState("");
-  const [error, setError] = useState("");
+/**
+ * A menu that drops from its toggle: it focuses its first item (the first
+ * match of first) as it appears, not a frame later, when a click elsewhere
+ * would keep the focus (see handBack); a press outside it and its toggle
+ * closes it. Returns the ref for the menu's element.
+ */
+function useDropMenu(first, toggle, onClose) {
   const ref = useRef(null);
-  // Focus the first preset as the menu appears, not a frame later: a click
-  // elsewhere by then keeps its focus (see handBack).
   useLayoutEffect(() => {
-    ref.current?.querySelector("button")?.focus();
+    ref.current?.querySelector(first)?.focus();
     const outside = (e) => {
-      if (ref.current && !ref.current.contains(e.target) && !e.target.closest?.(".timer-toggle")) onClose(false);
+      if (ref.current && !ref.current.contains(e.target) && !e.target.closest?.(toggle)) onClose(false);
     };
     document.addEventListener("pointerdown", outside);
     return () => document.removeEventListener("pointerdown", outside);
   }, []);
+  return ref;
+}
+
+function TimerMenu({ running, onPick, onClose }) {
+  const [custom, setCustom] = useState("");
+  const [error, setError] = useState("");
+  const ref = useDropMenu("button", ".timer-toggle", onClose);
   const submit = (e) => {
     e.preventDefault();
     const s = Number(custom);
@@ -212,24 +221,12 @@ function menuKeys(e, container) {
 const DOWNLOADS = ["csv", "summary", "xlsx", "json"];
 
 /**
- * The export menu: downloads, the printable report, and deleting the session.
- * Names can be left out only where the phones said they are visible
- * (namesVisible); elsewhere every export is anonymous, and the menu says why.
+ * What can be exported: the downloads and the printable report. Names can be
+ * left out only where the phones said they are visible (namesVisible);
+ * elsewhere every export is anonymous, and this says why.
  */
-function ExportMenu({ id, live, namesVisible, anonymous, setAnonymous, busy, onDownload, onDelete, onClose }) {
-  const ref = useRef(null);
-  useLayoutEffect(() => {
-    ref.current?.querySelector("button[data-menu-item]")?.focus();
-    const outside = (e) => {
-      if (ref.current && !ref.current.contains(e.target) && !e.target.closest?.(".export-toggle")) onClose(false);
-    };
-    document.addEventListener("pointerdown", outside);
-    return () => document.removeEventListener("pointerdown", outside);
-  }, []);
-  return html`<div class="export-menu" id="export-menu" ref=${ref} role="group" aria-labelledby="export-menu-title"
-    onKeyDown=${(e) => menuKeys(e, ref.current)}>
-    <h2 id="export-menu-title" class="export-menu-title">Export</h2>
-    <p class="export-menu-hint">${live ? "Everything so far; export again at the end for the final results." : "Every vote of the session."}</p>
+function ExportChoices({ id, namesVisible, anonymous, setAnonymous, busy, onDownload, onReport }) {
+  return html`
     ${namesVisible
       ? html`<label class="export-anon">
           <input type="checkbox" data-menu-item checked=${anonymous} onChange=${(e) => setAnonymous(e.target.checked)} />
@@ -243,10 +240,20 @@ function ExportMenu({ id, live, namesVisible, anonymous, setAnonymous, busy, onD
         </li>`,
       )}
       <li>
-        <a class="button" data-menu-item href=${reportLink(id, anonymous)} target="_blank" rel="noopener" onClick=${() => onClose(false)}>Printable report</a>
+        <a class="button" data-menu-item href=${reportLink(id, anonymous)} target="_blank" rel="noopener" onClick=${onReport}>Printable report</a>
       </li>
     </ul>
-    ${busy && html`<p class="export-busy" role="status">Preparing the ${EXPORTS[busy].what}…</p>`}
+    ${busy && html`<p class="export-busy" role="status">Preparing the ${EXPORTS[busy].what}…</p>`}`;
+}
+
+/** The export menu: the exports, and deleting the session. */
+function ExportMenu({ live, onDelete, onClose, ...choices }) {
+  const ref = useDropMenu("button[data-menu-item]", ".export-toggle", onClose);
+  return html`<div class="export-menu" id="export-menu" ref=${ref} role="group" aria-labelledby="export-menu-title"
+    onKeyDown=${(e) => menuKeys(e, ref.current)}>
+    <h2 id="export-menu-title" class="export-menu-title">Export</h2>
+    <p class="export-menu-hint">${live ? "Everything so far; export again at the end for the final results." : "Every vote of the session."}</p>
+    <${ExportChoices} ...${choices} onReport=${() => onClose(false)} />
     <div class="export-danger">
       <button type="button" class="danger" data-menu-item onClick=${onDelete}>Delete session…</button>
     </div>
@@ -259,12 +266,15 @@ function AgendaList({ state, canGoto, onGoto }) {
   useEffect(() => {
     listRef.current?.querySelector('[aria-current="step"]')?.scrollIntoView({ block: "nearest" });
   }, [current]);
-  return html`<nav class="agenda" aria-labelledby="agenda-title">
+  // Its steps cannot be picked once the session has ended: the list itself
+  // takes the focus then, so that a keyboard can scroll it.
+  return html`<nav class="agenda" aria-labelledby="agenda-title" tabindex=${canGoto ? undefined : "0"}>
     <h2 id="agenda-title">Agenda <span class="muted">· ${state.session.stepCount} steps</span></h2>
     <ol ref=${listRef}>
       ${(state.steps || []).map((s, i) => {
         const isCurrent = i === current;
-        const votes = isCurrent && isVoting(s.kind) ? state.counts.voted : s.votes;
+        // The room counts the current step's votes as they come, while live.
+        const votes = isCurrent && isVoting(s.kind) && state.session.status === "live" ? state.counts.voted : s.votes;
         return html`<li key=${i}>
           <button type="button" class=${`agenda-item${isCurrent ? " current" : ""}`} aria-current=${isCurrent ? "step" : undefined}
             disabled=${!canGoto} onClick=${() => onGoto(i)}>
@@ -286,17 +296,20 @@ function AgendaList({ state, canGoto, onGoto }) {
   </nav>`;
 }
 
-function StepBody({ step }) {
+/**
+ * The step's text. Once its results show, they name the options and the
+ * poles: the step leaves them out, and the chart has the room.
+ */
+function StepBody({ step, charted }) {
   return html`
     ${step.body && html`<p class="step-body">${step.body}</p>`}
-    ${step.kind === "choice" && step.options &&
+    ${!charted && step.kind === "choice" && step.options &&
     html`<ol class="step-options" type="A">
       ${step.options.map((o, i) => html`<li key=${i}>${o}</li>`)}
     </ol>`}
-    ${step.kind === "scale" &&
+    ${!charted && step.kind === "scale" &&
     html`<p class="step-poles">
       <span class="pole">1 = ${step.left}</span><span aria-hidden="true"> ↔ </span><span class="visually-hidden">, </span><span class="pole">${step.points} = ${step.right}</span>
-      ${step.dimension && html`<span class="muted"> · profile: ${step.dimension}${step.series ? ` (${step.series})` : ""}</span>`}
     </p>`}
     ${step.kind === "text" && html`<p class="muted step-poles">Short answers, at most ${step.maxLength || 80} characters.</p>`}
   `;
@@ -304,7 +317,7 @@ function StepBody({ step }) {
 
 const AUTO_REVEAL = [
   ["", "By hand (R)"],
-  ["all-voted", "When everyone connected has voted"],
+  ["all-voted", "When all have voted"],
   ["timer", "When the timer ends"],
 ];
 
@@ -345,15 +358,15 @@ function Results({ state, act, canSplit }) {
         ? html`<span class="reveal-flag revealed">Revealed: on the screen and phones</span>`
         : html`<span class="reveal-flag private">Only you see this until you reveal</span>`}
     </div>
-    ${votable && live && html`<div class="results-tools">
-      <${RoomCounts} counts=${state.counts} />
-      <${AutoRevealPicker} step=${step} act=${act} />
-    </div>`}
-    ${canSplit && step.kind !== "text" && step.kind !== "info" && html`<label class="split-toggle">
-      <input type="checkbox" checked=${Boolean(settings.splitByGroup)} disabled=${state.session.status === "ended"}
-        onChange=${(e) => act("settings", { settings: { ...settings, splitByGroup: e.target.checked } })} />
-      <span>Split by group <span class="muted">(groups under ${settings.minGroupSize || 3} answers are pooled)</span></span>
-    </label>`}
+    <div class="results-tools">
+      ${votable && live && html`<${RoomCounts} counts=${state.counts} />`}
+      ${votable && live && html`<${AutoRevealPicker} step=${step} act=${act} />`}
+      ${canSplit && step.kind !== "text" && html`<label class="split-toggle">
+        <input type="checkbox" checked=${Boolean(settings.splitByGroup)} disabled=${state.session.status === "ended"}
+          onChange=${(e) => act("settings", { settings: { ...settings, splitByGroup: e.target.checked } })} />
+        <span>Split by group <span class="muted">(under ${settings.minGroupSize || 3} answers pooled)</span></span>
+      </label>`}
+    </div>
     <div class="results-chart">
       ${results ? html`<${ResultsChart} step=${step} results=${results} size="console" />` : html`<p class="muted">No results yet.</p>`}
       ${results && html`<${ShiftSummary} shifts=${results.shifts} size="console" />`}
@@ -461,7 +474,22 @@ function SettingsDialog({ settings, act, onClose }) {
   <//>`;
 }
 
-function JoinPanel({ state, id, toast }) {
+/** Once the session has ended: it says so, and offers the exports. */
+function EndedPanel({ state, exports }) {
+  return html`<aside class="join join-ended-panel" aria-labelledby="join-title">
+    <h2 id="join-title">Ended</h2>
+    <p class="join-ended">The session has ended: its code no longer joins, its results stay.</p>
+    <p class="join-code is-ended"><span class="visually-hidden">Join code </span>${formatCode(state.session.code)}</p>
+    <h3 class="ended-export-title">Export the results</h3>
+    <${ExportChoices} ...${exports} />
+  </aside>`;
+}
+
+/**
+ * How phones join: the code, the link and its QR code. Under them, until
+ * dismissed, a word on this console's own link, which must not be shared.
+ */
+function JoinPanel({ state, id, toast, warning, onDismiss }) {
   const url = joinUrl(state.session);
   const shown = url.replace(/^https?:\/\//, "");
   const copy = async () => {
@@ -485,13 +513,16 @@ function JoinPanel({ state, id, toast }) {
   };
   return html`<aside class="join" aria-labelledby="join-title">
     <h2 id="join-title">Join</h2>
-    ${state.session.status === "ended" && html`<p class="join-ended">The session has ended: this code no longer joins.</p>`}
-    <p class=${`join-code${state.session.status === "ended" ? " is-ended" : ""}`}><span class="visually-hidden">Join code </span>${formatCode(state.session.code)}</p>
-    ${state.session.status !== "ended" &&
-    html`<p class="join-url"><a href=${url} target="_blank" rel="noopener">${shown}</a></p>
-      <img class="join-qr" src=${`/api/sessions/${encodeURIComponent(id)}/qr.svg`} alt="QR code of the join link" width="200" height="200" />
-      <button type="button" class="copy-link" onClick=${copy}>Copy link</button>`}
+    <p class="join-code"><span class="visually-hidden">Join code </span>${formatCode(state.session.code)}</p>
+    <p class="join-url"><a href=${url} target="_blank" rel="noopener">${shown}</a></p>
+    <img class="join-qr" src=${`/api/sessions/${encodeURIComponent(id)}/qr.svg`} alt="QR code of the join link" width="200" height="200" />
+    <button type="button" class="copy-link" onClick=${copy}>Copy link</button>
     <p class="join-connected muted">${state.counts.connected} connected now</p>
+    ${warning &&
+    html`<div class="key-warning" role="note">
+      <p><strong>This link gives control of the session. Don't share it.</strong> Share the join code or the screen instead.</p>
+      <button type="button" onClick=${onDismiss}>Dismiss</button>
+    </div>`}
   </aside>`;
 }
 
@@ -809,6 +840,7 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
     else toast("The browser blocked the new window. Allow pop-ups for this site, or open the screen link by hand.");
   };
   const stepNo = (step ? step.index : session.currentStep) + 1;
+  const exports = { id, namesVisible, anonymous, setAnonymous: setLeaveOutNames, busy: exporting, onDownload: download };
 
   // Dialogs come first in the page, so that their buttons are found before
   // the controls with the same text ("Reset this step", "End session").
@@ -822,14 +854,17 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
     <header class="topbar">
       <div class="topbar-title">
         <div class="topbar-name">
-          <a class="topbar-link" href="/host/sessions">My sessions</a>
-          <h1 title=${session.title}>${session.title}</h1>
+          <p class="topbar-links">
+            <a class="topbar-link topbar-back" href="/host/sessions">My sessions</a>
+            <a class="topbar-link" href="/host/agendas" target="_blank" rel="noopener" title="Opens in a new tab">Edit agendas</a>
+          </p>
+          <h1>${session.title}</h1>
         </div>
         <span class=${`status-pill status-pill-${session.status}`}>${STATUS_LABEL[session.status] || session.status}</span>
       </div>
       <div class="topbar-info">
         <span class="topbar-code"><span class="muted">Code</span> <strong>${formatCode(session.code)}</strong></span>
-        <span class="topbar-counts" aria-live="polite" aria-atomic="true">${counts.joined} joined · ${counts.voted} voted${session.status === "live" && step && isVoting(step.kind) ? ` · ${counts.notVoted} to go` : ""}</span>
+        <span class="topbar-counts" aria-live="polite" aria-atomic="true">${counts.joined} joined${session.status === "ended" ? "" : ` · ${counts.voted} voted`}${session.status === "live" && step && isVoting(step.kind) ? ` · ${counts.notVoted} to go` : ""}</span>
         <${Countdown} live=${live} className="countdown topbar-countdown" />
         <${ConnectionBadge} live=${live} />
       </div>
@@ -842,29 +877,20 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
           <button type="button" class="export-toggle" ref=${exportButton} aria-expanded=${exportOpen ? "true" : "false"}
             aria-controls="export-menu" aria-keyshortcuts="E" onClick=${() => (exportOpen ? closeExport() : (setTimerOpen(false), setExportOpen(true)))}>Export</button>
           ${exportOpen &&
-          html`<${ExportMenu} id=${id} live=${session.status !== "ended"} namesVisible=${namesVisible} anonymous=${anonymous} setAnonymous=${setLeaveOutNames}
-            busy=${exporting} onDownload=${(f) => { closeExport(); download(f); }} onDelete=${askDelete} onClose=${closeExport} />`}
+          html`<${ExportMenu} ...${exports} live=${session.status !== "ended"} onDownload=${(f) => { closeExport(); download(f); }}
+            onDelete=${askDelete} onClose=${closeExport} />`}
         </span>
-        <a class="button" href="/host/agendas" target="_blank" rel="noopener" title="Opens in a new tab">Edit agendas</a>
         <button type="button" class="help-button" aria-label="Keyboard shortcuts" aria-keyshortcuts="?" onClick=${() => setHelp(true)}>?</button>
       </div>
     </header>
 
     <${ConnectionBanner} live=${live} />
-    ${warning &&
-    html`<div class="key-warning" role="note">
-      <span><strong>This link gives control of the session. Don't share it.</strong> Share the join code or the screen instead.</span>
-      <button type="button" onClick=${() => {
-        setWarning(false);
-        save(WARNING_KEY, true);
-      }}>Dismiss</button>
-    </div>`}
     ${session.status === "ended" && html`<div class="banner banner-ended" role="status">This session has ended. The results stay here; the join code no longer works.</div>`}
 
     <div class="console-grid">
       <${AgendaList} state=${state} canGoto=${c.goto.ok} onGoto=${(i) => act("goto", { step: i })} />
 
-      <main class="stage" aria-labelledby="step-title" ref=${stageRef} tabindex="-1">
+      <main class="stage" aria-labelledby="step-title" ref=${stageRef} tabindex="0">
         ${session.status === "lobby" &&
         html`<div class="lobby-note" role="status">
           <strong>Lobby.</strong> People are joining with the code. Press <strong>Start</strong> when the room is ready; this is the first step.
@@ -874,9 +900,10 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
               <p class="step-kicker">
                 <span class=${`kind kind-${step.kind}`}>${KIND_LABEL[step.kind] || step.kind}</span>
                 <span>Step ${stepNo} of ${session.stepCount}</span>
+                ${step.dimension && html`<span>Profile: ${step.dimension}${step.series ? ` (${step.series})` : ""}</span>`}
               </p>
               <h2 id="step-title">${step.title}</h2>
-              <${StepBody} step=${step} />
+              <${StepBody} step=${step} charted=${Boolean(state.results)} />
             </article>
             <div class="stage-panels">
               <${Results} state=${state} act=${act} canSplit=${Boolean(session.segments?.length)} />
@@ -916,7 +943,12 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
         </div>
       </section>
 
-      <${JoinPanel} state=${state} id=${id} toast=${toast} />
+      ${session.status === "ended"
+        ? html`<${EndedPanel} state=${state} exports=${exports} />`
+        : html`<${JoinPanel} state=${state} id=${id} toast=${toast} warning=${warning} onDismiss=${() => {
+            setWarning(false);
+            save(WARNING_KEY, true);
+          }} />`}
     </div>
 
     <${Toasts} toasts=${toasts} dismiss=${dismissToast} />

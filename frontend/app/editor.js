@@ -7,7 +7,7 @@ import { html, Toasts, useToasts } from "./ui.js";
 import { api } from "./api.js";
 import { Header as PhoneHeader, StepView as PhoneStep } from "./participant.js";
 import { StepView as ScreenStep } from "./screen.js";
-import { saveBlob, slug } from "./hosted.js";
+import { consoleLink, rememberCreated, saveBlob, slug } from "./hosted.js";
 import { isVoting, letter } from "./kinds.js";
 
 const KINDS = {
@@ -375,9 +375,21 @@ function AgendaList({ list, error, reload, onNew, onUpload, ...actions }) {
 
 // ---------------------------------------------------------------- form pieces
 
-/** A labelled text control with its problem and hint, tied together for screen readers. */
+/** Near its limit (the last fifth), a text says how much room is left. */
+const nearLimit = (value, max) => Boolean(max) && value.length >= max * 0.8;
+
+/** "183 / 200 characters", for a text near its limit. */
+function Counter({ id, value, max }) {
+  const full = value.length >= max;
+  return html`<div id=${id} class=${`ed-count${full ? " is-full" : ""}`}>
+    ${value.length} / ${max} characters${full ? ": the limit" : ""}
+  </div>`;
+}
+
+/** A labelled text control with its problem, hint and counter, tied together for screen readers. */
 function TextField({ id, label, value, onChange, onBlur, problem, hint, max, rows, placeholder, inputMode }) {
-  const described = [problem && `${id}-problem`, hint && `${id}-hint`].filter(Boolean).join(" ") || undefined;
+  const counted = nearLimit(value, max);
+  const described = [problem && `${id}-problem`, hint && `${id}-hint`, counted && `${id}-count`].filter(Boolean).join(" ") || undefined;
   const props = {
     id,
     value,
@@ -392,6 +404,7 @@ function TextField({ id, label, value, onChange, onBlur, problem, hint, max, row
     <label for=${id}>${label}</label>
     ${rows ? html`<textarea rows=${rows} ...${props}></textarea>` : html`<input type="text" inputmode=${inputMode} autocomplete="off" ...${props} />`}
     ${problem && html`<div id=${`${id}-problem`} class="field-error">${problem}</div>`}
+    ${counted && html`<${Counter} id=${`${id}-count`} value=${value} max=${max} />`}
     ${hint && html`<div id=${`${id}-hint`} class="field-hint">${hint}</div>`}
   </div>`;
 }
@@ -408,15 +421,18 @@ function TextList({ legend, idPrefix, items, max, limit, name, problemAt, listPr
       ${items.map((v, i) => {
         const id = `${idPrefix}-${i}`;
         const problem = problemAt(i);
+        const counted = nearLimit(v, max);
+        const described = [problem && `${id}-problem`, counted && `${id}-count`].filter(Boolean).join(" ") || undefined;
         return html`<li key=${i}>
           <div class="ed-text-row">
             <label for=${id}>${name(i)}</label>
             <input id=${id} type="text" value=${v} maxlength=${max} autocomplete="off"
               onInput=${(e) => set(i, e.target.value)} onBlur=${() => onBlur(`[${i}]`)}
-              aria-invalid=${problem ? "true" : undefined} aria-describedby=${problem ? `${id}-problem` : undefined} />
+              aria-invalid=${problem ? "true" : undefined} aria-describedby=${described} />
             <button type="button" class="ed-icon" aria-label=${`Remove ${name(i)}`} onClick=${() => remove(i)}>✕</button>
           </div>
           ${problem && html`<div id=${`${id}-problem`} class="field-error">${problem}</div>`}
+          ${counted && html`<${Counter} id=${`${id}-count`} value=${v} max=${max} />`}
         </li>`;
       })}
     </ol>
@@ -858,8 +874,9 @@ function Editor({ start, write, toast, onClose, onSaved }) {
   };
   const download = () => toast(`Downloaded ${downloadAgenda(doc)}`, "info");
 
+  /** Saves the agenda; the server's answer, or null if it was refused. */
   const save = async () => {
-    if (busy) return;
+    if (busy) return null;
     setSubmitted(true);
     setFailure("");
     setBusy(true);
@@ -871,9 +888,11 @@ function Editor({ start, write, toast, onClose, onSaved }) {
         : await write("POST", "/api/agendas", { agenda: doc });
       setDraft((d) => ({ ...d, id: res.id }));
       setSavedJSON(sent);
+      dirtyRef.current = false; // before a run leaves the page; the next render says again
       setProblems([]);
       toast(`Saved “${res.title}”.`, "info");
       onSaved(res);
+      return res;
     } catch (err) {
       if (err.code === "invalid_agenda") {
         setProblems(placeProblems(err.problems.length ? err.problems : [{ path: "", message: err.message }], keys));
@@ -884,8 +903,27 @@ function Editor({ start, write, toast, onClose, onSaved }) {
       } else if (err.code !== "unauthorized") {
         setFailure(err.message);
       }
+      return null;
     } finally {
       setBusy(false);
+    }
+  };
+
+  // A session runs the saved agenda: unsaved changes are saved first. Its
+  // console opens in this tab, as from the host page (answers anonymous).
+  const run = async () => {
+    if (busy) return;
+    const saved = dirty || !draft.id ? await save() : { id: draft.id, title: draft.title };
+    if (!saved) return;
+    setBusy(true);
+    try {
+      const created = await write("POST", "/api/sessions", { agenda: saved.id });
+      rememberCreated(created, saved.title);
+      location.assign(created.urls?.host || consoleLink(created));
+    } catch (err) {
+      setBusy(false);
+      if (err.code === "invalid_agenda") setFailure(err.message);
+      else if (err.code !== "unauthorized") setFailure(`The session could not be created: ${err.message}`);
     }
   };
 
@@ -908,6 +946,8 @@ function Editor({ start, write, toast, onClose, onSaved }) {
       <span class=${`ed-status${dirty ? " is-dirty" : ""}`} role="status">${dirty ? "Unsaved changes" : draft.id ? "Saved" : "Not saved yet"}</span>
       <span class="ed-toolbar-actions">
         <button type="button" class="primary" onClick=${save} disabled=${busy}>${busy ? "Saving…" : "Save"}</button>
+        <button type="button" onClick=${run} disabled=${busy || draft.steps.length === 0}
+          title=${dirty || !draft.id ? "Saves the agenda, then creates a session of it and opens its console" : "Creates a session of it and opens its console"}>Run this agenda</button>
         <button type="button" onClick=${download}>Download JSON</button>
         <${UploadButton} label="Upload JSON" onFile=${upload} />
       </span>
@@ -989,6 +1029,8 @@ export function App({ editId = "" }) {
       setListError(`The agendas could not be loaded: ${err.message}`);
     }
   };
+  // saved: the draft is as its saved agenda (or, new and empty, as nothing
+  // at all), so that it shows no unsaved changes.
   const open = (draft, saved = false, submitted = false) => {
     setEditing({ n: ++opened, draft, savedJSON: saved ? JSON.stringify(documentOf(draft)) : "", submitted });
     history.replaceState(null, "", draft.id ? `#edit=${encodeURIComponent(draft.id)}` : location.pathname);
@@ -1047,7 +1089,7 @@ export function App({ editId = "" }) {
     ${editing
       ? html`<${Editor} key=${editing.n} start=${editing} write=${write} toast=${toast} onClose=${close}
           onSaved=${(a) => history.replaceState(null, "", `#edit=${encodeURIComponent(a.id)}`)} />`
-      : html`<${AgendaList} list=${list} error=${listError} reload=${load} onNew=${() => open(draftFrom({}))}
+      : html`<${AgendaList} list=${list} error=${listError} reload=${load} onNew=${() => open(draftFrom({}), true)}
           onUpload=${guard(async (f) => open(draftFrom(await readAgendaFile(f)), false, true))} ...${actions} />`}
     <${Toasts} toasts=${toasts} dismiss=${dismiss} />
   </div>`;

@@ -4,13 +4,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { html, formatCode, formatDate } from "./ui.js";
 import { api } from "./api.js";
-import { consoleLink, loadHosted, rememberHosted, storeKeys } from "./hosted.js";
+import { consoleLink, loadHosted, rememberCreated } from "./hosted.js";
 import { NAMES_PROMISE } from "./names.js";
-
-function rememberSession(created, title) {
-  rememberHosted({ id: created.id, code: created.code, title, hostKey: created.hostKey, screenKey: created.screenKey });
-  storeKeys(created.id, created.hostKey, created.screenKey);
-}
 
 function stepsLabel(n) {
   return `${n} ${n === 1 ? "step" : "steps"}`;
@@ -126,7 +121,7 @@ export function Host() {
       const created = await api("POST", "/api/sessions", body);
       const agendaTitle =
         choice === "file" ? String(file.agenda.title || file.name) : (agendas || []).find((a) => a.id === choice)?.title || choice;
-      rememberSession(created, t || agendaTitle);
+      rememberCreated(created, t || agendaTitle);
       location.assign(created.urls && created.urls.host ? created.urls.host : consoleLink(created));
     } catch (err) {
       setBusy(false);

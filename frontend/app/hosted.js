@@ -36,6 +36,12 @@ export function storedKeys(id) {
   return { hostKey: stored.hostKey || listed.hostKey || "", screenKey: stored.screenKey || listed.screenKey || "" };
 }
 
+/** Lists a session this browser just created, under title, with its keys. */
+export function rememberCreated(created, title) {
+  rememberHosted({ id: created.id, code: created.code, title, hostKey: created.hostKey, screenKey: created.screenKey });
+  storeKeys(created.id, created.hostKey, created.screenKey);
+}
+
 /** Keeps a session's keys, as the console does when it opens. */
 export function storeKeys(id, hostKey, screenKey) {
   const stored = load(keysKey(id), {}) || {};
@@ -72,8 +78,13 @@ export function consoleLink(s) {
   return link;
 }
 
-export function reportLink(id, anonymous) {
-  return `/host/${encodeURIComponent(id)}/report${anonymous ? "?anonymous=1" : ""}`;
+/** The report page of a session: anonymous, and with the facilitator's notes or not. */
+export function reportLink(id, anonymous, notes = false) {
+  const q = new URLSearchParams();
+  if (anonymous) q.set("anonymous", "1");
+  if (notes) q.set("notes", "1");
+  const query = q.toString();
+  return `/host/${encodeURIComponent(id)}/report${query ? `?${query}` : ""}`;
 }
 
 /** What each export is: its address, the query it needs and how to name it. */

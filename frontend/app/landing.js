@@ -22,7 +22,7 @@ export function Landing() {
 
   return html`<main class="landing">
     <header>
-      <div class="brand">Quorum</div>
+      <h1 class="brand">Quorum</h1>
       <p class="tagline">Live voting for workshops</p>
     </header>
     <form class="join-form card" onSubmit=${onSubmit} novalidate>

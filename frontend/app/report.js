@@ -76,18 +76,45 @@ function mountReport({ doc, css }) {
   if (title) document.title = title;
 }
 
-function Toolbar({ id, anonymous, status }) {
-  const shown = status === "ready" || status === "loading";
+/** Two links, one of them the page shown: a choice that reloads the report. */
+function Choice({ label, options }) {
+  return html`<span class="rt-toggle" role="group" aria-label=${label}>
+    ${options.map(
+      ([text, href, current]) => html`<a key=${text} class="rt-button" href=${href} aria-current=${current ? "page" : undefined}>${text}</a>`,
+    )}
+  </span>`;
+}
+
+/**
+ * The toolbar: print, and the report's versions. Names can be chosen only
+ * in a session whose phones said they are visible (shown, what the report
+ * itself says once loaded); elsewhere the report is anonymous, and says why.
+ */
+function Toolbar({ id, anonymous, notes, status, shown }) {
+  const ready = status === "ready";
   return html`<nav class="report-toolbar" aria-label="Report">
     <span class="rt-brand">Quorum · Report</span>
-    ${shown &&
-    html`<button type="button" class="rt-button rt-primary" disabled=${status !== "ready"} onClick=${() => window.print()}>Print or save as PDF</button>
-      <span class="rt-toggle" role="group" aria-label="Participants' names">
-        <a class="rt-button" href=${reportLink(id, false)} aria-current=${anonymous ? undefined : "page"}>With names</a>
-        <a class="rt-button" href=${reportLink(id, true)} aria-current=${anonymous ? "page" : undefined}>Anonymous</a>
-      </span>`}
+    ${(ready || status === "loading") &&
+    html`<button type="button" class="rt-button rt-primary" disabled=${!ready} onClick=${() => window.print()}>Print or save as PDF</button>`}
+    ${ready && shown.names === "visible" &&
+    html`<${Choice} label="Participants' names" options=${[
+      ["With names", reportLink(id, false, notes), !shown.anonymous],
+      ["Anonymous", reportLink(id, true, notes), shown.anonymous],
+    ]} />`}
+    ${ready && shown.names !== "visible" && html`<span class="rt-fixed">Anonymous: the phones promised it</span>`}
+    ${ready &&
+    html`<${Choice} label="Facilitator notes" options=${[
+      ["Without notes", reportLink(id, anonymous, false), !shown.notes],
+      ["With notes", reportLink(id, anonymous, true), shown.notes],
+    ]} />`}
     <a class="rt-button rt-back" href=${`/host/${encodeURIComponent(id)}`}>Back to the console</a>
   </nav>`;
+}
+
+/** What the report shown says of itself: its session's names setting, whether it is anonymous and has notes. */
+function shownReport() {
+  const data = document.querySelector("main.report")?.dataset || {};
+  return { names: data.names || "hidden", anonymous: data.anonymous !== "false", notes: data.notes === "true" };
 }
 
 function Message({ title, children }) {
@@ -99,21 +126,29 @@ function Message({ title, children }) {
   </main>`;
 }
 
-/** The report of session id, read with its host key; anonymous leaves out names. */
-export function Report({ id, hostKey, anonymous }) {
+/**
+ * The report of session id, read with its host key; anonymous leaves out
+ * names, notes puts in the facilitator's notes.
+ */
+export function Report({ id, hostKey, anonymous, notes = false }) {
   const [status, setStatus] = useState(id && hostKey ? "loading" : "nokey");
   const [error, setError] = useState(null);
+  const [shown, setShown] = useState({});
 
   const load = async () => {
     setStatus("loading");
     setError(null);
     try {
-      const res = await request(`/api/sessions/${encodeURIComponent(id)}/export.html${anonymous ? "?anonymous=1" : ""}`, {
+      const q = new URLSearchParams();
+      if (anonymous) q.set("anonymous", "1");
+      if (notes) q.set("notes", "1");
+      const res = await request(`/api/sessions/${encodeURIComponent(id)}/export.html${q.size ? `?${q}` : ""}`, {
         headers: { Authorization: `Bearer ${hostKey}` },
         cache: "no-store",
       });
       if (!res.ok) throw await hostError(res, `The report could not be made (the server answered ${res.status}).`);
       mountReport(parseReport(await res.text()));
+      setShown(shownReport());
       setStatus("ready");
     } catch (err) {
       setError(err);
@@ -155,5 +190,5 @@ export function Report({ id, hostKey, anonymous }) {
         <//>`;
   }
 
-  return html`<${Toolbar} id=${id} anonymous=${anonymous} status=${status} />${body}`;
+  return html`<${Toolbar} id=${id} anonymous=${anonymous} notes=${notes} status=${status} shown=${shown} />${body}`;
 }

@@ -42,7 +42,7 @@ function useStatuses(sessions) {
         try {
           const data = await api("GET", `/api/sessions/${encodeURIComponent(s.id)}`, undefined, s.hostKey);
           const st = data.state || data;
-          set(s.id, { status: st.session?.status || "unknown", joined: st.counts?.joined, title: st.session?.title });
+          set(s.id, { status: st.session?.status || "unknown", joined: st.counts?.joined, title: st.session?.title, names: st.session?.names });
         } catch (err) {
           if (err.code === "session_not_found") set(s.id, { status: "deleted" });
           else if (err.code === "unauthorized") set(s.id, { status: "badkey", detail: "The server refused the key kept here." });
@@ -58,7 +58,11 @@ function useStatuses(sessions) {
   return statuses;
 }
 
-function SessionItem({ s, st, anonymous, onForget, toast }) {
+/**
+ * A session with its links and downloads. Its names leave an export only if
+ * its phones said they are visible and names are not left out (leaveOut).
+ */
+function SessionItem({ s, st, leaveOut, onForget, toast }) {
   const [busy, setBusy] = useState("");
   const [confirming, setConfirming] = useState(false);
   const forgetRef = useRef(null);
@@ -71,6 +75,7 @@ function SessionItem({ s, st, anonymous, onForget, toast }) {
   const usable = Boolean(s.hostKey) && !gone && st?.status !== "badkey";
   const title = st?.title || s.title || "Untitled session";
   const tid = `s-${s.id}`;
+  const anonymous = leaveOut || st?.names !== "visible";
 
   const download = async (format) => {
     setBusy(format);
@@ -97,6 +102,7 @@ function SessionItem({ s, st, anonymous, onForget, toast }) {
       ${s.code && html`<span>Code <strong>${formatCode(s.code)}</strong></span>`}
       ${s.createdAt && html`<span>Created ${formatDate(s.createdAt)}</span>`}
       ${typeof st?.joined === "number" && html`<span>${st.joined} joined</span>`}
+      ${st?.names && html`<span>${st.names === "visible" ? "Names visible" : "Anonymous answers: no export holds a name"}</span>`}
       ${st?.detail && html`<span class="session-detail">${st.detail}</span>`}
     </p>
     ${confirming
@@ -129,7 +135,9 @@ function SessionItem({ s, st, anonymous, onForget, toast }) {
 export function Sessions() {
   const [sessions, setSessions] = useState(() => loadHosted().map(withKeys));
   const statuses = useStatuses(sessions);
-  const [anonymous, setAnonymous] = useState(false);
+  const [leaveOut, setLeaveOut] = useState(false);
+  // Names can be left out only where there are names to leave out.
+  const someNamed = Object.values(statuses).some((st) => st.names === "visible");
   const [toasts, toast, dismissToast] = useToasts();
   const [note, setNote] = useState("");
   const headingRef = useRef(null);
@@ -160,13 +168,13 @@ export function Sessions() {
           <p class="muted">Create one and it shows up here, with its results to download.</p>
           <p><a class="button primary" href="/host">Host a workshop</a></p>
         </div>`
-      : html`<label class="sessions-anon">
-            <input type="checkbox" checked=${anonymous} onChange=${(e) => setAnonymous(e.target.checked)} />
-            <span>Leave out names (anonymous) in downloads and reports</span>
-          </label>
+      : html`${someNamed && html`<label class="sessions-anon">
+            <input type="checkbox" checked=${leaveOut} onChange=${(e) => setLeaveOut(e.target.checked)} />
+            <span>Leave out names (anonymous) in downloads and reports of sessions with names visible</span>
+          </label>`}
           <ul class="sessions-list">
             ${sessions.map(
-              (s) => html`<${SessionItem} key=${s.id} s=${s} st=${statuses[s.id]} anonymous=${anonymous} onForget=${onForget} toast=${toast} />`,
+              (s) => html`<${SessionItem} key=${s.id} s=${s} st=${statuses[s.id]} leaveOut=${leaveOut} onForget=${onForget} toast=${toast} />`,
             )}
           </ul>`}
 

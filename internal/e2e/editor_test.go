@@ -338,3 +338,63 @@ func getJSON(t *testing.T, url string, out any) {
 		t.Fatal(err)
 	}
 }
+
+// TestEditorCountsSavesAndRuns: a new, empty agenda has nothing unsaved; a
+// text near its limit shows how much room is left; "Run this agenda" saves
+// it, creates a session of it and opens its console.
+func TestEditorCountsSavesAndRuns(t *testing.T) {
+	b := newBrowser(t)
+	srv := testserver.Start(t, testserver.TempDB(t), httpapi.Config{})
+	ed := b.newTab("editor", 1280, 800, false)
+	ed.navigate(srv.URL + "/host/agendas")
+	ed.clickButton("New agenda")
+	ed.waitText("No steps yet: add the first one.")
+	ed.waitIn(".ed-status", "Not saved yet")
+	if ed.hasText("Unsaved changes") {
+		t.Error("a new, empty agenda says it has unsaved changes")
+	}
+	if disabled, _ := ed.buttonState("Run this agenda"); !disabled {
+		t.Error("an agenda without steps can be run")
+	}
+
+	ed.typeInto("Agenda title", "Run check")
+	ed.waitIn(".ed-status", "Unsaved changes")
+	ed.clickButton("Add a choice step")
+	// 150 of 200 characters: no counter; 160 and on: a counter, tied to the field.
+	ed.typeInto("Step title", strings.Repeat("a", 150))
+	if evaluate[bool](ed, `!!document.getElementById("step-title-count")`) {
+		t.Error("a title far from its limit shows a counter")
+	}
+	ed.typeInto("Step title", strings.Repeat("b", 15))
+	ed.waitIn("#step-title-count", "165 / 200 characters")
+	if d := evaluate[string](ed, `document.getElementById("step-title").getAttribute("aria-describedby")`); !strings.Contains(d, "step-title-count") {
+		t.Errorf("the title's aria-describedby %q leaves out its counter", d)
+	}
+	ed.typeInto("Step title", strings.Repeat("c", 50)) // the field stops at 200
+	ed.waitIn("#step-title-count", "200 / 200 characters: the limit")
+	ed.typeInto("Option A", strings.Repeat("x", 70))
+	ed.waitIn("#step-option-0-count", "70 / 80 characters")
+	ed.typeInto("Option B", "No")
+	ed.shot("editor-counters")
+
+	ed.clickButton("Run this agenda")
+	ed.waitJS("the console", `/^\/host\/[0-9a-f-]{36}$/.test(location.pathname)`)
+	ed.waitText("0 joined · 0 voted")
+	ed.waitIn("h1", "Run check")
+	id := evaluate[string](ed, `location.pathname.split("/")[2]`)
+	var list struct {
+		Agendas []struct{ Title string }
+	}
+	getJSON(t, srv.URL+"/api/agendas", &list)
+	saved := false
+	for _, a := range list.Agendas {
+		saved = saved || a.Title == "Run check"
+	}
+	if !saved {
+		t.Error("running the agenda did not save it first")
+	}
+	if hosted := evaluate[string](ed, `JSON.parse(localStorage.getItem("quorum:hosted"))[0].id`); hosted != id {
+		t.Errorf("My sessions lists %q first, want the session just run, %q", hosted, id)
+	}
+	b.assertNoConsoleErrors()
+}

@@ -32,7 +32,8 @@ const exportTitle = `Export check <&> “quotes”`
 // exportSteps is a small agenda with every kind of step.
 var exportSteps = []map[string]any{
 	{"kind": "info", "title": "Welcome to the retro", "body": "Join with the code on the screen."},
-	{"kind": "choice", "title": "Which planet is the largest?", "options": []string{"Jupiter", "Mars", "Venus"}, "correct": 0},
+	{"kind": "choice", "title": "Which planet is the largest?", "options": []string{"Jupiter", "Mars", "Venus"}, "correct": 0,
+		"notes": "Wait for the groans, then reveal."},
 	{"kind": "scale", "title": "Where are we today?", "left": "Vision", "right": "Execution", "points": 5,
 		"dimension": "vision-execution", "series": "today"},
 	{"kind": "text", "title": "One word for this team"},
@@ -184,8 +185,10 @@ func pdfPageCount(pdf []byte) int {
 }
 
 // TestReportPrintsToPDF opens a finished session's report as the facilitator
-// would (after the console stored the host key) and prints it to PDF: one page
-// at least per step, and the toolbar is not printed.
+// would (after the console stored the host key) and prints it to PDF: the
+// cover on a page of its own, then several steps to a page, and the toolbar
+// is not printed. The notes show when asked for; with names, the report
+// lists the participants, and the anonymous version does not.
 func TestReportPrintsToPDF(t *testing.T) {
 	b := newBrowser(t)
 	srv := testserver.Start(t, testserver.TempDB(t), httpapi.Config{})
@@ -222,8 +225,8 @@ func TestReportPrintsToPDF(t *testing.T) {
 		t.Fatalf("the PDF starts with %q, not %%PDF-", pdf[:min(len(pdf), 16)])
 	}
 	pages := pdfPageCount(pdf)
-	if pages < sections || pages < len(exportSteps) {
-		t.Errorf("the PDF has %d pages for %d step sections; each step starts a page", pages, sections)
+	if pages < 2 || pages >= 1+sections {
+		t.Errorf("the PDF has %d pages for a cover and %d steps; want the cover alone, then several steps to a page", pages, sections)
 	}
 	path := filepath.Join(b.shotsDir, "report.pdf")
 	if err := os.WriteFile(path, pdf, 0o644); err != nil {
@@ -244,12 +247,31 @@ func TestReportPrintsToPDF(t *testing.T) {
 		return err
 	}))
 
-	// The anonymous version is one click away, and says which one is shown.
+	// Notes only when asked for.
+	const note = "Wait for the groans, then reveal."
+	if tb.hasText("Facilitator notes") || tb.hasText(note) {
+		t.Error("the report shows the facilitator's notes unasked")
+	}
+	tb.clickButton("With notes")
+	tb.waitJS("the report with notes", `location.search === "?notes=1"`)
+	tb.waitText(note)
+
+	// With names, a list of participants closes the report.
+	tb.waitJS("the participants listed", `(document.getElementById("participants")?.innerText || "").includes("Ada")`)
+	tb.waitText("With names: the participants are listed at the end")
+
+	// The anonymous version is one click away, keeps the notes, and says
+	// which one is shown: no names anywhere.
 	tb.clickButton("Anonymous")
-	tb.waitJS("the anonymous report", `location.search === "?anonymous=1" && document.querySelectorAll("section.step").length > 0`)
+	tb.waitJS("the anonymous report", `location.search === "?anonymous=1&notes=1" && document.querySelectorAll("section.step").length > 0`)
 	tb.waitText(exportSteps[len(exportSteps)-1]["title"].(string))
-	if cur := evaluate[string](tb, `document.querySelector(".report-toolbar [aria-current]").innerText.trim()`); cur != "Anonymous" {
-		t.Errorf("the toolbar marks %q as the current version, want Anonymous", cur)
+	tb.waitText("Anonymous: names and groups of participants left out.")
+	tb.waitText(note)
+	if cur := evaluate[string](tb, `[...document.querySelectorAll(".report-toolbar [aria-current]")].map((a) => a.innerText.trim()).join()`); cur != "Anonymous,With notes" {
+		t.Errorf("the toolbar marks %q as the current version, want Anonymous and With notes", cur)
+	}
+	if evaluate[bool](tb, `!!document.getElementById("participants")`) || tb.hasText("Ada") || tb.hasText("Ben") {
+		t.Error("the anonymous report names participants")
 	}
 	b.assertNoConsoleErrors()
 }

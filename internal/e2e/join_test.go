@@ -105,11 +105,7 @@ func TestPhoneJoinsAloneWhileTheHostUsesREST(t *testing.T) {
 		phone.waitText(title)
 		phone.clickButton("Join")
 		phone.waitText("Look at the shared screen")
-		s.act(t, "next", nil)
-		s.act(t, "open", nil)
-		waitVotable(phone)
-		phone.clickButton("Coffee")
-		phone.waitText(receivedText)
+		s.nextVote(t, phone, "Coffee")
 		var st struct {
 			Counts struct{ Joined, Connected, Voted int } `json:"counts"`
 		}

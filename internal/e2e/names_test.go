@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -88,6 +89,55 @@ func TestThePhonesPromiseIsTheExportMenus(t *testing.T) {
 		}
 		host.key(kb.Escape)
 		host.waitNoText("Printable report")
+	}
+	b.assertNoConsoleErrors()
+}
+
+// A session whose phones were told their answers are anonymous: its report
+// offers no version with names, not even when the address asks for one (the
+// server exports it anonymously anyway), and "My sessions" offers to leave
+// names out only for the session that has them, whose report link alone can
+// carry names.
+func TestAnonymousSessionsOfferNoNames(t *testing.T) {
+	b := newBrowser(t)
+	srv := testserver.Start(t, testserver.TempDB(t), httpapi.Config{})
+	named := seedSession(t, srv, true)
+	var hidden roomSession
+	apiJSON(t, srv, "POST", "/api/sessions", "", map[string]any{"agenda": map[string]any{"title": "Anonymous check", "steps": exportSteps}}, &hidden, http.StatusCreated)
+	joinVoters(t, srv, hidden.ID, hidden.Code, []string{"Zed Secret"})
+
+	tb := b.newTab("host", 1280, 800, false)
+	tb.navigate(fmt.Sprintf("%s/host/%s#key=%s&screen=%s", srv.URL, hidden.ID, hidden.HostKey, hidden.ScreenKey))
+	tb.waitText("1 joined")
+	for _, query := range []string{"", "?anonymous=0"} {
+		tb.navigate(srv.URL + "/host/" + hidden.ID + "/report" + query)
+		tb.waitText("Anonymous, as the phones promised: no names, no groups of participants.")
+		tb.waitText("Anonymous: the phones promised it")
+		if tb.hasText("With names") || tb.hasText("Zed") || evaluate[bool](tb, `!!document.getElementById("participants")`) {
+			t.Errorf("report%s of an anonymous session: offers names, or shows one", query)
+		}
+	}
+	tb.shot("report-anonymous-session")
+
+	// My sessions: the session with names visible alone has the choice.
+	openConsole(tb, srv, named)
+	tb.clickButton("My sessions")
+	tb.waitText("Anonymous answers: no export holds a name")
+	tb.waitText("Names visible")
+	tb.waitText("Leave out names (anonymous) in downloads and reports of sessions with names visible")
+	reports := `[...document.querySelectorAll(".session")].map((li) => li.querySelector("h2").innerText + "=" + li.querySelector("a[href*='/report']").getAttribute("href")).join(" ")`
+	want := fmt.Sprintf("%s=/host/%s/report Anonymous check=/host/%s/report?anonymous=1", exportTitle, named.ID, hidden.ID)
+	if got := evaluate[string](tb, reports); got != want {
+		t.Errorf("the report links are %q, want %q", got, want)
+	}
+	tb.shot("my-sessions-names")
+
+	// With only the anonymous session left, there is no choice at all.
+	tb.run("forget the named session", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`localStorage.setItem("quorum:hosted", JSON.stringify(JSON.parse(localStorage.getItem("quorum:hosted")).filter((s) => s.id !== %q)))`, named.ID)))
+	tb.run("reload", chromedp.Reload())
+	tb.waitText("Anonymous answers: no export holds a name")
+	if tb.hasText("Leave out names") {
+		t.Error("My sessions offers to leave out names where there are none")
 	}
 	b.assertNoConsoleErrors()
 }

@@ -82,6 +82,17 @@ func (s *roomSession) joinPhones(b *browser, title string, n int) []*tab {
 	return phones
 }
 
+// nextVote moves the session to its next step, opens voting and votes on the
+// phone with the button labelled choice, until the phone says it is received.
+func (s *roomSession) nextVote(t *testing.T, phone *tab, choice string) {
+	t.Helper()
+	s.act(t, "next", nil)
+	s.act(t, "open", nil)
+	waitVotable(phone)
+	phone.clickButton(choice)
+	phone.waitText(receivedText)
+}
+
 // waitVotable waits until the phone's voting buttons can be tapped.
 func waitVotable(p *tab) {
 	p.b.t.Helper()

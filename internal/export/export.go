@@ -32,6 +32,9 @@ type Options struct {
 	// exported anonymously, whatever this says: its phones were told "Your
 	// answers are anonymous".
 	Anonymous bool
+	// Notes puts the facilitator's notes in the report; other formats carry
+	// them in the agenda whatever this says.
+	Notes bool
 	// Now is the time of the export, shown as "exported at"; zero means time.Now().
 	Now time.Time
 	// Location is the time zone of the times people read: the report, the
@@ -61,7 +64,8 @@ type Export struct {
 	Shifts        []quorum.Shift        `json:"shifts"`
 	History       []Event               `json:"history"`
 
-	loc *time.Location // for people's times; nil is UTC
+	loc   *time.Location // for people's times; nil is UTC
+	notes bool           // the report shows the facilitator's notes
 }
 
 // Session is the session's identity and life.
@@ -192,6 +196,7 @@ func Build(s *quorum.Session, events []quorum.Event, opts Options) *Export {
 		Shifts:        append([]quorum.Shift{}, s.Shifts()...),
 		History:       make([]Event, 0, len(events)),
 		loc:           opts.Location,
+		notes:         opts.Notes,
 	}
 	people := s.Participants()
 	pseudonyms := make(map[string]string, len(people))

@@ -635,7 +635,7 @@ func visibleText(doc string) string {
 
 func TestHTMLReport(t *testing.T) {
 	sd := seed(t, "ended")
-	doc := string(write(t, sd.export(false).WriteHTML))
+	doc := string(write(t, export.Build(sd.s, sd.events, export.Options{Notes: true, Now: exportedAt}).WriteHTML))
 	text := visibleText(doc)
 
 	for _, bad := range []string{"<script", "style=", "<style", "javascript:", " on"} {
@@ -686,8 +686,19 @@ func TestHTMLReport(t *testing.T) {
 			t.Errorf("the report lacks %q", want)
 		}
 	}
-	if strings.Contains(text, "Ada") || strings.Contains(text, "Bob") {
-		t.Errorf("the report names participants")
+	// Names show in the list of participants at the end, and nowhere else.
+	results, roster, _ := strings.Cut(text, "With names Participants")
+	if strings.Contains(results, "Ada") || strings.Contains(results, "Bob") {
+		t.Errorf("the report names participants next to its results")
+	}
+	if want := "Pseudonym Name Steps answered P001 Ada Lovelace 4 P002 no name given 4"; !strings.Contains(roster, want) {
+		t.Errorf("the list of participants lacks %q: %s", want, roster)
+	}
+
+	// Without asking, the notes stay out.
+	plain := visibleText(string(write(t, sd.export(false).WriteHTML)))
+	if strings.Contains(plain, "Facilitator notes") || strings.Contains(plain, "Start with the largest gap.") {
+		t.Error("the report shows the facilitator's notes unasked")
 	}
 	// One bar per option, drawn to scale: the most chosen is full width.
 	if !strings.Contains(doc, `<rect class="qc-fill" x="0" y="0" width="100.00" height="10"/>`) ||
@@ -749,6 +760,21 @@ func TestAnonymous(t *testing.T) {
 						t.Errorf("%s (anonymous %v) has segments: %v", format, anonymous, !anonymous)
 					}
 				}
+			}
+			// The report says which it is; only with names does it list the participants.
+			report := visibleText(files["html"])
+			cover := map[quorum.Names]string{
+				quorum.NamesHidden:  "Names Anonymous, as the phones promised: no names, no groups of participants.",
+				quorum.NamesVisible: "Names Anonymous: names and groups of participants left out.",
+			}[tc.names]
+			if !anonymous {
+				cover = "Names With names: the participants are listed at the end, never next to an answer."
+			}
+			if !strings.Contains(report, cover) {
+				t.Errorf("the report's cover lacks %q", cover)
+			}
+			if strings.Contains(report, "With names Participants") == anonymous {
+				t.Errorf("the report lists the participants: %v, want %v", !anonymous, !anonymous)
 			}
 			if !strings.Contains(files["json"], fmt.Sprintf(`"anonymous": %v`, anonymous)) {
 				t.Errorf("the JSON does not say anonymous: %v", anonymous)

@@ -20,10 +20,12 @@ var reportSource string
 var reportTemplate = template.Must(template.New("report").Parse(reportSource))
 
 // WriteHTML writes the report: a standalone HTML5 page for A4, a cover and
-// then one page per step with its chart and the facilitator's notes. It has
-// no script and no inline style (the stylesheet is StylesheetURL), so it
-// runs under a Content-Security-Policy of default-src 'self'. It never shows
-// names, whatever Options.Anonymous says: results are the room's.
+// then the steps, as many to a page as fit whole, each with its chart (and
+// the facilitator's notes with Options.Notes). It has no script and no
+// inline style (the stylesheet is StylesheetURL), so it runs under a
+// Content-Security-Policy of default-src 'self'. Results are the room's:
+// names show only in the list of participants that closes a report with
+// names, never next to an answer.
 func (e *Export) WriteHTML(w io.Writer) error {
 	return reportTemplate.Execute(w, e.reportPage())
 }
@@ -40,9 +42,21 @@ type reportPage struct {
 	Groups       []groupCount
 	ExportedAt   string
 	Anonymous    bool
+	Names        string // the session's setting, quorum.Names
+	Notes        bool   // the steps show the facilitator's notes
 	Status       string
 	Steps        []reportStep
 	Profile      *profileChart // the room profile, when no step of the agenda shows it
+	Roster       []rosterRow   // the participants, in a report with names
+}
+
+// rosterRow is one participant in the list of a report with names: who
+// took part, never what they answered.
+type rosterRow struct {
+	ID      string
+	Name    string
+	Answers int // the steps they answered, in the current rounds
+	Proxy   bool
 }
 
 type groupCount struct {
@@ -118,8 +132,11 @@ func (e *Export) reportPage() *reportPage {
 		Participants: len(e.Participants),
 		ExportedAt:   e.local(e.ExportedAt).Format("2 January 2006, 15:04 MST"),
 		Anonymous:    e.Anonymous,
+		Names:        string(e.Session.Names),
+		Notes:        e.notes,
 		Status:       string(e.Session.Status),
 	}
+	p.Roster = e.roster()
 	if e.Agenda.Title != e.Session.Title {
 		p.AgendaTitle = e.Agenda.Title
 	}
@@ -134,7 +151,7 @@ func (e *Export) reportPage() *reportPage {
 			KindName: kindName(def.Kind),
 			Title:    def.Title,
 			Body:     blocks(def.Body),
-			Notes:    blocks(def.Notes),
+			Notes:    e.notesOf(def.Notes),
 			Headline: e.Headline(i),
 			Short:    e.shortHeadline(i),
 		}
@@ -749,4 +766,29 @@ func newGapArrow(x1, x2, y float64, g quorum.ProfileGap) gapArrow {
 		a.LabelX, a.Anchor = num(lo-8), "end"
 	}
 	return a
+}
+
+// notesOf is a step's notes as the report shows them: none unless asked for.
+func (e *Export) notesOf(notes string) []textBlock {
+	if !e.notes {
+		return nil
+	}
+	return blocks(notes)
+}
+
+// roster lists the participants of a report with names, in join order, with
+// how many steps each answered; an anonymous report has none.
+func (e *Export) roster() []rosterRow {
+	if e.Anonymous {
+		return nil
+	}
+	answers := make(map[string]int, len(e.Participants))
+	for _, v := range e.Votes {
+		answers[v.Participant]++
+	}
+	out := make([]rosterRow, 0, len(e.Participants))
+	for _, p := range e.Participants {
+		out = append(out, rosterRow{ID: p.ID, Name: p.Name, Answers: answers[p.ID], Proxy: p.Proxy})
+	}
+	return out
 }

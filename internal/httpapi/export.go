@@ -25,7 +25,7 @@ func (s *Server) exportSession(c *fiber.Ctx) error {
 	if !quorum.SecretMatches(key, session.HostKeyHash) {
 		return quorum.Errorf(quorum.EUNAUTHORIZED, "the host key is missing or wrong")
 	}
-	e := export.Build(session, events, export.Options{Anonymous: c.Query("anonymous") == "1", Now: time.Now()})
+	e := export.Build(session, events, export.Options{Anonymous: c.Query("anonymous") == "1", Notes: c.Query("notes") == "1", Now: time.Now()})
 	var buf bytes.Buffer
 	format := c.Params("format")
 	disposition := "attachment"

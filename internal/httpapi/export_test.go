@@ -91,6 +91,12 @@ func TestExports(t *testing.T) {
 
 	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"end"}`, nil)
 	check("ended")
+	// The report has the facilitator's notes only when asked for.
+	for query, want := range map[string]bool{"": false, "?notes=1": true, "?notes=1&anonymous=1": true} {
+		if _, _, body := ts.get("/api/sessions/"+s.ID+"/export.html"+query, s.HostKey); strings.Contains(body, "Facilitator notes") != want {
+			t.Errorf("export.html%s: has the facilitator's notes %v, want %v", query, !want, want)
+		}
+	}
 	if status, _, _ := ts.get("/api/sessions/"+s.ID+"/export.pdf", s.HostKey); status != http.StatusNotFound {
 		t.Errorf("unknown format: %d", status)
 	}
@@ -196,7 +202,7 @@ func TestExportsKeepThePhonesPromise(t *testing.T) {
 	if info.Names != "visible" {
 		t.Errorf("GET /api/codes/{code} of a session with names visible: names %q", info.Names)
 	}
-	for _, path := range []string{"export.csv", "export.xlsx", "export.json"} {
+	for _, path := range []string{"export.csv", "export.xlsx", "export.json", "export.html"} {
 		if body := export(visible, path); !strings.Contains(body, "Ana Test") || !strings.Contains(body, "Ben Sample") {
 			t.Errorf("names visible, %s: lacks the names", path)
 		}
