@@ -23,9 +23,10 @@ const (
 
 // How much one view holds; more goes on further views of the same kind.
 const (
-	GroupsPerView        = 4 // a choice or scale split by group
+	GroupsPerView        = 4 // a scale or a choice of up to 4 options split by group
+	WideGroupsPerView    = 2 // a choice of more options
 	ProfileGroupsPerView = 2 // a profile split by group
-	DimensionsPerView    = 6 // a profile's rows
+	DimensionsPerView    = 5 // a profile's rows, for the whole room and for each group
 )
 
 // Views lists the views of step i's stage, in the order the facilitator
@@ -38,12 +39,15 @@ func (s *Session) Views(i int) []View {
 	var views []View
 	switch def.Kind {
 	case KindProfile:
-		views = pagesOf(ViewProfile, dimensions(s.Profile().Entries), DimensionsPerView)
+		dims := dimensions(s.Profile().Entries)
+		views = pagesOf(ViewProfile, dims, DimensionsPerView)
 		if len(s.SeriesShifts()) > 0 {
 			views = append(views, ViewMoved)
 		}
 		if s.Settings.SplitByGroup {
-			views = append(views, pagesOf(ViewGroups, len(s.ProfileByGroup()), ProfileGroupsPerView)...)
+			// Each pair of groups, on as many views as their rows need.
+			pairs := len(pagesOf(ViewGroups, len(s.ProfileByGroup()), ProfileGroupsPerView))
+			views = append(views, pagesOf(ViewGroups, pairs*len(pagesOf(ViewGroups, dims, DimensionsPerView)), 1)...)
 		}
 	case KindText:
 		// Text answers are never split: a small group's words would name it.
@@ -51,7 +55,11 @@ func (s *Session) Views(i int) []View {
 	default:
 		views = []View{ViewResults}
 		if s.Settings.SplitByGroup {
-			views = append(views, pagesOf(ViewGroups, len(s.GroupsOf(i)), GroupsPerView)...)
+			per := GroupsPerView
+			if len(def.Options) > 4 {
+				per = WideGroupsPerView
+			}
+			views = append(views, pagesOf(ViewGroups, len(s.GroupsOf(i)), per)...)
 		}
 	}
 	if len(views) == 0 {

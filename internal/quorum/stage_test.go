@@ -127,9 +127,9 @@ func TestForwardStartsTheSession(t *testing.T) {
 }
 
 // TestViewsOfALongProfile: more dimensions than a view holds go on more
-// profile views.
+// profile views, and a group's profile on more group views.
 func TestViewsOfALongProfile(t *testing.T) {
-	doc := `{"title": "Long", "steps": [`
+	doc := `{"title": "Long", "segments": ["A"], "steps": [`
 	for i := range quorum.DimensionsPerView + 1 {
 		doc += `{"kind": "scale", "title": "q", "left": "L", "right": "R", "points": 5, "dimension": "d` + itoa(i) + `"},`
 	}
@@ -141,6 +141,14 @@ func TestViewsOfALongProfile(t *testing.T) {
 	mustDo(t, s, cmd(quorum.ActionReveal), now)
 	if _, views, _ := stage(s); !slices.Equal(views, []quorum.View{quorum.ViewProfile, quorum.ViewProfile}) {
 		t.Errorf("views %v, want two profile views", views)
+	}
+	split := quorum.DefaultSettings()
+	split.SplitByGroup = true
+	mustDo(t, s, quorum.Command{Action: quorum.ActionSettings, Settings: &split}, now)
+	// One group (the pool of answers without one), its 7 rows on 2 views.
+	want := []quorum.View{quorum.ViewProfile, quorum.ViewProfile, quorum.ViewGroups, quorum.ViewGroups}
+	if _, views, _ := stage(s); !slices.Equal(views, want) {
+		t.Errorf("split by group: views %v, want %v", views, want)
 	}
 }
 
