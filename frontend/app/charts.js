@@ -123,8 +123,8 @@ function ChoiceChart({ step, results, size, compact }) {
         <div class="qc-text">
           ${compact
             ? html`<span class="visually-hidden">${r.text}</span>`
-            : html`<span class="qc-opt" title=${r.text}>${r.text}</span>`}<span class="qc-num"> — <${Rolled} value=${r.count} size=${size} /> (<${Rolled} value=${pct(r.count, n)} size=${size} suffix="%" />)</span>${r.correct &&
-            html`<span class="qc-badge"> <span class="qc-check" aria-hidden="true">✓</span> correct</span>`}
+            : html`<span class="qc-opt" title=${r.text}>${r.text}</span>`}<span class="qc-num">${compact ? "" : " — "}<${Rolled} value=${r.count} size=${size} /> (<${Rolled} value=${pct(r.count, n)} size=${size} suffix="%" />)</span>${r.correct &&
+            html`<span class="qc-badge"> <span class="qc-check" aria-hidden="true">✓</span>${compact ? html`<span class="visually-hidden"> correct</span>` : " correct"}</span>`}
         </div>
         <svg class="qc-bar" viewBox="0 0 100 10" preserveAspectRatio="none" focusable="false" aria-hidden="true">
           <rect class="qc-track" x="0" y="0" width="100" height="10" />

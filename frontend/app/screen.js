@@ -446,9 +446,8 @@ function Reactions({ reactions, stepIndex }) {
   if (reduced) {
     const counted = Object.entries(tally);
     if (!counted.length) return null;
-    return html`<p class="sc-reaction-count">
-      <span class="visually-hidden">Reactions: ${counted.map(([e, n]) => `${n} ${EMOJI_NAMES[e] || e}`).join(", ")}</span>
-      ${counted.map(([e, n]) => html`<span key=${e} aria-hidden="true"><span>${e}</span> ${n}</span>`)}
+    return html`<p class="sc-reaction-count" role="img" aria-label=${`Reactions: ${counted.map(([e, n]) => `${n} ${EMOJI_NAMES[e] || e}`).join(", ")}`}>
+      ${counted.map(([e, n]) => html`<span key=${e}><span aria-hidden="true">${e}</span> ${n}</span>`)}
     </p>`;
   }
   const floating = reactions.filter((r) => !gone.has(r.key));

@@ -243,7 +243,11 @@ type stageRun struct {
 	crowd *crowd
 	split map[int]bool
 	round int // a scale step to ask twice
-	value func(step, round int, st hostStage, i int) any
+	// The crowd's answers, participant i's: an option of a choice, a point
+	// of a scale, a text.
+	choice func(i, options int) int
+	scale  func(step, round, points, i int) int
+	text   func(i int) string
 	// onOpen, if set, runs when voting opens, before the crowd votes.
 	onOpen func(step, round int)
 	shots  map[string]string // a state, by "step/view", "step/view/split" or "step/closed", and its screenshot's name
@@ -288,7 +292,15 @@ func (r *stageRun) run(title string, steps int) {
 				if r.onOpen != nil {
 					r.onOpen(step, round)
 				}
-				r.crowd.vote(step, func(i int) any { return r.value(step, round, st, i) })
+				r.crowd.vote(step, func(i int) any {
+					switch st.Step.Kind {
+					case "choice":
+						return r.choice(i, len(st.Step.Options))
+					case "text":
+						return r.text(i)
+					}
+					return r.scale(step, round, st.Step.Points, i)
+				})
 				r.s.act(t, "close", nil)
 				r.c.check(what(fmt.Sprintf("round %d closed", round)), on(step, 0, "closed", round))
 				r.shot(fmt.Sprintf("%d/closed", step))
@@ -388,19 +400,15 @@ func TestStageAlwaysFits(t *testing.T) {
 
 	words := []string{"Trust", "Clarity", "Focus", "Listen more", "Courage", "Ownership", "Speed", "Feedback", "Purpose", "Patience", "Calm"}
 	builtin := &stageRun{t: t, s: s, c: check, crowd: people,
-		split: map[int]bool{2: true, 12: true, 13: true},
-		round: 2,
-		value: func(step, round int, st hostStage, i int) any {
-			switch st.Step.Kind {
-			case "choice":
-				return (i * i) % len(st.Step.Options)
-			case "text":
-				return words[(i*i+i)%len(words)]
-			}
-			// Today leans left and spreads; the target leans right.
-			p := 1 + (i*3+step)%st.Step.Points
+		split:  map[int]bool{2: true, 12: true, 13: true},
+		round:  2,
+		choice: func(i, options int) int { return (i * i) % options },
+		text:   func(i int) string { return words[(i*i+i)%len(words)] },
+		// Today leans left and spreads; the target and round 2 lean right.
+		scale: func(step, round, points, i int) int {
+			p := 1 + (i*3+step)%points
 			if step%2 == 1 || round > 1 {
-				p = min(st.Step.Points, p+2)
+				p = min(points, p+2)
 			}
 			return p
 		},
@@ -469,18 +477,12 @@ func TestStageAlwaysFits(t *testing.T) {
 		answers = append(answers, long(fmt.Sprintf("Answer %d:", i+1), 80))
 	}
 	longRun := &stageRun{t: t, s: ls, c: check, crowd: longPeople,
-		split: map[int]bool{1: true, 2: true, 11: true},
-		round: 2,
-		value: func(step, round int, st hostStage, i int) any {
-			switch st.Step.Kind {
-			case "choice":
-				return i % 8
-			case "text":
-				return answers[(i*i)%len(answers)]
-			}
-			return 1 + (i*5+step+round)%7
-		},
-		shots: map[string]string{"1/0": "stage-long-choice", "1/closed": "stage-long-choice-closed", "11/0": "stage-long-profile"},
+		split:  map[int]bool{1: true, 2: true, 11: true},
+		round:  2,
+		choice: func(i, options int) int { return i % options },
+		text:   func(i int) string { return answers[(i*i)%len(answers)] },
+		scale:  func(step, round, points, i int) int { return 1 + (i*5+step+round)%points },
+		shots:  map[string]string{"1/0": "stage-long-choice", "1/closed": "stage-long-choice-closed", "11/0": "stage-long-profile"},
 	}
 	// The phones vote on the long choice before the crowd does.
 	longRun.onOpen = func(step, round int) {
