@@ -345,10 +345,7 @@ export function ProfileChart({ profile, gaps, size = "console", compact = false 
           </div>
           <span class="qp-pole qp-pole-right" title=${row.right}>${row.right}</span>
           <span class="qp-n"><${Caption} text=${compact ? (gap ? gapSize(row, gap) : "") : empty ? "" : [
-            ...present.map((s) => {
-              const e = row.series[s.id];
-              return e ? `${s.label} ${e.n ? `n = ${e.n}` : "no votes yet"}` : null;
-            }).filter(Boolean),
+            ...counted(row, present),
             gap ? gapText(row, gap) : null,
           ].filter(Boolean).join(" · ")} />
             ${split && html` <span class="qp-flag qp-flag-split">${compact ? "split room" : "split room — discuss"}</span>`}
@@ -370,9 +367,16 @@ export function ProfileChart({ profile, gaps, size = "console", compact = false 
   </figure>`;
 }
 
-/** A profile row's caption: on the screen one line, "…" and its whole text in its title when longer. */
+/** A profile row's caption. */
 function Caption({ text }) {
-  return text ? html`<span class="qp-n-text" title=${text}>${text}</span>` : null;
+  return text ? html`<span class="qp-n-text">${text}</span>` : null;
+}
+
+/** How many answered each series of a row: "n = 50" when it is the same for all. */
+function counted(row, present) {
+  const entries = present.map((s) => [s, row.series[s.id]]).filter(([, e]) => e);
+  if (entries.length > 1 && entries.every(([, e]) => e.n && e.n === entries[0][1].n)) return [`n = ${entries[0][1].n}`];
+  return entries.map(([s, e]) => `${s.label} ${e.n ? `n = ${e.n}` : "no votes yet"}`);
 }
 
 /**

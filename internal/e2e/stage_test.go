@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -253,10 +254,23 @@ type stageRun struct {
 	shots  map[string]string // a state, by "step/view", "step/view/split" or "step/closed", and its screenshot's name
 }
 
+// shot takes the screenshot of a state, if it has one, at 1280×720; with
+// QUORUM_STAGE_SHOTS=all, also at the other sizes.
 func (r *stageRun) shot(key string) {
-	if name := r.shots[key]; name != "" {
-		r.c.screen.shot(name)
+	name := r.shots[key]
+	if name == "" {
+		return
 	}
+	r.c.screen.shot(name)
+	if os.Getenv("QUORUM_STAGE_SHOTS") != "all" {
+		return
+	}
+	for _, size := range stageSizes[1:] {
+		r.c.screen.run("resize", chromedp.EmulateViewport(size.w, size.h))
+		r.c.screen.waitJS("the stage resized", fmt.Sprintf(`innerWidth === %d`, size.w))
+		r.c.screen.shot(fmt.Sprintf("%s-%dx%d", name, size.w, size.h))
+	}
+	r.c.screen.run("resize", chromedp.EmulateViewport(1280, 720))
 }
 
 func (r *stageRun) run(title string, steps int) {
@@ -402,15 +416,22 @@ func TestStageAlwaysFits(t *testing.T) {
 	builtin := &stageRun{t: t, s: s, c: check, crowd: people,
 		split:  map[int]bool{2: true, 12: true, 13: true},
 		round:  2,
-		choice: func(i, options int) int { return (i * i) % options },
+		choice: func(i, options int) int { return []int{1, 0, 1, 2, 1, 0, 1, 3, 1, 4}[i%10] % options },
 		text:   func(i int) string { return words[(i*i+i)%len(words)] },
-		// Today leans left and spreads; the target and round 2 lean right.
+		// Around a centre per dimension, the target off today's by a
+		// gap per dimension; in round 2 some move right.
 		scale: func(step, round, points, i int) int {
-			p := 1 + (i*3+step)%points
-			if step%2 == 1 || round > 1 {
-				p = min(points, p+2)
+			d, k := step/2, i
+			centre := []int{4, 4, 3, 5, 3, 4}[d%6]
+			if step%2 == 1 && step > 1 {
+				centre += []int{0, 1, 2, -1, 2, 1}[d%6]
+				k = i * 7 // not everyone moves alike
 			}
-			return p
+			p := centre + []int{-2, -1, -1, 0, 0, 0, 1, 1, 2, -1, 0, 1}[k%12]
+			if round > 1 && i%3 != 0 {
+				p++
+			}
+			return max(1, min(points, p))
 		},
 		shots: map[string]string{
 			"1/closed": "stage-scale-closed", "4/0": "stage-revealed-scale", "2/0": "stage-round-2", "2/1/split": "stage-split-scale",
