@@ -104,19 +104,24 @@ type stageCheck struct {
 }
 
 // check checks the layout at every size in both themes, once the screen
-// shows ready (a selector).
+// shows ready (a selector). It ends in the dark theme at 1280×720, as the
+// screen starts.
 func (c *stageCheck) check(what, ready string) {
 	c.t.Helper()
 	c.screen.waitJS(what, fmt.Sprintf(`!!document.querySelector(%q)`, ready))
-	for _, size := range stageSizes {
-		c.screen.run("resize", chromedp.EmulateViewport(size.w, size.h))
-		for _, theme := range []string{"light", "dark"} {
-			c.screen.run("theme "+theme, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
-				const want = %q;
-				if (document.documentElement.classList.contains("theme-" + want)) return;
+	for _, theme := range []string{"light", "dark"} {
+		// The theme button, then the frame that shows its theme.
+		c.screen.run("theme "+theme, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`new Promise((resolve) => {
+			const want = %q;
+			const root = document.documentElement;
+			if (!root.classList.contains("theme-" + want)) {
 				[...document.querySelectorAll(".sc-control")].find((b) => b.textContent === (want === "light" ? "Light theme" : "Dark theme")).click();
-			})()`, theme)))
-			c.screen.waitJS("theme "+theme, fmt.Sprintf(`document.documentElement.classList.contains("theme-%s")`, theme))
+			}
+			const wait = () => root.classList.contains("theme-" + want) ? resolve() : requestAnimationFrame(wait);
+			wait();
+		})`, theme), chromedp.EvalAwaitPromise))
+		for _, size := range stageSizes {
+			c.screen.run("resize", chromedp.EmulateViewport(size.w, size.h))
 			ctx, cancel := context.WithTimeout(c.screen.ctx, 20*time.Second)
 			problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](stageLayout, chromedp.EvalAwaitPromise))
 			cancel()
@@ -244,6 +249,7 @@ type stageRun struct {
 	crowd *crowd
 	split map[int]bool
 	round int // a scale step to ask twice
+	timer int // a step to open with a countdown
 	// The crowd's answers, participant i's: an option of a choice, a point
 	// of a scale, a text.
 	choice func(i, options int) int
@@ -301,7 +307,12 @@ func (r *stageRun) run(title string, steps int) {
 				if round > 1 {
 					r.s.act(t, "round", nil)
 				}
-				r.s.act(t, "open", nil)
+				if step == r.timer {
+					r.s.act(t, "timer", map[string]any{"seconds": 600})
+					r.c.screen.waitJS("the countdown", `!!document.querySelector(".sc-countdown")`)
+				} else {
+					r.s.act(t, "open", nil)
+				}
 				r.c.check(what(fmt.Sprintf("round %d open", round)), on(step, 0, "open", round))
 				if r.onOpen != nil {
 					r.onOpen(step, round)
@@ -416,6 +427,7 @@ func TestStageAlwaysFits(t *testing.T) {
 	builtin := &stageRun{t: t, s: s, c: check, crowd: people,
 		split:  map[int]bool{2: true, 12: true, 13: true},
 		round:  2,
+		timer:  13,
 		choice: func(i, options int) int { return []int{1, 0, 1, 2, 1, 0, 1, 3, 1, 4}[i%10] % options },
 		text:   func(i int) string { return words[(i*i+i)%len(words)] },
 		// Around a centre per dimension, the target off today's by a
@@ -500,6 +512,7 @@ func TestStageAlwaysFits(t *testing.T) {
 	longRun := &stageRun{t: t, s: ls, c: check, crowd: longPeople,
 		split:  map[int]bool{1: true, 2: true, 11: true},
 		round:  2,
+		timer:  1,
 		choice: func(i, options int) int { return i % options },
 		text:   func(i int) string { return answers[(i*i)%len(answers)] },
 		scale:  func(step, round, points, i int) int { return 1 + (i*5+step+round)%points },
@@ -519,6 +532,8 @@ func TestStageAlwaysFits(t *testing.T) {
 		}
 	}
 	longRun.run("long", len(steps))
+	ls.act(t, "end", nil)
+	check.check("long ended", ".sc-ended")
 
 	b.assertNoConsoleErrors()
 	t.Logf("%d layouts checked in %s", check.checks, time.Since(start).Round(time.Second))
