@@ -277,6 +277,11 @@ func (r *stageRun) shot(key string) {
 		r.c.screen.shot(fmt.Sprintf("%s-%dx%d", name, size.w, size.h))
 	}
 	r.c.screen.run("resize", chromedp.EmulateViewport(1280, 720))
+	r.c.screen.clickButton("Light theme")
+	r.c.screen.waitJS("the light theme", `document.documentElement.classList.contains("theme-light")`)
+	r.c.screen.shot(name + "-light")
+	r.c.screen.clickButton("Dark theme")
+	r.c.screen.waitJS("the dark theme", `document.documentElement.classList.contains("theme-dark")`)
 }
 
 func (r *stageRun) run(title string, steps int) {
