@@ -250,6 +250,9 @@ type stageRun struct {
 	split map[int]bool
 	round int // a scale step to ask twice
 	timer int // a step to open with a countdown
+	// reload is a step whose screen reloads on its last view, from url.
+	reload int
+	url    string
 	// The crowd's answers, participant i's: an option of a choice, a point
 	// of a scale, a text.
 	choice func(i, options int) int
@@ -383,6 +386,11 @@ func (r *stageRun) views(what func(string) string, step, round int, how string) 
 		}
 		r.shot(key)
 	}
+	if last := len(st.Step.Views) - 1; last > 0 && step == r.reload && how == "" {
+		// A screen that reloads comes back on the view the others show.
+		r.c.screen.navigate(r.url)
+		r.c.screen.waitJS("the same view after a reload", fmt.Sprintf(`!!document.querySelector(%q)`, on(step, last, voting, round)+".is-revealed"))
+	}
 	for v := len(st.Step.Views) - 1; v > 0; v-- {
 		r.s.act(t, "back", nil)
 	}
@@ -408,8 +416,8 @@ func reducedMotion(tb *tab) {
 // in both themes: in every step and state (voting open and closed,
 // revealed, a second round, split by group, each view) nothing lies outside
 // the stage, overflows or overlaps, and no text is cut off or under the
-// stage's floor size. Phones that voted on the long choice see their
-// confirmation.
+// stage's floor size. A screen reloaded on the profile's second view comes
+// back on it. Phones that voted on the long choice see their confirmation.
 func TestStageAlwaysFits(t *testing.T) {
 	b := newBrowser(t)
 	srv := startServer(t)
@@ -433,6 +441,8 @@ func TestStageAlwaysFits(t *testing.T) {
 		split:  map[int]bool{2: true, 12: true, 13: true},
 		round:  2,
 		timer:  13,
+		reload: 12,
+		url:    s.URLs.Screen,
 		choice: func(i, options int) int { return []int{1, 0, 1, 2, 1, 0, 1, 3, 1, 4}[i%10] % options },
 		text:   func(i int) string { return words[(i*i+i)%len(words)] },
 		// Around a centre per dimension, the target off today's by a
