@@ -40,14 +40,14 @@ func (s *Session) Views(i int) []View {
 	switch def.Kind {
 	case KindProfile:
 		dims := dimensions(s.Profile().Entries)
-		views = pagesOf(ViewProfile, dims, DimensionsPerView)
+		views = repeated(ViewProfile, pages(dims, DimensionsPerView))
 		if len(s.SeriesShifts()) > 0 {
 			views = append(views, ViewMoved)
 		}
 		if s.Settings.SplitByGroup {
 			// Each pair of groups, on as many views as their rows need.
-			pairs := len(pagesOf(ViewGroups, len(s.ProfileByGroup()), ProfileGroupsPerView))
-			views = append(views, pagesOf(ViewGroups, pairs*len(pagesOf(ViewGroups, dims, DimensionsPerView)), 1)...)
+			n := pages(len(s.ProfileByGroup()), ProfileGroupsPerView) * pages(dims, DimensionsPerView)
+			views = append(views, repeated(ViewGroups, n)...)
 		}
 	case KindText:
 		// Text answers are never split: a small group's words would name it.
@@ -59,7 +59,7 @@ func (s *Session) Views(i int) []View {
 			if len(def.Options) > 4 {
 				per = WideGroupsPerView
 			}
-			views = append(views, pagesOf(ViewGroups, len(s.GroupsOf(i)), per)...)
+			views = append(views, repeated(ViewGroups, pages(len(s.GroupsOf(i)), per))...)
 		}
 	}
 	if len(views) == 0 {
@@ -74,9 +74,12 @@ func (s *Session) Stage(i int) (views []View, view int) {
 	return views, min(s.Steps[i].View, len(views)-1)
 }
 
-// pagesOf is the views that show n things, per on each.
-func pagesOf(v View, n, per int) []View {
-	out := make([]View, (n+per-1)/per)
+// pages is how many views show n things, per on each.
+func pages(n, per int) int { return (n + per - 1) / per }
+
+// repeated is n views of v.
+func repeated(v View, n int) []View {
+	out := make([]View, n)
 	for i := range out {
 		out[i] = v
 	}
