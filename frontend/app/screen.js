@@ -147,7 +147,7 @@ const VIEW_LABELS = { results: "Whole room", profile: "Profile", moved: "Who mov
  * and which page of its kind it is. Without views (an older server, the
  * editor's preview), the one view a step has.
  */
-export function stageView(step, results) {
+function stageView(step, results) {
   const revealed = Boolean(step.revealed && results);
   const only = !revealed ? "step" : step.kind === "profile" ? "profile" : "results";
   const views = step.views?.length ? step.views : [only];
