@@ -4,13 +4,19 @@
 // carries a text alternative, so a screen reader (or a test reading text)
 // gets the numbers.
 //
-//   ResultsChart({ step, results, size })   size: "phone" | "console" | "screen"
-//   ProfileChart({ profile, gaps, size })
-//   ShiftSummary({ shifts, size })          who moved between paired answers
-//   GroupResults({ step, results, size })   a result side by side per group
-//   ProfileSoFar({ results, size })         a scale step's profile, its answered dimensions
-import { useEffect, useState } from "preact/hooks";
+//   ResultsChart({ step, results, size, compact })   size: "phone" | "console" | "screen"
+//   ProfileChart({ profile, gaps, size, compact })
+//   ShiftSummary({ shifts, size, level })            who moved between paired answers
+//   GroupResults({ step, results, size, level, groups })   a result side by side per group
+//   ProfileSoFar({ results, size, level })           a scale step's profile, its answered dimensions
+//
+// level is the heading level of a panel's title (its groups' names one
+// below): 4 inside the console's results, 2 on the shared screen. compact
+// draws a chart small, among others (a group's): a choice's options by
+// letter, the profile's poles above its bars.
+import { useEffect, useRef, useState } from "preact/hooks";
 import { html } from "./ui.js";
+import { letter } from "./kinds.js";
 
 const SIZES = new Set(["phone", "console", "screen"]);
 const sizeOf = (size) => (SIZES.has(size) ? size : "console");
@@ -31,6 +37,40 @@ function useGrown() {
   return grown;
 }
 
+const reducedMotion = () => Boolean(window.matchMedia?.("(prefers-reduced-motion: reduce)").matches);
+
+/**
+ * A count that rolls up to its value on the shared screen, as the bars grow;
+ * elsewhere, and under reduced motion, the value at once.
+ */
+function useRolled(value, roll) {
+  const [shown, setShown] = useState(roll && !reducedMotion() ? 0 : value);
+  const from = useRef(shown);
+  useEffect(() => {
+    if (!roll || reducedMotion() || from.current === value) {
+      from.current = value;
+      setShown(value);
+      return undefined;
+    }
+    const start = performance.now();
+    const a = from.current;
+    let raf = requestAnimationFrame(function tick(now) {
+      const t = Math.min(1, (now - start) / 600);
+      const v = Math.round(a + (value - a) * (1 - (1 - t) ** 3));
+      from.current = v;
+      setShown(v);
+      if (t < 1) raf = requestAnimationFrame(tick);
+    });
+    return () => cancelAnimationFrame(raf);
+  }, [value, roll]);
+  return shown;
+}
+
+/** A number that rolls (on the screen); the text alternatives carry the value itself. */
+function Rolled({ value, size, suffix = "" }) {
+  return html`${useRolled(value, size === "screen")}${suffix}`;
+}
+
 const pct = (count, n) => (n > 0 ? Math.round((count / n) * 100) : 0);
 const fmt1 = (x) => (Math.round(x * 10) / 10).toFixed(1);
 const fmt2 = (x) => {
@@ -41,19 +81,19 @@ const votes = (n) => `${n} ${n === 1 ? "vote" : "votes"}`;
 const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
 
 /** The results of a step, drawn for its kind. */
-export function ResultsChart({ step, results, size = "console" }) {
+export function ResultsChart({ step, results, size = "console", compact = false }) {
   size = sizeOf(size);
   if (!results) return null;
   const kind = results.kind || step?.kind;
   switch (kind) {
     case "choice":
-      return html`<${ChoiceChart} step=${step} results=${results} size=${size} />`;
+      return html`<${ChoiceChart} step=${step} results=${results} size=${size} compact=${compact} />`;
     case "scale":
-      return html`<${ScaleChart} step=${step} results=${results} size=${size} />`;
+      return html`<${ScaleChart} step=${step} results=${results} size=${size} compact=${compact} />`;
     case "text":
       return html`<${WordCloud} results=${results} size=${size} />`;
     case "profile":
-      return html`<${ProfileChart} profile=${results.profile} gaps=${results.gaps} size=${size} />`;
+      return html`<${ProfileChart} profile=${results.profile} gaps=${results.gaps} size=${size} compact=${compact} />`;
     default:
       return null;
   }
@@ -61,7 +101,7 @@ export function ResultsChart({ step, results, size = "console" }) {
 
 // ---------------------------------------------------------------- choice
 
-function ChoiceChart({ step, results, size }) {
+function ChoiceChart({ step, results, size, compact }) {
   const grown = useGrown();
   const options = step?.options || [];
   const counts = results.counts || [];
@@ -73,14 +113,18 @@ function ChoiceChart({ step, results, size }) {
     count: counts[i] || 0,
     correct: hasCorrect && results.correct === i,
   }));
+  const letters = size === "screen";
 
-  return html`<figure class=${`chart chart-${size} chart-choice${hasCorrect ? " has-correct" : ""}`}>
+  return html`<figure class=${`chart chart-${size} chart-choice${hasCorrect ? " has-correct" : ""}${compact ? " is-compact" : ""}`}>
     <figcaption class="visually-hidden">Results, ${votes(n)}</figcaption>
     <ol class="qc-rows">
       ${rows.map((r, i) => html`<li key=${i} class=${`qc-row${r.correct ? " is-correct" : ""}`}>
+        ${letters && html`<span class="qc-letter" aria-hidden="true">${letter(i)}</span>`}
         <div class="qc-text">
-          <span class="qc-opt">${r.text}</span><span class="qc-num"> — ${r.count} (${pct(r.count, n)}%)</span>${r.correct &&
-            html`<span class="qc-badge"> <span class="qc-check" aria-hidden="true">✓</span> correct</span>`}
+          ${compact
+            ? html`<span class="visually-hidden">${r.text}</span>`
+            : html`<span class="qc-opt" title=${r.text}>${r.text}</span>`}<span class="qc-num">${compact ? "" : " — "}<${Rolled} value=${r.count} size=${size} /> (<${Rolled} value=${pct(r.count, n)} size=${size} suffix="%" />)</span>${r.correct &&
+            html`<span class="qc-badge"> <span class="qc-check" aria-hidden="true">✓</span>${compact ? html`<span class="visually-hidden"> correct</span>` : " correct"}</span>`}
         </div>
         <svg class="qc-bar" viewBox="0 0 100 10" preserveAspectRatio="none" focusable="false" aria-hidden="true">
           <rect class="qc-track" x="0" y="0" width="100" height="10" />
@@ -95,7 +139,7 @@ function ChoiceChart({ step, results, size }) {
 
 // ---------------------------------------------------------------- scale
 
-function ScaleChart({ step, results, size }) {
+function ScaleChart({ step, results, size, compact }) {
   const grown = useGrown();
   const counts = results.counts || [];
   const points = step?.points || counts.length || 0;
@@ -113,11 +157,11 @@ function ScaleChart({ step, results, size }) {
   const summary = `Results on a scale from 1 (${left}) to ${points} (${right}), ${votes(n)}` +
     (hasMean ? `: mean ${fmt1(mean)}${sd != null ? `, spread ± ${fmt1(sd)}` : ""}.` : ".");
 
-  return html`<figure class=${`chart chart-${size} chart-scale`}>
+  // The mean and the spread around it sit on a strip of their own under the
+  // axis: a line and a band over the bars would cross them and their counts.
+  return html`<figure class=${`chart chart-${size} chart-scale${compact ? " is-compact" : ""}`}>
     <figcaption class="visually-hidden">${summary}</figcaption>
     <div class="qs-plot" aria-hidden="true" style=${{ "--points": points }}>
-      ${hasMean && sd != null && html`<div class="qs-band"
-        style=${{ left: `${at(mean - sd)}%`, width: `${at(mean + sd) - at(mean - sd)}%` }}></div>`}
       <div class="qs-cols">
         ${cols.map((c, i) => {
           const f = grown ? c / max : 0;
@@ -125,22 +169,24 @@ function ScaleChart({ step, results, size }) {
             <svg class="qs-bar" viewBox="0 0 10 100" preserveAspectRatio="none" focusable="false">
               <rect class="qs-fill" x="0" y="0" width="10" height="100" style=${{ transform: `scaleY(${f})` }} />
             </svg>
-            <span class="qs-count" style=${{ bottom: `${f * 100}%` }}>${c}</span>
+            <span class="qs-count" style=${{ bottom: `${f * 100}%` }}><${Rolled} value=${c} size=${size} /></span>
           </div>`;
         })}
       </div>
-      ${hasMean && html`<div class=${`qs-mean${at(mean) < 15 ? " qs-mean-start" : at(mean) > 85 ? " qs-mean-end" : ""}`}
-        style=${{ left: `${at(mean)}%` }}>
-        <span class="qs-mean-label">mean ${fmt1(mean)}</span>
-      </div>`}
     </div>
     <div class="qs-axis" aria-hidden="true" style=${{ "--points": points }}>
       ${cols.map((_, i) => html`<span key=${i}>${i + 1}</span>`)}
     </div>
-    <div class="qs-poles" aria-hidden="true">
-      <span class="qs-pole qs-pole-left">${left}</span>
-      <span class="qs-pole qs-pole-right">${right}</span>
-    </div>
+    ${hasMean && html`<div class="qs-spread" aria-hidden="true">
+      ${sd != null && html`<div class="qs-band" style=${{ left: `${at(mean - sd)}%`, width: `${at(mean + sd) - at(mean - sd)}%` }}></div>`}
+      <div class=${`qs-mean${at(mean) < 15 ? " qs-mean-start" : at(mean) > 85 ? " qs-mean-end" : ""}`} style=${{ left: `${at(mean)}%` }}>
+        <span class="qs-mean-label">mean ${fmt1(mean)}</span>
+      </div>
+    </div>`}
+    ${!compact && html`<div class="qs-poles" aria-hidden="true">
+      <span class="qs-pole qs-pole-left" title=${left}>${left}</span>
+      <span class="qs-pole qs-pole-right" title=${right}>${right}</span>
+    </div>`}
     <p class="chart-n qs-stats" aria-hidden="true">
       ${hasMean && html`<span class="qs-stat-mean">mean ${fmt1(mean)}</span>`}
       ${sd != null && html`<span>spread ± ${fmt1(sd)}</span>`}
@@ -161,12 +207,29 @@ function ScaleChart({ step, results, size }) {
 
 // ---------------------------------------------------------------- text
 
-const CLOUD_LIMIT = { phone: 40, console: 100, screen: 60 };
+const CLOUD_LIMIT = { phone: 40, console: 100, screen: 40 };
+// The screen shows the most given answers up to about this many characters:
+// as many short words as the limit, fewer long answers.
+const SCREEN_CHARACTERS = 480;
 
+function shownWords(all, size) {
+  const words = all.slice(0, CLOUD_LIMIT[size]);
+  if (size !== "screen") return words;
+  let budget = SCREEN_CHARACTERS;
+  const out = [];
+  for (const w of words) {
+    budget -= w.text.length + 4; // the count and the gap
+    if (out.length && budget < 0) break;
+    out.push(w);
+  }
+  return out;
+}
+
+/** The answers, most given first, each with its count; the more given, the bigger. */
 function WordCloud({ results, size }) {
   const all = results.words || [];
   const n = results.n ?? 0;
-  const words = all.slice(0, CLOUD_LIMIT[size]);
+  const words = shownWords(all, size);
   if (!words.length) {
     return html`<figure class=${`chart chart-${size} chart-cloud`}>
       <p class="chart-empty">No answers yet</p>
@@ -175,29 +238,21 @@ function WordCloud({ results, size }) {
   const counts = words.map((w) => w.count);
   const hi = Math.max(...counts);
   const lo = Math.min(...counts);
-  // 1em for the rarest answer, 3em for the most given, on a square-root scale.
-  const em = (c) => (hi === lo ? (words.length === 1 ? 3 : 2) : 1 + 2 * Math.sqrt((c - lo) / (hi - lo)));
-  // Biggest in the middle: alternate the rest to either side.
-  const laid = [];
-  words.forEach((w, i) => {
-    const item = { ...w, rank: i };
-    if (i % 2 === 0) laid.push(item);
-    else laid.unshift(item);
-  });
+  // 1em for the rarest answer, 2.4em for the most given, on a square-root scale.
+  const em = (c) => (hi === lo ? (words.length === 1 ? 2.4 : 1.6) : 1 + 1.4 * Math.sqrt((c - lo) / (hi - lo)));
   const more = all.length - words.length;
-  // Many answers: a smaller base size so that the cloud still fits (on the screen, never under 28 px).
-  const base = words.length > 30 ? 0.65 : words.length > 12 ? 0.8 : 1;
+  // Many answers: a smaller base size so that the list still fits; the
+  // screen fits its own (screen.css), never under its floor.
+  const base = size === "screen" ? 1 : words.length > 24 ? 0.7 : words.length > 10 ? 0.85 : 1;
 
   return html`<figure class=${`chart chart-${size} chart-cloud`}>
     <figcaption class="visually-hidden">${`Answers, ${n} in all, most given first.`}</figcaption>
-    <div class="qw-cloud" aria-hidden="true" style=${{ fontSize: `${base}em` }}>
-      ${laid.map((w) => html`<span key=${w.text} class=${`qw-word qw-c${(w.rank % 8) + 1}`}
-        style=${{ fontSize: `${em(w.count).toFixed(2)}em` }} title=${`${w.text}: ${w.count}`}>${w.text}</span>`)}
-    </div>
+    <ol class="qw-cloud" style=${{ fontSize: `${base}em` }}>
+      ${words.map((w, i) => html`<li key=${w.text} class=${`qw-word qw-c${(i % 8) + 1}`} style=${{ fontSize: `${em(w.count).toFixed(2)}em` }}>
+        <span class="qw-text">${w.text}</span> <span class="qw-count"><span class="visually-hidden">given </span>${w.count}<span class="visually-hidden">${w.count === 1 ? " time" : " times"}</span></span>
+      </li>`)}
+    </ol>
     <p class="chart-n" aria-hidden="true">${n} ${n === 1 ? "answer" : "answers"}${more > 0 ? ` · ${more} more not shown` : ""}</p>
-    <ul class="visually-hidden">
-      ${all.map((w) => html`<li key=${w.text}>${w.text}: ${w.count}</li>`)}
-    </ul>
   </figure>`;
 }
 
@@ -209,7 +264,7 @@ const SERIES = [
 ];
 
 /** The room's profile: one row per dimension, today and target side by side. */
-export function ProfileChart({ profile, gaps, size = "console" }) {
+export function ProfileChart({ profile, gaps, size = "console", compact = false }) {
   size = sizeOf(size);
   const grown = useGrown();
   const rows = [];
@@ -229,7 +284,7 @@ export function ProfileChart({ profile, gaps, size = "console" }) {
   const present = series.filter((s) => rows.some((r) => r.series[s.id]));
 
   if (!rows.length) {
-    return html`<figure class=${`chart chart-${size} chart-profile`}>
+    return html`<figure class=${`chart chart-${size} chart-profile${compact ? " is-compact" : ""}`}>
       <p class="chart-empty">No profile questions in this agenda</p>
     </figure>`;
   }
@@ -243,10 +298,9 @@ export function ProfileChart({ profile, gaps, size = "console" }) {
     return `${s.label}: ${side} (${fmt2(e.mean)} on a scale from −1, ${row.left}, to +1, ${row.right})${iqr}, ${votes(e.n)}${e.split ? ", split room" : ""}`;
   };
   const gapOf = new Map((gaps || []).map((g) => [g.dimension, g]));
-  const gapText = (row, g) =>
-    `${g.from || "today"} → ${g.to}: ${Math.abs(g.gap) < 0.05 ? "no gap" : `${fmt2(Math.abs(g.gap))} toward ${g.gap < 0 ? row.left : row.right}`}`;
+  const gapText = (row, g) => `${g.from || "today"} → ${g.to}: ${gapSize(row, g)}`;
 
-  return html`<figure class=${`chart chart-${size} chart-profile`}>
+  return html`<figure class=${`chart chart-${size} chart-profile${compact ? " is-compact" : ""}`}>
     <figcaption class="visually-hidden">Profile of the room: for each dimension, where today and the target lean between the two poles.</figcaption>
     <div class="qp-legend" aria-hidden="true">
       ${present.map((s, i) => html`<span key=${s.id} class=${`qp-key qp-key-${i < 2 ? s.id : "other"}`}>
@@ -260,7 +314,7 @@ export function ProfileChart({ profile, gaps, size = "console" }) {
         const split = entries.some((e) => e.split);
         const gap = gapOf.get(row.dimension);
         return html`<li key=${row.dimension} class=${`qp-row${empty ? " is-empty" : ""}${gap?.largest ? " is-largest-gap" : ""}`}>
-          <span class="qp-pole qp-pole-left">${row.left}</span>
+          <span class="qp-pole qp-pole-left" title=${row.left}>${row.left}</span>
           <div class="qp-plot">
             <svg class="qp-svg" viewBox="-1 0 2 10" preserveAspectRatio="none" focusable="false">
               <line class="qp-grid" x1="-0.5" x2="-0.5" y1="0" y2="10" />
@@ -289,12 +343,12 @@ export function ProfileChart({ profile, gaps, size = "console" }) {
             ${gap && grown && html`<${GapArrow} from=${row.series[gap.from || "today"]} to=${row.series[gap.to || "today"]} />`}
             ${empty && html`<span class="qp-empty">no votes yet</span>`}
           </div>
-          <span class="qp-pole qp-pole-right">${row.right}</span>
-          <span class="qp-n">${empty ? "" : present.map((s) => {
-            const e = row.series[s.id];
-            return e ? `${s.label} ${e.n ? `n = ${e.n}` : "no votes yet"}` : null;
-          }).filter(Boolean).join(" · ")}${gap ? ` · ${gapText(row, gap)}` : ""}
-            ${split && html` <span class="qp-flag qp-flag-split">split room — discuss</span>`}
+          <span class="qp-pole qp-pole-right" title=${row.right}>${row.right}</span>
+          <span class="qp-n"><${Caption} text=${compact ? (gap ? gapSize(row, gap) : "") : empty ? "" : [
+            ...counted(row, present),
+            gap ? gapText(row, gap) : null,
+          ].filter(Boolean).join(" · ")} />
+            ${split && html` <span class="qp-flag qp-flag-split">${compact ? "split room" : "split room — discuss"}</span>`}
             ${gap?.largest && html` <span class="qp-flag qp-flag-gap">largest gap</span>`}</span>
         </li>`;
       })}
@@ -313,6 +367,32 @@ export function ProfileChart({ profile, gaps, size = "console" }) {
   </figure>`;
 }
 
+/** A profile row's caption. */
+function Caption({ text }) {
+  return text ? html`<span class="qp-n-text">${text}</span>` : null;
+}
+
+/** How many answered each series of a row: "n = 50" when it is the same for all. */
+function counted(row, present) {
+  const entries = present.map((s) => [s, row.series[s.id]]).filter(([, e]) => e);
+  if (entries.length > 1 && entries.every(([, e]) => e.n && e.n === entries[0][1].n)) return [`n = ${entries[0][1].n}`];
+  return entries.map(([s, e]) => `${s.label} ${e.n ? `n = ${e.n}` : "no votes yet"}`);
+}
+
+/**
+ * How far a gap goes, in the scale's own points when its scales share a
+ * number of points: "+1.5 points toward Execution"; else on −1…+1.
+ */
+function gapSize(row, g) {
+  if (Math.abs(g.gap) < 0.05) return "no gap";
+  const toward = g.gap < 0 ? row.left : row.right;
+  if (typeof g.points === "number" && g.points !== 0) {
+    const p = Math.abs(g.points);
+    return `+${fmt1(p)} ${p === 1 ? "point" : "points"} toward ${toward}`;
+  }
+  return `${fmt2(Math.abs(g.gap))} toward ${toward}`;
+}
+
 /** An arrow from one series' mean to another's (today → target), over the plot. */
 function GapArrow({ from, to }) {
   if (!from?.n || !to?.n || Math.abs(to.mean - from.mean) < 0.05) return null;
@@ -324,11 +404,11 @@ function GapArrow({ from, to }) {
 // ---------------------------------------------------------------- shifts
 
 /** Who moved between paired answers: counts toward each pole and who stayed. */
-export function ShiftSummary({ shifts, size = "console" }) {
+export function ShiftSummary({ shifts, size = "console", level = 4 }) {
   size = sizeOf(size);
   if (!shifts?.length) return null;
   return html`<section class=${`qsh qsh-${size}`} aria-label="Who moved">
-    <h4 class="qsh-title">Who moved</h4>
+    <${`h${level}`} class="qsh-title">Who moved</${`h${level}`}>
     <ul class="qsh-rows">
       ${shifts.map((sh) => {
         const total = Math.max(1, sh.paired);
@@ -352,34 +432,36 @@ export function ShiftSummary({ shifts, size = "console" }) {
 const hiddenGroupText = "too few answers to show: groups smaller than the minimum are pooled";
 
 /** A result split by group, side by side; pooled and hidden groups say so. */
-export function GroupResults({ step, results, size = "console" }) {
+export function GroupResults({ step, results, size = "console", level = 4, groups: only, compact = false }) {
   size = sizeOf(size);
-  const groups = results?.kind === "profile" ? results.profileGroups : results?.groups;
+  const groups = only || (results?.kind === "profile" ? results.profileGroups : results?.groups);
   if (!groups?.length) return null;
+  const Title = `h${level}`;
+  const Name = `h${level + 1}`;
   return html`<section class=${`qg qg-${size}`} aria-label="Results by group">
-    <h4 class="qg-title">By group</h4>
-    <div class="qg-grid">
+    <${Title} class="qg-title">By group</${Title}>
+    <div class=${`qg-grid qg-${groups.length}`}>
       ${groups.map((g) => html`<div key=${g.group} class=${`qg-col${g.hidden ? " is-hidden" : ""}`}>
-        <h5 class="qg-name">${g.group}${g.pooled ? html` <span class="muted">(${g.pooled} ${g.pooled === 1 ? "group" : "groups"})</span>` : ""}
-          ${!g.hidden && results.kind !== "profile" && html` <span class="muted">n = ${g.n}</span>`}</h5>
+        <${Name} class="qg-name"><span class="qg-label" title=${g.group}>${g.group}</span>${g.pooled ? html` <span class="muted">(${g.pooled} ${g.pooled === 1 ? "group" : "groups"})</span>` : ""}
+          ${!g.hidden && results.kind !== "profile" && html` <span class="muted">n = ${g.n}</span>`}</${Name}>
         ${g.hidden
           ? html`<p class="qg-hidden">${hiddenGroupText}</p>`
           : results.kind === "profile"
-            ? html`<${ProfileChart} profile=${g.profile?.entries} gaps=${g.profile?.gaps} size=${size} />`
-            : html`<${ResultsChart} step=${step} results=${{ kind: results.kind, n: g.n, counts: g.counts, mean: g.mean }} size=${size} />`}
+            ? html`<${ProfileChart} profile=${g.profile?.entries} gaps=${g.profile?.gaps} size=${size} compact=${compact} />`
+            : html`<${ResultsChart} step=${step} results=${{ kind: results.kind, n: g.n, counts: g.counts, mean: g.mean }} size=${size} compact=${compact} />`}
       </div>`)}
     </div>
   </section>`;
 }
 
 /** On a scale step with a dimension: the profile as answered so far. */
-export function ProfileSoFar({ results, size = "console" }) {
+export function ProfileSoFar({ results, size = "console", level = 4, compact = false }) {
   const answered = new Set((results?.profile || []).filter((e) => e.n > 0).map((e) => e.dimension));
   if (results?.kind !== "scale" || !answered.size) return null;
   const profile = results.profile.filter((e) => answered.has(e.dimension));
   const gaps = (results.gaps || []).filter((g) => answered.has(g.dimension));
   return html`<section class=${`qpf qpf-${sizeOf(size)}`} aria-label="The room's profile so far">
-    <h4 class="qsh-title">The profile so far</h4>
-    <${ProfileChart} profile=${profile} gaps=${gaps} size=${size} />
+    <${`h${level}`} class="qsh-title">The profile so far</${`h${level}`}>
+    <${ProfileChart} profile=${profile} gaps=${gaps} size=${size} compact=${compact} />
   </section>`;
 }

@@ -35,11 +35,15 @@ function controlsFor(state) {
   const no = (why) => ({ ok: false, why });
   const yes = { ok: true, why: "" };
   const endedWhy = "The session has ended.";
+  // Previous and Next go through the views of the shared screen's stage
+  // first (step.views: the profile, then who moved), then the steps.
+  const lastView = !step || (step.view || 0) >= (step.views?.length || 1) - 1;
+  const firstView = !step || !step.view;
 
   return {
     start: status === "lobby" ? yes : no(ended ? endedWhy : "The session has already started."),
-    prev: ended ? no(endedWhy) : !live ? no("Start the session first.") : session.currentStep <= 0 ? no("This is the first step.") : yes,
-    next: ended ? no(endedWhy) : live && last ? no("This is the last step.") : yes,
+    prev: ended ? no(endedWhy) : !live ? no("Start the session first.") : session.currentStep <= 0 && firstView ? no("This is the first step.") : yes,
+    next: ended ? no(endedWhy) : live && last && lastView ? no("This is the last step.") : yes,
     voting: open
       ? { ok: true, why: "", label: "Close voting", action: "close" }
       : {
@@ -729,12 +733,12 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
       case "ArrowRight":
       case "PageDown":
         e.preventDefault();
-        tryControl(c.next, "next");
+        tryControl(c.next, "forward");
         break;
       case "ArrowLeft":
       case "PageUp":
         e.preventDefault();
-        tryControl(c.prev, "prev");
+        tryControl(c.prev, "back");
         break;
       case " ":
       case "Spacebar":
@@ -921,9 +925,9 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
         ${session.status === "lobby" &&
         html`<button type="button" class="ctl primary ctl-start" onClick=${() => act("start")}>Start</button>`}
         <button type="button" class="ctl" data-kbd="←" aria-keyshortcuts="ArrowLeft PageUp" disabled=${!c.prev.ok} title=${c.prev.why}
-          onClick=${() => act("prev")}>Previous</button>
+          onClick=${() => act("back")}>Previous</button>
         <button type="button" class=${`ctl${session.status === "live" ? " primary" : ""}`} data-kbd="→" aria-keyshortcuts="ArrowRight PageDown"
-          disabled=${!c.next.ok} title=${c.next.why} onClick=${() => act("next")}>Next</button>
+          disabled=${!c.next.ok} title=${c.next.why} onClick=${() => act("forward")}>Next</button>
         <button type="button" class=${`ctl ctl-voting${c.voting.action === "close" ? " is-open" : ""}`} data-kbd="Space" aria-keyshortcuts="Space"
           disabled=${!c.voting.ok} title=${c.voting.why} onClick=${() => act(c.voting.action)}>${c.voting.label}</button>
         <button type="button" class="ctl" data-kbd="R" aria-keyshortcuts="R" disabled=${!c.reveal.ok} title=${c.reveal.why}

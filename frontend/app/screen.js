@@ -1,13 +1,17 @@
 // The shared screen: the projector view at /screen/{id}#key=…, read from 15 m.
 // Read-only: the lobby with the join code and QR, each step's title, voting
 // progress (never a distribution before the reveal), the results once the
-// facilitator reveals them, and a thank-you at the end.
-import { useEffect, useRef, useState } from "preact/hooks";
+// facilitator reveals them, and a thank-you at the end. It is a fixed 16:9
+// stage that nothing overflows: type and charts scale with the stage and
+// shrink to fit down to a floor, and what needs more room than one view is
+// split into the views the server names (step.views), which the facilitator
+// steps through.
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { html, formatCode, joinUrl, ConnectionBanner, Countdown } from "./ui.js";
 import { useLive } from "./live.js";
 import { save } from "./storage.js";
 import { isVoting, letter } from "./kinds.js";
-import { GroupResults, ProfileSoFar, ResultsChart, ShiftSummary } from "./charts.js";
+import { GroupResults, ProfileChart, ProfileSoFar, ResultsChart, ShiftSummary } from "./charts.js";
 
 /** Where this browser keeps the screen's theme, "light" or "dark". */
 export const THEME_KEY = "quorum:screen:theme";
@@ -93,6 +97,77 @@ function useIdle(ms = 3000) {
   return idle;
 }
 
+// ---------------------------------------------------------------- fitting
+
+/**
+ * Shrinks what el holds until it fits: the largest --k from 1 down to min
+ * (type and charts scale with it, never under the stage's floor) at which
+ * nothing overflows el. Runs after every render and when el changes size.
+ */
+function useFit(ref, min = 0.55) {
+  const fit = () => {
+    const el = ref.current;
+    if (!el) return;
+    const over = () => el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1;
+    el.style.setProperty("--k", "1");
+    if (!over()) return;
+    let lo = min;
+    let hi = 1;
+    for (let i = 0; i < 7; i++) {
+      const mid = (lo + hi) / 2;
+      el.style.setProperty("--k", mid.toFixed(3));
+      if (over()) hi = mid;
+      else lo = mid;
+    }
+    el.style.setProperty("--k", lo.toFixed(3));
+  };
+  useLayoutEffect(fit);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver !== "function") return undefined;
+    const ro = new ResizeObserver(() => fit());
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+}
+
+/** A title's type by its length, so that the longest the editor takes fits in three lines. */
+const titleSize = (title) => ((title || "").length > 120 ? "is-long" : (title || "").length > 60 ? "is-medium" : "");
+
+// ---------------------------------------------------------------- views
+
+// What one view holds: the server splits a step's stage into views by the
+// same numbers (internal/quorum/stage.go).
+const PER_VIEW = { groups: 4, wideGroups: 2, profileGroups: 2, dimensions: 5 };
+
+const VIEW_LABELS = { results: "Whole room", profile: "Profile", moved: "Who moved", groups: "By group" };
+
+/**
+ * The view of the step's stage the server says the screens show: its name,
+ * and which page of its kind it is. Without views (an older server, the
+ * editor's preview), the one view a step has.
+ */
+function stageView(step, results) {
+  const revealed = Boolean(step.revealed && results);
+  const only = !revealed ? "step" : step.kind === "profile" ? "profile" : "results";
+  const views = step.views?.length ? step.views : [only];
+  const index = Math.min(step.view || 0, views.length - 1);
+  const name = revealed ? views[index] : "step";
+  return {
+    views,
+    index,
+    name,
+    page: views.slice(0, index).filter((v) => v === name).length,
+    pages: views.filter((v) => v === name).length,
+  };
+}
+
+/** The things of a page, of pages with per on each; the last page takes any that came since. */
+function pageOf(list, page, pages, per) {
+  const from = page * per;
+  return page === pages - 1 ? list.slice(from) : list.slice(from, from + per);
+}
+
 // ---------------------------------------------------------------- pieces
 
 const qrSrc = (session) => `/api/sessions/${encodeURIComponent(session.id)}/qr.svg`;
@@ -107,13 +182,14 @@ function Paragraphs({ text, className }) {
 function Lobby({ state }) {
   const { session, counts } = state;
   const joined = counts?.joined ?? 0;
-  return html`<main class="sc-lobby">
-    <h1 class="sc-lobby-title">${session.title}</h1>
+  const url = joinUrl(session);
+  return html`<main class="sc-view sc-lobby">
+    <h1 class=${`sc-lobby-title ${titleSize(session.title)}`} title=${session.title}>${session.title}</h1>
     <div class="sc-lobby-join">
       <div class="sc-lobby-code">
         <p class="sc-lobby-label">Join with your phone</p>
         <p class="sc-code">${formatCode(session.code)}</p>
-        <p class="sc-url">${joinUrl(session)}</p>
+        <p class="sc-url" title=${url}>${url}</p>
       </div>
       <div class="sc-qr">
         <img src=${qrSrc(session)} alt="QR code to join" />
@@ -124,13 +200,14 @@ function Lobby({ state }) {
 }
 
 function CornerJoin({ session }) {
-  return html`<aside class="sc-corner" aria-label="Join this session">
+  const host = joinUrl(session).replace(/^https?:\/\//, "").replace(/\/j\/\d+$/, "");
+  return html`<div class="sc-corner">
     <div class="sc-corner-text">
-      <span class="sc-corner-label">Join at ${joinUrl(session).replace(/^https?:\/\//, "").replace(/\/j\/\d+$/, "")}</span>
+      <span class="sc-corner-label" title=${`Join at ${host}`}>Join at ${host}</span>
       <span class="sc-corner-code">${formatCode(session.code)}</span>
     </div>
     ${session.id && html`<img class="sc-corner-qr" src=${qrSrc(session)} alt="QR code to join" />`}
-  </aside>`;
+  </div>`;
 }
 
 const VOTING_TEXT = {
@@ -172,72 +249,118 @@ function Progress({ counts }) {
   </div>`;
 }
 
-/** What the room sees of the question before the reveal: the options, or the scale's poles. */
+/**
+ * What the room sees of the question before the reveal: the options, or the
+ * scale's poles. Many or long options go in two columns; an option too long
+ * for two lines ends in "…" (the phone shows it whole).
+ */
 function QuestionShape({ step }) {
   if (step.kind === "choice" && step.options?.length) {
-    return html`<ol class="sc-options">
-      ${step.options.map((o, i) => html`<li key=${i}><span class="sc-option-letter" aria-hidden="true">${letter(i)}</span>${o}</li>`)}
+    const long = step.options.length > 4 || step.options.some((o) => o.length > 40);
+    return html`<ol class=${`sc-options${long ? " is-two-columns" : ""}`}>
+      ${step.options.map((o, i) => html`<li key=${i}><span class="sc-option-letter" aria-hidden="true">${letter(i)}</span><span class="sc-option-text" title=${o}>${o}</span></li>`)}
     </ol>`;
   }
   if (step.kind === "scale") {
     return html`<p class="sc-poles">
-      <span class="sc-pole">${step.left}</span>
+      <span class="sc-pole" title=${step.left}>${step.left}</span>
       <span class="sc-pole-scale" aria-label=${`a scale from 1 to ${step.points}`}>1 ··· ${step.points}</span>
-      <span class="sc-pole">${step.right}</span>
+      <span class="sc-pole" title=${step.right}>${step.right}</span>
     </p>`;
   }
   return null;
 }
 
-/**
- * The revealed chart, with who moved and the split by group when there are
- * any: beside a choice or scale chart, under the profile (which needs the
- * width for its poles).
- */
-function Results({ step, results }) {
-  const groups = results.kind === "profile" ? results.profileGroups : results.groups;
-  const soFar = results.kind === "scale" && results.profile?.some((e) => e.n > 0);
-  const extra = results.shifts?.length > 0 || groups?.length > 0 || soFar;
-  return html`<div class=${`sc-results sc-results-${results.kind}${extra ? " has-extra" : ""}`}>
-    <div class="sc-chart"><${ResultsChart} step=${step} results=${results} size="screen" /></div>
-    ${extra && html`<div class="sc-extra">
-      <${ShiftSummary} shifts=${results.shifts} size="screen" />
-      <${GroupResults} step=${step} results=${results} size="screen" />
-      <${ProfileSoFar} results=${results} size="screen" />
-    </div>`}
-  </div>`;
+/** The question before its results: its text, its options or poles, and the voting progress. */
+function Question({ step, counts, live }) {
+  if (step.kind === "info") return html`<${Paragraphs} text=${step.body} className="sc-body" />`;
+  if (step.kind === "profile") {
+    return html`<${Paragraphs} text=${step.body} className="sc-body sc-body-small" />
+      <p class="sc-waiting">Results will appear here</p>`;
+  }
+  return html`
+    ${step.body && html`<p class="sc-body sc-body-small sc-clamp" title=${step.body}>${step.body}</p>`}
+    <${QuestionShape} step=${step} />
+    <div class="sc-live">
+      <${Progress} counts=${counts} />
+      <${Countdown} live=${live} className="sc-countdown countdown" />
+    </div>
+    ${step.voting === "closed" && html`<p class="sc-waiting">Results will appear here</p>`}`;
 }
 
 /**
- * The stage of a step: its heading, the question or its results, and the
- * voting progress. state is the server's state frame; live, for the
- * countdown, what useLive gives. landmark is the element it is, "main" on
- * the screen and "div" inside another page (the editor's preview).
+ * One view of the revealed results. results: the whole room, with who moved
+ * (rounds of a scale) and the profile so far beside it; profile: a page of
+ * the profile's dimensions; moved: who moved across the profile's series;
+ * groups: a page of the results by group.
+ */
+function Results({ step, results, view }) {
+  switch (view.name) {
+    case "profile": {
+      const dims = [...new Set((results.profile || []).map((e) => e.dimension))];
+      const shown = new Set(pageOf(dims, view.page, view.pages, PER_VIEW.dimensions));
+      return html`<div class="sc-chart sc-chart-profile">
+        <${ProfileChart} profile=${(results.profile || []).filter((e) => shown.has(e.dimension))}
+          gaps=${(results.gaps || []).filter((g) => shown.has(g.dimension))} size="screen" />
+      </div>`;
+    }
+    case "moved":
+      return html`<div class="sc-moved"><${ShiftSummary} shifts=${results.shifts} size="screen" level=${2} /></div>`;
+    case "groups": {
+      if (results.kind !== "profile") {
+        return html`<div class=${`sc-groups sc-groups-${results.kind}`}>
+          <${GroupResults} step=${step} results=${results} size="screen" level=${2} compact=${true}
+            groups=${pageOf(results.groups || [], view.page, view.pages, step.options?.length > 4 ? PER_VIEW.wideGroups : PER_VIEW.groups)} />
+        </div>`;
+      }
+      // Two groups' profiles on a view, each pair on as many views as their rows need.
+      const dims = [...new Set((results.profile || []).map((e) => e.dimension))];
+      const dimPages = Math.max(1, Math.ceil(dims.length / PER_VIEW.dimensions));
+      const pairs = Math.max(1, Math.ceil(view.pages / dimPages));
+      const shown = new Set(pageOf(dims, view.page % dimPages, dimPages, PER_VIEW.dimensions));
+      const groups = pageOf(results.profileGroups || [], Math.floor(view.page / dimPages), pairs, PER_VIEW.profileGroups).map((g) => ({
+        ...g,
+        profile: g.profile && {
+          entries: (g.profile.entries || []).filter((e) => shown.has(e.dimension)),
+          gaps: (g.profile.gaps || []).filter((e) => shown.has(e.dimension)),
+        },
+      }));
+      return html`<div class="sc-groups sc-groups-profile">
+        <${GroupResults} step=${step} results=${results} size="screen" level=${2} compact=${true} groups=${groups} />
+      </div>`;
+    }
+    default: {
+      const shifts = results.kind === "scale" && results.shifts?.length > 0;
+      // Beside the chart: who moved since the last round, else the profile so far.
+      const soFar = !shifts && results.kind === "scale" && results.profile?.some((e) => e.n > 0);
+      return html`<div class=${`sc-results sc-results-${results.kind}${shifts || soFar ? " has-extra" : ""}`}>
+        <div class="sc-chart"><${ResultsChart} step=${step} results=${results} size="screen" /></div>
+        ${(shifts || soFar) && html`<div class="sc-extra">
+          ${shifts && html`<${ShiftSummary} shifts=${results.shifts} size="screen" level=${2} />`}
+          ${soFar && html`<${ProfileSoFar} results=${results} size="screen" level=${2} compact=${true} />`}
+        </div>`}
+      </div>`;
+    }
+  }
+}
+
+/**
+ * The stage of a step: its heading, the question or the view of its results
+ * the server says, and the voting progress. state is the server's state
+ * frame; live, for the countdown, what useLive gives. landmark is the
+ * element it is, "main" on the screen and "div" inside another page (the
+ * editor's preview).
  */
 export function StepView({ state, live, landmark = "main" }) {
   const { session, step, counts, results } = state;
   const voting = isVoting(step.kind);
-  const revealed = step.revealed && results;
-  let content;
-  if (step.kind === "info") {
-    content = html`<${Paragraphs} text=${step.body} className="sc-body" />`;
-  } else if (revealed) {
-    content = html`<${Results} step=${step} results=${results} />`;
-  } else if (step.kind === "profile") {
-    content = html`<${Paragraphs} text=${step.body} className="sc-body sc-body-small" />
-      <p class="sc-waiting">Results will appear here</p>`;
-  } else {
-    content = html`
-      ${step.body && html`<p class="sc-body sc-body-small">${step.body}</p>`}
-      <${QuestionShape} step=${step} />
-      <div class="sc-live">
-        <${Progress} counts=${counts} />
-        <${Countdown} live=${live} className="sc-countdown countdown" />
-      </div>
-      ${step.voting === "closed" && html`<p class="sc-waiting">Results will appear here</p>`}`;
-  }
+  const view = stageView(step, results);
+  const revealed = view.name !== "step";
+  const contentRef = useRef(null);
+  useFit(contentRef);
 
-  return html`<${landmark} class=${`sc-step sc-kind-${step.kind}${revealed ? " is-revealed" : ""}`}>
+  return html`<${landmark} class=${`sc-view sc-step sc-kind-${step.kind} sc-show-${view.name}${revealed ? " is-revealed" : ""}`}
+    data-step=${step.index} data-view=${view.index} data-voting=${step.voting} data-round=${step.round}>
     <header class="sc-head">
       <div class="sc-head-main">
         <p class="sc-meta">
@@ -247,12 +370,28 @@ export function StepView({ state, live, landmark = "main" }) {
           ${voting && revealed && html`<span class="sc-meta-count">${turnout(counts).text}</span>`}
           ${voting && revealed && html`<${Countdown} live=${live} className="sc-countdown-small countdown" />`}
         </p>
-        <h1 class=${`sc-title${step.kind === "info" ? " sc-title-info" : ""}`}>${step.title}</h1>
+        <h1 class=${`sc-title ${titleSize(step.title)}${step.kind === "info" ? " sc-title-info" : ""}`} title=${step.title}>${step.title}</h1>
       </div>
       <${CornerJoin} session=${session} />
     </header>
-    <div class="sc-content">${content}</div>
+    <div class="sc-content" ref=${contentRef}>
+      ${revealed
+        ? html`<${Results} step=${step} results=${results} view=${view} />`
+        : html`<${Question} step=${step} counts=${counts} live=${live} />`}
+    </div>
   </${landmark}>`;
+}
+
+/** "Who moved · 2/2": where the facilitator is among the views of the step's stage. */
+function Pager({ state }) {
+  const step = state?.session?.status === "live" ? state.step : null;
+  if (!step) return html`<span></span>`;
+  const view = stageView(step, state.results);
+  if (view.views.length < 2) return html`<span></span>`;
+  return html`<p class="sc-pager" aria-live="polite" aria-atomic="true">
+    <span class="sc-pager-label">${VIEW_LABELS[view.name] || ""}</span>
+    <span class="sc-pager-no"><span aria-hidden="true">${view.index + 1}/${view.views.length}</span><span class="visually-hidden">view ${view.index + 1} of ${view.views.length}</span></span>
+  </p>`;
 }
 
 // ---------------------------------------------------------------- reactions
@@ -307,7 +446,7 @@ function Reactions({ reactions, stepIndex }) {
   if (reduced) {
     const counted = Object.entries(tally);
     if (!counted.length) return null;
-    return html`<p class="sc-reaction-count" aria-label=${`Reactions: ${counted.map(([e, n]) => `${n} ${EMOJI_NAMES[e] || e}`).join(", ")}`}>
+    return html`<p class="sc-reaction-count" role="img" aria-label=${`Reactions: ${counted.map(([e, n]) => `${n} ${EMOJI_NAMES[e] || e}`).join(", ")}`}>
       ${counted.map(([e, n]) => html`<span key=${e}><span aria-hidden="true">${e}</span> ${n}</span>`)}
     </p>`;
   }
@@ -324,14 +463,14 @@ function Reactions({ reactions, stepIndex }) {
 }
 
 function Ended({ state }) {
-  return html`<main class="sc-ended">
+  return html`<main class="sc-view sc-ended">
     <h1 class="sc-thanks">Thank you!</h1>
-    <p class="sc-ended-title">${state.session.title}</p>
+    <p class="sc-ended-title" title=${state.session.title}>${state.session.title}</p>
   </main>`;
 }
 
 function Invalid({ detail }) {
-  return html`<main class="sc-message">
+  return html`<main class="sc-view sc-message">
     <h1>This screen link is not valid</h1>
     <p>${detail && !/not valid/i.test(detail) ? `${detail} ` : ""}Open the shared screen again from the facilitator console, or copy the screen link it shows.</p>
   </main>`;
@@ -381,7 +520,7 @@ export function Screen({ sessionId, secret, theme: initialTheme }) {
   } else if (live.status === "failed") {
     view = html`<${Invalid} detail=${live.detail} />`;
   } else if (!state) {
-    view = html`<main class="sc-message"><p class="sc-connecting" role="status">Connecting…</p></main>`;
+    view = html`<main class="sc-view sc-message"><p class="sc-connecting" role="status">Connecting…</p></main>`;
   } else if (state.session.status === "ended") {
     view = html`<${Ended} state=${state} />`;
   } else if (state.session.status === "lobby" || !state.step) {
@@ -390,10 +529,16 @@ export function Screen({ sessionId, secret, theme: initialTheme }) {
     view = html`<${StepView} state=${state} live=${live} />`;
   }
 
+  // A fixed 16:9 stage, letterboxed on other screens; nothing on it scrolls.
   return html`<div class="sc-root">
-    ${secret && live.status !== "failed" && html`<${ConnectionBanner} live=${live} />`}
-    ${view}
-    <${Reactions} reactions=${live.reactions} stepIndex=${state?.session?.currentStep ?? -1} />
-    <${Controls} theme=${theme} toggleTheme=${toggleTheme} />
+    <div class="sc-stage">
+      ${secret && live.status !== "failed" && html`<${ConnectionBanner} live=${live} />`}
+      ${view}
+      <footer class="sc-foot">
+        <${Pager} state=${state} />
+        <${Reactions} reactions=${live.reactions} stepIndex=${state?.session?.currentStep ?? -1} />
+        <${Controls} theme=${theme} toggleTheme=${toggleTheme} />
+      </footer>
+    </div>
   </div>`;
 }

@@ -84,11 +84,13 @@ func TestProfileBuildsUpAndFlags(t *testing.T) {
 	screen.waitText("The room's profile")
 	screen.waitText("split room — discuss")
 	screen.waitText("largest gap")
-	screen.waitText("today → target: 0.75 toward Execution")
+	screen.waitText("today → target: +1.5 points toward Execution")
 	screen.waitJS("the gap arrow", `!!document.querySelector(".qp-row.is-largest-gap .qp-gap")`)
-	// Vision: the split half moved right, the others stayed at the pole.
-	screen.waitText("0 moved toward Vision, 3 stayed, 3 moved toward Execution")
 	screen.waitJS("the bars grown", `[...document.querySelectorAll(".qp-bar")].some((r) => r.getBoundingClientRect().width > 20)`)
 	screen.shot("screen-profile")
+	// Who moved is the stage's second view: the clicker's next shows it.
+	s.act(t, "forward", nil)
+	// Vision: the split half moved right, the others stayed at the pole.
+	screen.waitText("0 moved toward Vision, 3 stayed, 3 moved toward Execution")
 	b.assertNoConsoleErrors()
 }

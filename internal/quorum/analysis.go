@@ -44,6 +44,9 @@ type ProfileGap struct {
 	From      string  `json:"from"`
 	To        string  `json:"to"`
 	Gap       float64 `json:"gap"`
+	// Points is the gap in points of the dimension's scales (a 7-point
+	// scale's −2…+2 is −3…+3 points); absent when its scales differ in points.
+	Points float64 `json:"points,omitempty"`
 	// Largest marks the gap furthest from zero in the profile.
 	Largest bool `json:"largest,omitempty"`
 }
@@ -89,8 +92,14 @@ func (s *Session) profileOf(countsOf func(step int) []int) Profile {
 	var order []profileKey
 	entries := map[profileKey]*ProfileEntry{}
 	dists := map[profileKey]distribution{}
+	points := map[string]int{} // by dimension; -1 when its scales differ
 	for i, k := range s.dimensionSteps() {
 		step := &s.Agenda.Steps[i]
+		if p, ok := points[k.dimension]; !ok {
+			points[k.dimension] = step.Points
+		} else if p != step.Points {
+			points[k.dimension] = -1
+		}
 		if entries[k] == nil {
 			entries[k] = &ProfileEntry{Dimension: step.Dimension, Series: step.Series, Left: step.Left, Right: step.Right}
 			dists[k] = distribution{}
@@ -108,7 +117,7 @@ func (s *Session) profileOf(countsOf func(step int) []int) Profile {
 		dists[k].describe(e, s.Settings.SplitShare)
 		out.Entries = append(out.Entries, *e)
 	}
-	out.Gaps = gaps(out.Entries)
+	out.Gaps = gaps(out.Entries, points)
 	return out
 }
 
@@ -163,7 +172,8 @@ func (d distribution) quantile(xs []float64, n int, p float64) float64 {
 }
 
 // gaps compares each later series of a dimension with its first series.
-func gaps(entries []ProfileEntry) []ProfileGap {
+// points has the number of points of each dimension's scales.
+func gaps(entries []ProfileEntry, points map[string]int) []ProfileGap {
 	first := map[string]*ProfileEntry{}
 	var out []ProfileGap
 	largest := -1
@@ -177,7 +187,11 @@ func gaps(entries []ProfileEntry) []ProfileGap {
 		if f.N == 0 || e.N == 0 {
 			continue
 		}
-		out = append(out, ProfileGap{Dimension: e.Dimension, From: f.Series, To: e.Series, Gap: e.Mean - f.Mean})
+		g := ProfileGap{Dimension: e.Dimension, From: f.Series, To: e.Series, Gap: e.Mean - f.Mean}
+		if p := points[e.Dimension]; p > 1 {
+			g.Points = math.Round(g.Gap*float64(p-1)/2*100) / 100
+		}
+		out = append(out, g)
 		if g := len(out) - 1; largest < 0 || math.Abs(out[g].Gap) > math.Abs(out[largest].Gap) {
 			largest = g
 		}

@@ -37,6 +37,9 @@ type StepState struct {
 	// earlier rounds' votes apart.
 	Round      int
 	AutoReveal AutoReveal
+	// View is the view of the step's stage the shared screens show (see
+	// Views). It is not stored: a restarted server shows the first view.
+	View int
 }
 
 // MaxRounds is how often one step can be asked.
@@ -123,6 +126,11 @@ const (
 	ActionAutoReveal Action = "autoreveal"
 	// ActionSettings replaces the session's settings.
 	ActionSettings Action = "settings"
+	// ActionForward and ActionBack step through the views of the current
+	// step's stage, and past its first or last view to the step before or
+	// after: what a clicker does.
+	ActionForward Action = "forward"
+	ActionBack    Action = "back"
 	// ActionExpire is the countdown reaching zero; it is not a host command.
 	ActionExpire Action = "expire"
 	// ActionAllVoted is every connected participant having voted on a step
@@ -652,6 +660,10 @@ func (s *Session) Do(cmd Command, now time.Time) (*StateChange, error) {
 		}
 		change.Steps = s.moveTo(target, now)
 		change.Event.Step = target
+	case ActionForward, ActionBack:
+		if err := s.turn(cmd.Action == ActionForward, now, change); err != nil {
+			return nil, err
+		}
 	case ActionOpen, ActionTimer:
 		if err := s.checkLiveVotable(); err != nil {
 			return nil, err
@@ -715,7 +727,7 @@ func (s *Session) Do(cmd Command, now time.Time) (*StateChange, error) {
 		if st.Revealed == (cmd.Action == ActionReveal) {
 			return nil, Errorf(EINVALIDACTION, "the results are already %s", map[bool]string{true: "shown", false: "hidden"}[st.Revealed])
 		}
-		st.Revealed = cmd.Action == ActionReveal
+		st.Revealed, st.View = cmd.Action == ActionReveal, 0
 		change.Steps = []int{s.CurrentStep}
 	case ActionReset:
 		if err := s.checkLiveVotable(); err != nil {
@@ -765,13 +777,14 @@ func (s *Session) Do(cmd Command, now time.Time) (*StateChange, error) {
 			return nil, err
 		}
 		s.Settings = *cmd.Settings
+		s.Steps[s.CurrentStep].View = 0 // the views may have changed
 		change.Settings = &s.Settings
 	case ActionEnd:
 		s.closeVoting(s.CurrentStep)
 		s.Status, s.EndedAt = StatusEnded, now
 		change.Steps = []int{s.CurrentStep}
 	default:
-		return nil, Errorf(EINVALIDREQUEST, "%q is not an action (start, next, prev, goto, open, close, reveal, hide, reset, round, timer, autoreveal, settings, end)", cmd.Action)
+		return nil, Errorf(EINVALIDREQUEST, "%q is not an action (start, next, prev, forward, back, goto, open, close, reveal, hide, reset, round, timer, autoreveal, settings, end)", cmd.Action)
 	}
 	return change, nil
 }
@@ -822,6 +835,7 @@ func (s *Session) moveTo(target int, now time.Time) []int {
 		changed = append(changed, s.CurrentStep)
 	}
 	s.CurrentStep = target
+	s.Steps[target].View = 0
 	return changed
 }
 

@@ -173,6 +173,10 @@ type StepView struct {
 	AutoReveal  quorum.AutoReveal `json:"autoReveal,omitempty"`
 	Deadline    *time.Time        `json:"deadline,omitempty"`
 	RemainingMs int64             `json:"remainingMs,omitempty"` // from the server's clock, for clients whose clock is off
+	// Views are the views of the step's stage on the shared screen, and View
+	// the one it shows, from 0 (hosts and screens only).
+	Views []quorum.View `json:"views,omitempty"`
+	View  int           `json:"view,omitempty"`
 }
 
 // StepBrief is one line of the host's agenda list.

@@ -81,6 +81,9 @@ func stepView(s *quorum.Session, i int, role Role, now time.Time) *StepView {
 	if role == RoleHost {
 		v.Notes = def.Notes
 	}
+	if role != RoleParticipant {
+		v.Views, v.View = s.Stage(i)
+	}
 	if !st.Deadline.IsZero() {
 		deadline := st.Deadline.UTC()
 		v.Deadline = &deadline
