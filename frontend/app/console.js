@@ -6,7 +6,7 @@ import { html, formatCode, joinUrl, ConnectionBadge, ConnectionBanner, Countdown
 import { api } from "./api.js";
 import { useLive } from "./live.js";
 import { load, save } from "./storage.js";
-import { isVoting, letter } from "./kinds.js";
+import { isVoting, letter, VIEW_LABELS } from "./kinds.js";
 import { GroupResults, ProfileSoFar, ResultsChart, ShiftSummary } from "./charts.js";
 import { EXPORTS, downloadExport, forgetHosted, rememberHosted, reportLink } from "./hosted.js";
 import { NAMES_PROMISE } from "./names.js";
@@ -905,6 +905,8 @@ function Console({ id, hostKey, screenKey, onDeleted }) {
                 <span class=${`kind kind-${step.kind}`}>${KIND_LABEL[step.kind] || step.kind}</span>
                 <span>Step ${stepNo} of ${session.stepCount}</span>
                 ${step.dimension && html`<span>Profile: ${step.dimension}${step.series ? ` (${step.series})` : ""}</span>`}
+                ${step.views?.length > 1 &&
+                html`<span class="screen-view">On the screen: <strong>${VIEW_LABELS[step.views[step.view || 0]]} ${(step.view || 0) + 1}/${step.views.length}</strong></span>`}
               </p>
               <h2 id="step-title">${step.title}</h2>
               <${StepBody} step=${step} charted=${Boolean(state.results)} />

@@ -7,3 +7,6 @@ export const isVoting = (kind) => VOTING_KINDS.includes(kind);
 
 /** The letter of an option: 0 -> "A". */
 export const letter = (i) => String.fromCharCode(65 + i);
+
+/** What each view of the shared screen's stage shows (docs/protocol.md, "The stage"). */
+export const VIEW_LABELS = { results: "Whole room", profile: "Profile", moved: "Who moved", groups: "By group" };

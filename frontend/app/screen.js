@@ -10,7 +10,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { html, formatCode, joinUrl, ConnectionBanner, Countdown } from "./ui.js";
 import { useLive } from "./live.js";
 import { save } from "./storage.js";
-import { isVoting, letter } from "./kinds.js";
+import { isVoting, letter, VIEW_LABELS } from "./kinds.js";
 import { GroupResults, ProfileChart, ProfileSoFar, ResultsChart, ShiftSummary } from "./charts.js";
 
 /** Where this browser keeps the screen's theme, "light" or "dark". */
@@ -140,7 +140,6 @@ const titleSize = (title) => ((title || "").length > 120 ? "is-long" : (title ||
 // same numbers (internal/quorum/stage.go).
 const PER_VIEW = { groups: 4, wideGroups: 2, profileGroups: 2, dimensions: 5 };
 
-const VIEW_LABELS = { results: "Whole room", profile: "Profile", moved: "Who moved", groups: "By group" };
 
 /**
  * The view of the step's stage the server says the screens show: its name,

@@ -88,9 +88,13 @@ func TestProfileBuildsUpAndFlags(t *testing.T) {
 	screen.waitJS("the gap arrow", `!!document.querySelector(".qp-row.is-largest-gap .qp-gap")`)
 	screen.waitJS("the bars grown", `[...document.querySelectorAll(".qp-bar")].some((r) => r.getBoundingClientRect().width > 20)`)
 	screen.shot("screen-profile")
+	// The facilitator sees which view the screen shows, and that Next goes
+	// there first.
+	console.waitText("On the screen: Profile 1/2")
 	// Who moved is the stage's second view: the clicker's next shows it.
 	s.act(t, "forward", nil)
 	// Vision: the split half moved right, the others stayed at the pole.
 	screen.waitText("0 moved toward Vision, 3 stayed, 3 moved toward Execution")
+	console.waitText("On the screen: Who moved 2/2")
 	b.assertNoConsoleErrors()
 }
