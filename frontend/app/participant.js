@@ -367,8 +367,8 @@ export function Header({ live, state, title, name }) {
   return html`<header class="p-top">
     <${ConnectionBanner} live=${live} text=${bannerText(live.status, state)} />
     <div class="p-header">
-      <span class="p-session-title">${title || "Quorum"}</span>
-      ${name && html`<span class="p-name" title="Your name">${name}</span>`}
+      <span class="p-session-title" title=${title || "Quorum"}>${title || "Quorum"}</span>
+      ${name && html`<span class="p-name" title=${`Your name: ${name}`}>${name}</span>`}
       <${ConnectionBadge} live=${live} />
     </div>
   </header>`;
@@ -656,7 +656,7 @@ function Revealed({ step, results, acked }) {
     <div class="p-chart">
       ${Chart ? html`<${Chart} step=${step} results=${results} size="phone" />` : html`<${FallbackChart} step=${step} results=${results} />`}
     </div>
-    ${Shifts && results.shifts?.length > 0 && html`<div class="p-chart"><${Shifts} shifts=${results.shifts} size="phone" /></div>`}
+    ${Shifts && results.shifts?.length > 0 && html`<div class="p-chart"><${Shifts} shifts=${results.shifts} size="phone" level=${3} /></div>`}
     ${!hasCorrect && step.kind !== "profile" && acked && html`<p class="p-mine">Your answer: <strong>${answerText(step, acked.value)}</strong></p>`}
   </div>`;
 }

@@ -21,18 +21,61 @@ import (
 // full HD one and an old 4:3 one (letterboxed).
 var stageSizes = []struct{ w, h int64 }{{1280, 720}, {1920, 1080}, {1024, 768}}
 
+// layoutChecks are the checks the stage and the phone share, as script: a
+// text box whose text does not fit is abbreviated on purpose (an ellipsis)
+// with its whole text in its title, no two blocks side by side overlap, and
+// headings do not skip a level.
+const layoutChecks = `
+	const name = (el) => el.tagName.toLowerCase() + [...el.classList].map((c) => "." + c).join("") +
+		' "' + (el.textContent || "").trim().replace(/\s+/g, " ").slice(0, 50) + '"';
+	const hasText = (el) => [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+	const cutText = (all, problems) => {
+		for (const el of all.filter(hasText)) {
+			const cs = getComputedStyle(el);
+			if (cs.display === "inline" || cs.display === "contents") continue;
+			if (el.scrollWidth <= el.clientWidth + 1 && el.scrollHeight <= el.clientHeight + 1) continue;
+			const abbreviated = cs.textOverflow === "ellipsis" || cs.webkitLineClamp !== "none";
+			if (!abbreviated) problems.push("text cut off: " + name(el));
+			else if (!el.title.includes(el.textContent)) problems.push("abbreviated without its whole text in its title: " + name(el));
+		}
+	};
+	const overlaps = (roots, boxes, problems) => {
+		const inFlow = (el) => {
+			const cs = getComputedStyle(el);
+			const r = boxes.get(el);
+			return r && r.width >= 0.5 && r.height >= 0.5 && cs.display !== "inline" && (cs.position === "static" || cs.position === "relative");
+		};
+		for (const el of roots) {
+			const kids = [...el.children].filter((k) => boxes.has(k) && inFlow(k));
+			for (let i = 0; i < kids.length; i++) {
+				for (let j = i + 1; j < kids.length; j++) {
+					const a = boxes.get(kids[i]), b = boxes.get(kids[j]);
+					const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+					const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+					if (w > 1 && h > 1) problems.push("overlap: " + name(kids[i]) + " and " + name(kids[j]));
+				}
+			}
+		}
+	};
+	const headingOrder = (problems) => {
+		let level = 0;
+		for (const h of document.querySelectorAll("h1, h2, h3, h4, h5, h6")) {
+			if (h.closest(".visually-hidden")) continue;
+			const n = Number(h.tagName[1]);
+			if (n > level + 1) problems.push("heading " + h.tagName + " after h" + level + ": " + name(h));
+			level = n;
+		}
+	};
+	await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+`
+
 // stageLayout is a script that answers the problems of the shared screen's
 // layout in the viewport, or an empty list: the stage is 16:9 and fills the
 // viewport's width or height; every element lies inside it; a view's
-// content does not overflow; text is whole, or abbreviated on purpose (an
-// ellipsis) with its whole text in its title; no two blocks side by side
-// overlap; no text in a view is under the stage's floor size; headings do
-// not skip a level.
-const stageLayout = `(async () => {
-	await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+// content does not overflow; no text in a view is under the stage's floor
+// size; and the layoutChecks.
+const stageLayout = `(async () => {` + layoutChecks + `
 	const problems = [];
-	const name = (el) => el.tagName.toLowerCase() + [...el.classList].map((c) => "." + c).join("") +
-		' "' + (el.textContent || "").trim().replace(/\s+/g, " ").slice(0, 50) + '"';
 	const stage = document.querySelector(".sc-stage");
 	if (!stage) return ["no stage on the page"];
 	const S = stage.getBoundingClientRect();
@@ -56,44 +99,57 @@ const stageLayout = `(async () => {
 	}
 	const floorOf = document.querySelector(".sc-view > *");
 	const floor = floorOf ? parseFloat(getComputedStyle(floorOf).getPropertyValue("--floor")) : 0;
-	for (const el of all) {
-		const hasText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-		if (!hasText) continue;
-		const cs = getComputedStyle(el);
-		if (floor && el.closest(".sc-view") && parseFloat(cs.fontSize) < floor - 0.5) {
-			problems.push("smaller than the floor (" + cs.fontSize + " < " + floor.toFixed(1) + "px): " + name(el));
-		}
-		if (cs.display === "inline" || cs.display === "contents") continue;
-		if (el.scrollWidth <= el.clientWidth + 1 && el.scrollHeight <= el.clientHeight + 1) continue;
-		const abbreviated = cs.textOverflow === "ellipsis" || cs.webkitLineClamp !== "none";
-		if (!abbreviated) problems.push("text cut off: " + name(el));
-		else if (el.title !== el.textContent) problems.push("abbreviated without its whole text in its title: " + name(el));
-	}
-	const inFlow = (el) => {
-		const cs = getComputedStyle(el);
-		const r = boxes.get(el);
-		return r && r.width >= 0.5 && r.height >= 0.5 && cs.display !== "inline" && (cs.position === "static" || cs.position === "relative");
-	};
-	for (const el of [stage, ...all]) {
-		const kids = [...el.children].filter((k) => boxes.has(k) && inFlow(k));
-		for (let i = 0; i < kids.length; i++) {
-			for (let j = i + 1; j < kids.length; j++) {
-				const a = boxes.get(kids[i]), b = boxes.get(kids[j]);
-				const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
-				const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
-				if (w > 1 && h > 1) problems.push("overlap: " + name(kids[i]) + " and " + name(kids[j]));
-			}
+	for (const el of all.filter(hasText)) {
+		const size = parseFloat(getComputedStyle(el).fontSize);
+		if (floor && el.closest(".sc-view") && size < floor - 0.5) {
+			problems.push("smaller than the floor (" + size + "px < " + floor.toFixed(1) + "px): " + name(el));
 		}
 	}
-	let level = 0;
-	for (const h of document.querySelectorAll("h1, h2, h3, h4, h5, h6")) {
-		if (h.closest(".visually-hidden")) continue;
-		const n = Number(h.tagName[1]);
-		if (n > level + 1) problems.push("heading " + h.tagName + " after h" + level + ": " + name(h));
-		level = n;
-	}
+	cutText(all, problems);
+	overlaps([stage, ...all], boxes, problems);
+	headingOrder(problems);
 	return problems;
 })()`
+
+// phoneLayout is a script that answers the problems of a phone's page, or
+// an empty list: the page never scrolls sideways, nothing lies beyond the
+// screen's sides, and the layoutChecks. A phone scrolls down; that is no
+// problem.
+const phoneLayout = `(async () => {` + layoutChecks + `
+	const problems = [];
+	if (document.documentElement.scrollWidth > innerWidth + 1) problems.push("the page scrolls sideways: " + document.documentElement.scrollWidth + " > " + innerWidth);
+	const skip = (el) => el.closest(".visually-hidden") || (el.closest("svg") && el.tagName.toLowerCase() !== "svg");
+	const all = [...document.body.querySelectorAll("*")].filter((el) => !skip(el));
+	const boxes = new Map(all.map((el) => [el, el.getBoundingClientRect()]));
+	for (const el of all) {
+		const r = boxes.get(el);
+		if (r.width >= 0.5 && r.height >= 0.5 && (r.left < -1 || r.right > innerWidth + 1)) {
+			problems.push("beyond the screen's sides: " + name(el) + " at " + Math.round(r.left) + "–" + Math.round(r.right));
+		}
+	}
+	cutText(all, problems);
+	overlaps([document.body, ...all], boxes, problems);
+	headingOrder(problems);
+	return problems;
+})()`
+
+// checkPhone fails the test on the problems phoneLayout finds on a phone.
+func checkPhone(t *testing.T, p *tab, what string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+	problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](phoneLayout, chromedp.EvalAwaitPromise))
+	cancel()
+	if err != nil {
+		t.Fatalf("%s: %s: layout: %v", p.name, what, err)
+	}
+	if len(problems) > 0 {
+		p.shot(sanitize("phone-problem-" + p.name + "-" + what))
+		if len(problems) > 8 {
+			problems = append(problems[:8], fmt.Sprintf("and %d more", len(problems)-8))
+		}
+		t.Errorf("%s, %s:\n\t%s", p.name, what, strings.Join(problems, "\n\t"))
+	}
+}
 
 // stageCheck drives a shared screen through the sizes and themes and checks
 // its layout in each.
@@ -258,9 +314,45 @@ type stageRun struct {
 	choice func(i, options int) int
 	scale  func(step, round, points, i int) int
 	text   func(i int) string
-	// onOpen, if set, runs when voting opens, before the crowd votes.
-	onOpen func(step, round int)
-	shots  map[string]string // a state, by "step/view", "step/view/split" or "step/closed", and its screenshot's name
+	// phones are browsers of the session's participants, which vote on
+	// each question before the crowd and are checked in every state.
+	phones []*tab
+	shots  map[string]string // a state, by "step/view", "step/view/split", "step/closed" or "step/phone", and its screenshot's name
+}
+
+// checkPhones checks the layout of every phone in a state.
+func (r *stageRun) checkPhones(what string) {
+	r.t.Helper()
+	for _, p := range r.phones {
+		checkPhone(r.t, p, what)
+	}
+}
+
+// phonesVote has each phone vote on the open step, and checks that its
+// confirmation is in sight and its page fits.
+func (r *stageRun) phonesVote(what, kind string, step int) {
+	t := r.t
+	t.Helper()
+	for _, p := range r.phones {
+		switch kind {
+		case "text":
+			p.waitJS("the answer field", `!!document.querySelector("#answer")`)
+			p.run("type an answer", chromedp.SendKeys(chromedp.CSS("#answer"), "Focus", chromedp.NodeVisible))
+			p.clickButton("Send")
+		default: // a choice's last option, a scale's middle point
+			waitVotable(p)
+			p.run("vote", chromedp.Evaluate[chromedp.Void](`(() => {
+				const buttons = [...document.querySelectorAll(".p-option, .p-point")];
+				buttons[document.querySelector(".p-point") ? buttons.length >> 1 : buttons.length - 1].click();
+			})()`))
+		}
+		p.waitText(receivedText)
+		checkUncovered(t, p, what+": the confirmation", ".p-status-ok")
+		if name := r.shots[fmt.Sprintf("%d/phone", step)]; name != "" {
+			p.shot(name + "-" + p.name)
+		}
+	}
+	r.checkPhones(what)
 }
 
 // shot takes the screenshot of a state, if it has one, at 1280×720; with
@@ -307,6 +399,7 @@ func (r *stageRun) run(title string, steps int) {
 		case "info":
 			r.c.check(what("info"), on(step, 0, "pending", 1))
 			r.shot(fmt.Sprintf("%d/0", step))
+			r.checkPhones(what("info"))
 			continue
 		case "profile":
 			r.s.act(t, "reveal", nil)
@@ -322,9 +415,7 @@ func (r *stageRun) run(title string, steps int) {
 					r.s.act(t, "open", nil)
 				}
 				r.c.check(what(fmt.Sprintf("round %d open", round)), on(step, 0, "open", round))
-				if r.onOpen != nil {
-					r.onOpen(step, round)
-				}
+				r.phonesVote(what(fmt.Sprintf("round %d voted", round)), st.Step.Kind, step)
 				r.crowd.vote(step, func(i int) any {
 					switch st.Step.Kind {
 					case "choice":
@@ -337,14 +428,17 @@ func (r *stageRun) run(title string, steps int) {
 				r.s.act(t, "close", nil)
 				r.c.check(what(fmt.Sprintf("round %d closed", round)), on(step, 0, "closed", round))
 				r.shot(fmt.Sprintf("%d/closed", step))
+				r.checkPhones(what(fmt.Sprintf("round %d closed", round)))
 				r.s.act(t, "reveal", nil)
 			}
 		}
 		r.views(what, step, rounds, "")
+		r.checkPhones(what("revealed"))
 		if r.split[step] {
 			settings := map[string]any{"minGroupSize": 3, "splitShare": 0.3, "reactions": true, "splitByGroup": true}
 			r.s.act(t, "settings", map[string]any{"settings": settings})
 			r.views(what, step, rounds, "split by group")
+			r.checkPhones(what("revealed, split by group"))
 			settings["splitByGroup"] = false
 			r.s.act(t, "settings", map[string]any{"settings": settings})
 		}
@@ -417,7 +511,9 @@ func reducedMotion(tb *tab) {
 // revealed, a second round, split by group, each view) nothing lies outside
 // the stage, overflows or overlaps, and no text is cut off or under the
 // stage's floor size. A screen reloaded on the profile's second view comes
-// back on it. Phones that voted on the long choice see their confirmation.
+// back on it. Two phones, 360×640 and 390×844, follow both agendas: they
+// vote on every question, see their confirmation, and in every state their
+// page never scrolls sideways, cuts no text and overlaps nothing.
 func TestStageAlwaysFits(t *testing.T) {
 	b := newBrowser(t)
 	srv := startServer(t)
@@ -431,13 +527,19 @@ func TestStageAlwaysFits(t *testing.T) {
 	screen.navigate(s.URLs.Screen)
 	check := &stageCheck{t: t, screen: screen}
 	check.check("built-in lobby, nobody joined", ".sc-lobby")
-	people := joinCrowd(t, srv, s.ID, s.Code, []string{"Executive", "Manager", "Team lead"}, 50)
+	var phones []*tab
+	for _, size := range phoneSizes {
+		p := s.joinPhone(b, fmt.Sprintf("phone-%dx%d", size.w, size.h), size.w, size.h)
+		reducedMotion(p) // the confirmation scrolls into view at once
+		phones = append(phones, p)
+	}
+	people := joinCrowd(t, srv, s.ID, s.Code, []string{"Executive", "Manager", "Team lead"}, 48)
 	screen.waitText("50 joined")
 	check.check("built-in lobby", ".sc-lobby")
 	screen.shot("stage-lobby")
 
 	words := []string{"Trust", "Clarity", "Focus", "Listen more", "Courage", "Ownership", "Speed", "Feedback", "Purpose", "Patience", "Calm"}
-	builtin := &stageRun{t: t, s: s, c: check, crowd: people,
+	builtin := &stageRun{t: t, s: s, c: check, crowd: people, phones: phones,
 		split:  map[int]bool{2: true, 12: true, 13: true},
 		round:  2,
 		timer:  13,
@@ -513,9 +615,9 @@ func TestStageAlwaysFits(t *testing.T) {
 	apiJSON(t, srv, "POST", "/api/sessions", "", map[string]any{"agenda": agenda}, ls, http.StatusCreated)
 	screen.navigate(ls.URLs.Screen)
 	longPeople := joinCrowd(t, srv, ls.ID, ls.Code, groups, 48)
-	var phones []*tab
-	for _, size := range phoneSizes {
-		phones = append(phones, ls.joinPhone(b, fmt.Sprintf("phone-%dx%d", size.w, size.h), size.w, size.h))
+	for i, size := range phoneSizes {
+		phones[i] = ls.joinPhone(b, fmt.Sprintf("long-phone-%dx%d", size.w, size.h), size.w, size.h)
+		reducedMotion(phones[i])
 	}
 	screen.waitText("50 joined")
 	check.check("long lobby", ".sc-lobby")
@@ -524,27 +626,15 @@ func TestStageAlwaysFits(t *testing.T) {
 	for i := range 20 {
 		answers = append(answers, long(fmt.Sprintf("Answer %d:", i+1), 80))
 	}
-	longRun := &stageRun{t: t, s: ls, c: check, crowd: longPeople,
+	longRun := &stageRun{t: t, s: ls, c: check, crowd: longPeople, phones: phones,
 		split:  map[int]bool{1: true, 2: true, 11: true},
 		round:  2,
 		timer:  1,
 		choice: func(i, options int) int { return i % options },
 		text:   func(i int) string { return answers[(i*i)%len(answers)] },
 		scale:  func(step, round, points, i int) int { return 1 + (i*5+step+round)%points },
-		shots:  map[string]string{"1/0": "stage-long-choice", "1/closed": "stage-long-choice-closed", "11/0": "stage-long-profile"},
-	}
-	// The phones vote on the long choice before the crowd does.
-	longRun.onOpen = func(step, round int) {
-		if step != 1 || round != 1 {
-			return
-		}
-		for _, p := range phones {
-			waitVotable(p)
-			p.clickButton(options[7])
-			p.waitText(receivedText)
-			checkUncovered(t, p, "the long choice's confirmation", ".p-status-ok")
-			p.shot("stage-phone-long-choice-" + p.name)
-		}
+		shots: map[string]string{"1/0": "stage-long-choice", "1/closed": "stage-long-choice-closed", "11/0": "stage-long-profile",
+			"1/phone": "stage-phone-long-choice"},
 	}
 	longRun.run("long", len(steps))
 	ls.act(t, "end", nil)

@@ -196,11 +196,15 @@ func gaps(entries []ProfileEntry, points map[string]int) []ProfileGap {
 			largest = g
 		}
 	}
-	if largest >= 0 && math.Abs(out[largest].Gap) > 1e-9 {
+	if largest >= 0 && math.Abs(out[largest].Gap) >= NoGap {
 		out[largest].Largest = true
 	}
 	return out
 }
+
+// NoGap is the smallest gap (on −1…+1) that is one: the screens say "no
+// gap" below it, so no such gap is the largest.
+const NoGap = 0.05
 
 // OtherGroups names the pool of groups too small to show on their own, and
 // of answers given without a group.

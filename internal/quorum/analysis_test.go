@@ -387,3 +387,25 @@ func TestAutoReveal(t *testing.T) {
 		t.Errorf("unknown mode: %v", err)
 	}
 }
+
+// A gap the screens call "no gap" is never the largest, even when it is the
+// only one.
+func TestNoGapIsNotTheLargest(t *testing.T) {
+	s := newSessionFrom(t, pairedAgendaJSON)
+	// Twenty in the middle, one a point off it: a gap of a twentieth of a
+	// point.
+	ps := joinAs(t, s, "", 20)
+	today, target := map[*quorum.Participant]int{}, map[*quorum.Participant]int{}
+	for i, p := range ps {
+		today[p], target[p] = 3, 3
+		if i == 0 {
+			target[p] = 4
+		}
+	}
+	voteOn(t, s, stepDToday, today)
+	voteOn(t, s, stepDTarget, target)
+	gaps := s.Profile().Gaps
+	if len(gaps) != 1 || gaps[0].Gap <= 0 || gaps[0].Gap >= quorum.NoGap || gaps[0].Largest {
+		t.Errorf("gaps = %+v, want one under %v, not the largest", gaps, quorum.NoGap)
+	}
+}
