@@ -1,6 +1,6 @@
 // The participant's phone page: enter a code, join, then follow the session
 // and vote. Served for /join (type a code) and /j/{code} (code in the path).
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { html, formatCode, ConnectionBadge, ConnectionBanner, Countdown } from "./ui.js";
 import { api } from "./api.js";
 import { useLive } from "./live.js";
@@ -458,10 +458,11 @@ export function StepView({ live, conn, idPrefix = "" }) {
   }
 
   // The confirmation is what the phone is for: bring it into view when it
-  // changes, by as little as needed.
+  // changes, by as little as needed, before the frame that shows it is
+  // painted.
   const statusRef = useRef(null);
   const statusKind = pending ? (online ? "sending" : "saved") : errored ? "error" : acked ? `ok-${acked.id}` : "";
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = statusRef.current;
     if (!el || !statusKind || statusKind === "sending") return;
     const r = el.getBoundingClientRect();
