@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,12 @@ import (
 	"github.com/quorum-workshop/quorum/internal/room"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if orders := os.Getenv(benchClientsEnv); orders != "" {
+		os.Exit(runBenchClients(orders))
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // A client that lets its outbox fill is closed with CloseTooSlow; the room
 // sending to it never waits.
