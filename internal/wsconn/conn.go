@@ -11,9 +11,12 @@ import (
 )
 
 // conn is one WebSocket client. The Fiber handler goroutine reads; at most
-// one writer goroutine at a time owns every write except the library's own
-// control frames. The writer runs only while there is something to send and
-// ends when it is idle: ten thousand quiet phones hold no writer stacks.
+// one writer at a time owns every write. The writer goroutine runs only
+// while there is something to send and ends when it is idle: ten thousand
+// quiet phones hold no writer stacks. A frame sent to a connection with no
+// writer running and nothing queued is written by the sender itself, in one
+// write that does not block (writeDirect): a broadcast to thousands of idle
+// phones wakes no goroutine for those whose socket takes the frame at once.
 type conn struct {
 	ws   *websocket.Conn
 	cfg  *Config
@@ -48,18 +51,30 @@ type conn struct {
 	// moves it only once half of WriteTimeout has passed: every write still
 	// has at least half of WriteTimeout, and a fan-out sets almost none.
 	writeDeadline time.Time
+
+	// raw writes to the socket without blocking; nil where the platform or
+	// the connection offers no such write (then every frame goes through
+	// the writer goroutine).
+	raw *rawWriter
+	// rest is what a direct write left unwritten; the writer goroutine that
+	// writeDirect starts for it sends it before anything else.
+	rest []byte
 }
 
 var _ room.Member = (*conn)(nil)
 
 func newConn(ws *websocket.Conn, cfg *Config) *conn {
-	return &conn{
+	c := &conn{
 		ws:        ws,
 		cfg:       cfg,
 		outbox:    make(chan *room.Frame, cfg.OutboxSize),
 		closing:   make(chan struct{}),
 		writerOut: make(chan struct{}),
 	}
+	if ws != nil {
+		c.raw = newRawWriter(ws.NetConn())
+	}
+	return c
 }
 
 // startWriting lets writes start (what was queued during the hello goes
@@ -117,6 +132,9 @@ func (c *conn) sendJSON(v any) { c.Send(room.EncodeFrame(c.cfg.Logger, v)) }
 
 // queue adds a frame without ever blocking the caller (a room).
 func (c *conn) queue(f *room.Frame) {
+	if c.writeDirect(*f) {
+		return
+	}
 	select {
 	case c.outbox <- f:
 		c.wake()
@@ -133,6 +151,9 @@ func (c *conn) queue(f *room.Frame) {
 
 // SetResults replaces the pending live-results update; nil drops it.
 func (c *conn) SetResults(f *room.Frame) {
+	if f != nil && c.writeDirect(*f) {
+		return
+	}
 	c.results.Store(f)
 	if f != nil {
 		c.wake()
@@ -158,12 +179,56 @@ const (
 // writeBuffers holds the buffers that join several frames into one write.
 var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, maxBytesPerWrite); return &b }}
 
+// writeDirect writes p from the caller's goroutine if the connection is
+// idle: writing, no writer running, nothing queued or pending. It takes the
+// writer role for the write, so that nothing else writes meanwhile, and
+// makes one attempt that does not block. What the socket did not take (all
+// of it if the attempt failed) goes to a writer goroutine, which writes it
+// first, with a deadline, and meets any error itself. It reports whether it
+// took p; if not, the caller queues it.
+func (c *conn) writeDirect(p []byte) bool {
+	if c.raw == nil {
+		return false
+	}
+	c.writerMu.Lock()
+	if !c.enabled || c.writing || c.finished || c.hasWork() {
+		c.writerMu.Unlock()
+		return false
+	}
+	c.writing = true
+	c.writerMu.Unlock()
+
+	n := c.raw.write(p)
+
+	c.writerMu.Lock()
+	defer c.writerMu.Unlock()
+	if n < len(p) {
+		c.rest = p[n:]
+	}
+	// While this write held the role, wake started no writer: start one
+	// for the rest, or for what arrived meanwhile (a queued frame, a ping
+	// due, a kick).
+	if c.rest != nil || c.hasWork() {
+		go c.writeLoop()
+	} else {
+		c.writing = false
+	}
+	return true
+}
+
 // writeLoop writes until there is nothing left to write, then stops; wake
-// starts it again. Each write takes every queued frame there is (up to the
-// limits), then the pending results, in that order, so that a client always
-// has the state a results update refers to; a kick is obeyed once the queue
-// is empty.
+// starts it again. It writes first what a direct write left. Each write
+// then takes every queued frame there is (up to the limits), then the
+// pending results, in that order, so that a client always has the state a
+// results update refers to; a kick is obeyed once the queue is empty.
 func (c *conn) writeLoop() {
+	if rest := c.rest; rest != nil {
+		c.rest = nil
+		if !c.write(rest) {
+			c.finish()
+			return
+		}
+	}
 	var batch [maxFramesPerWrite]*room.Frame
 	for {
 		n, size, drained := 0, 0, false
@@ -242,11 +307,16 @@ func (c *conn) takeControl() (kind int, data []byte, ok bool) {
 func (c *conn) idle() bool {
 	c.writerMu.Lock()
 	defer c.writerMu.Unlock()
-	if c.isClosing() || len(c.outbox) > 0 || c.results.Load() != nil || c.pingDue || c.pongData != nil {
+	if c.hasWork() {
 		return false
 	}
 	c.writing = false
 	return true
+}
+
+// hasWork tells whether a writer has anything to do; call it under writerMu.
+func (c *conn) hasWork() bool {
+	return c.isClosing() || len(c.outbox) > 0 || c.results.Load() != nil || c.pingDue || c.pongData != nil
 }
 
 // finish marks the writer stopped for good: nothing more is written.
@@ -263,6 +333,25 @@ func (c *conn) finish() {
 // writeFrames sends frames in one write, straight to the socket; the
 // library's control frames are written by this same goroutine (writeLoop).
 func (c *conn) writeFrames(fs []*room.Frame) bool {
+	if len(fs) == 1 {
+		return c.write(*fs[0])
+	}
+	bp := writeBuffers.Get().(*[]byte)
+	buf := (*bp)[:0]
+	for _, f := range fs {
+		buf = append(buf, *f...)
+	}
+	ok := c.write(buf)
+	if cap(buf) <= 4*maxBytesPerWrite {
+		*bp = buf[:0]
+		writeBuffers.Put(bp)
+	}
+	return ok
+}
+
+// write writes p whole, waiting at most until the write deadline, and ends
+// the connection if it cannot.
+func (c *conn) write(p []byte) bool {
 	nc := c.ws.NetConn()
 	var err error
 	if now := time.Now(); c.writeDeadline.Sub(now) < c.cfg.WriteTimeout/2 {
@@ -270,20 +359,7 @@ func (c *conn) writeFrames(fs []*room.Frame) bool {
 		err = nc.SetWriteDeadline(c.writeDeadline)
 	}
 	if err == nil {
-		if len(fs) == 1 {
-			_, err = nc.Write(*fs[0])
-		} else {
-			bp := writeBuffers.Get().(*[]byte)
-			buf := (*bp)[:0]
-			for _, f := range fs {
-				buf = append(buf, *f...)
-			}
-			_, err = nc.Write(buf)
-			if cap(buf) <= 4*maxBytesPerWrite {
-				*bp = buf[:0]
-				writeBuffers.Put(bp)
-			}
-		}
+		_, err = nc.Write(p)
 	}
 	if err != nil {
 		c.fail()

@@ -3,6 +3,7 @@ package wsconn
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -215,4 +216,123 @@ func TestWriteToAClientThatStopsReadingEnds(t *testing.T) {
 	if c.closeCode != websocket.CloseAbnormalClosure {
 		t.Errorf("close code %d, want %d (the write failed)", c.closeCode, websocket.CloseAbnormalClosure)
 	}
+}
+
+// writerRunning tells whether a writer goroutine runs (or a direct write
+// holds the writer role).
+func (c *conn) writerRunning() bool {
+	c.writerMu.Lock()
+	defer c.writerMu.Unlock()
+	return c.writing
+}
+
+// waitIdle waits until no writer runs.
+func waitIdle(t *testing.T, c *conn) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); c.writerRunning(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the writer never went idle")
+		}
+	}
+}
+
+// A frame for an idle connection is written by the sender itself: no
+// writer goroutine is started for it.
+func TestFrameToAnIdleConnectionIsWrittenDirectly(t *testing.T) {
+	ws, client := wsPair(t)
+	c := writerFor(ws, Config{OutboxSize: 4})
+	if c.raw == nil {
+		t.Skip("no direct writes on this platform")
+	}
+	waitIdle(t, c)
+	_ = client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for i := range 3 {
+		want := fmt.Sprint(i)
+		c.Send(room.TextFrame([]byte(want)))
+		if c.writerRunning() {
+			t.Fatalf("frame %d: a writer runs after a small frame to an idle connection", i)
+		}
+		if _, got, err := client.ReadMessage(); err != nil || string(got) != want {
+			t.Fatalf("frame %d: %q, %v; want %q", i, got, err, want)
+		}
+	}
+	c.Kick(websocket.CloseNormalClosure, "done")
+	<-c.writerOut
+}
+
+// Frames sent while the socket's buffer is full, partly written directly
+// and handed on, or queued behind the rest, arrive whole and in order once
+// the client reads, and the connection writes directly again once drained.
+func TestDirectWritesThatWouldBlockKeepTheirOrder(t *testing.T) {
+	ws, client := wsPair(t)
+	// Small buffers on both sides, so that a few frames fill them.
+	if err := ws.NetConn().(*net.TCPConn).SetWriteBuffer(16 << 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.NetConn().(*net.TCPConn).SetReadBuffer(16 << 10); err != nil {
+		t.Fatal(err)
+	}
+	c := writerFor(ws, Config{OutboxSize: 512})
+	waitIdle(t, c)
+	var want []string
+	send := func(payload string) {
+		want = append(want, payload)
+		c.Send(room.TextFrame([]byte(payload)))
+	}
+	// The client reads nothing yet: each frame is written directly while
+	// the socket takes it, then one is written in part, and the rest queue.
+	for i := range 300 {
+		send(fmt.Sprintf("%d:%s", i, strings.Repeat("x", i*37%3000)))
+	}
+	if !c.writerRunning() {
+		t.Fatal("300 frames fit in the socket buffers: the test does not fill it")
+	}
+	c.SetResults(room.TextFrame([]byte("results")))
+	want = append(want, "results")
+
+	_ = client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	read := func(i int, w string) {
+		t.Helper()
+		typ, got, err := client.ReadMessage()
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if typ != websocket.TextMessage || string(got) != w {
+			t.Fatalf("frame %d: type %d, %.20q (%d bytes), want %.20q (%d bytes)", i, typ, got, len(got), w, len(w))
+		}
+	}
+	for i, w := range want {
+		read(i, w)
+	}
+	waitIdle(t, c)
+	c.Send(room.TextFrame([]byte("after")))
+	if c.writerRunning() {
+		t.Error("a drained connection did not write directly again")
+	}
+	read(len(want), "after")
+	c.Kick(websocket.CloseNormalClosure, "done")
+	<-c.writerOut
+}
+
+// A client that reads nothing while frames keep coming fills its socket's
+// buffer, then its outbox, and is closed as too slow; no send waits.
+func TestClientThatReadsNothingIsClosedAsTooSlow(t *testing.T) {
+	ws, client := wsPair(t)
+	if err := ws.NetConn().(*net.TCPConn).SetWriteBuffer(16 << 10); err != nil {
+		t.Fatal(err)
+	}
+	c := writerFor(ws, Config{OutboxSize: 8})
+	waitIdle(t, c)
+	f := room.TextFrame(bytes.Repeat([]byte("x"), 1000))
+	for i := 0; !c.isClosing(); i++ {
+		if i == 100_000 {
+			t.Fatal("100,000 frames sent to a client that reads nothing, and it is still open")
+		}
+		c.Send(f)
+	}
+	<-c.writerOut
+	if c.closeCode != room.CloseTooSlow {
+		t.Errorf("close code %d, want %d", c.closeCode, room.CloseTooSlow)
+	}
+	_ = client.Close()
 }
