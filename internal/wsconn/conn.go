@@ -1,6 +1,7 @@
 package wsconn
 
 import (
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -357,6 +358,12 @@ func (c *conn) write(p []byte) bool {
 	if now := time.Now(); c.writeDeadline.Sub(now) < c.cfg.WriteTimeout/2 {
 		c.writeDeadline = now.Add(c.cfg.WriteTimeout)
 		err = nc.SetWriteDeadline(c.writeDeadline)
+		// A client found too slow has its write deadline moved to now
+		// (queue) after its kick; a deadline set here after that would
+		// hold this write for the whole WriteTimeout.
+		if err == nil && c.isClosing() && c.closeCode == room.CloseTooSlow {
+			err = errTooSlow
+		}
 	}
 	if err == nil {
 		_, err = nc.Write(p)
@@ -367,6 +374,8 @@ func (c *conn) write(p []byte) bool {
 	}
 	return true
 }
+
+var errTooSlow = errors.New("the client is too slow")
 
 // fail ends a connection whose writes fail.
 func (c *conn) fail() {

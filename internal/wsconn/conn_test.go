@@ -226,6 +226,28 @@ func (c *conn) writerRunning() bool {
 	return c.writing
 }
 
+// idleWriter is a connection writing over loopback, once its writer has
+// gone idle, and its client. With small, the socket buffers on both sides
+// are small, so that a few frames fill them.
+func idleWriter(t *testing.T, cfg Config, small bool) (*conn, *websocket.Conn) {
+	t.Helper()
+	ws, client := wsPair(t)
+	if small {
+		if err := ws.NetConn().(*net.TCPConn).SetWriteBuffer(16 << 10); err != nil {
+			t.Fatal(err)
+		}
+		if err := client.NetConn().(*net.TCPConn).SetReadBuffer(16 << 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := writerFor(ws, cfg)
+	if c.raw == nil {
+		t.Skip("no direct writes on this platform")
+	}
+	waitIdle(t, c)
+	return c, client
+}
+
 // waitIdle waits until no writer runs.
 func waitIdle(t *testing.T, c *conn) {
 	t.Helper()
@@ -239,12 +261,7 @@ func waitIdle(t *testing.T, c *conn) {
 // A frame for an idle connection is written by the sender itself: no
 // writer goroutine is started for it.
 func TestFrameToAnIdleConnectionIsWrittenDirectly(t *testing.T) {
-	ws, client := wsPair(t)
-	c := writerFor(ws, Config{OutboxSize: 4})
-	if c.raw == nil {
-		t.Skip("no direct writes on this platform")
-	}
-	waitIdle(t, c)
+	c, client := idleWriter(t, Config{OutboxSize: 4}, false)
 	_ = client.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for i := range 3 {
 		want := fmt.Sprint(i)
@@ -264,16 +281,7 @@ func TestFrameToAnIdleConnectionIsWrittenDirectly(t *testing.T) {
 // and handed on, or queued behind the rest, arrive whole and in order once
 // the client reads, and the connection writes directly again once drained.
 func TestDirectWritesThatWouldBlockKeepTheirOrder(t *testing.T) {
-	ws, client := wsPair(t)
-	// Small buffers on both sides, so that a few frames fill them.
-	if err := ws.NetConn().(*net.TCPConn).SetWriteBuffer(16 << 10); err != nil {
-		t.Fatal(err)
-	}
-	if err := client.NetConn().(*net.TCPConn).SetReadBuffer(16 << 10); err != nil {
-		t.Fatal(err)
-	}
-	c := writerFor(ws, Config{OutboxSize: 512})
-	waitIdle(t, c)
+	c, client := idleWriter(t, Config{OutboxSize: 512}, true)
 	var want []string
 	send := func(payload string) {
 		want = append(want, payload)
@@ -317,12 +325,7 @@ func TestDirectWritesThatWouldBlockKeepTheirOrder(t *testing.T) {
 // A client that reads nothing while frames keep coming fills its socket's
 // buffer, then its outbox, and is closed as too slow; no send waits.
 func TestClientThatReadsNothingIsClosedAsTooSlow(t *testing.T) {
-	ws, client := wsPair(t)
-	if err := ws.NetConn().(*net.TCPConn).SetWriteBuffer(16 << 10); err != nil {
-		t.Fatal(err)
-	}
-	c := writerFor(ws, Config{OutboxSize: 8})
-	waitIdle(t, c)
+	c, client := idleWriter(t, Config{OutboxSize: 8}, true)
 	f := room.TextFrame(bytes.Repeat([]byte("x"), 1000))
 	for i := 0; !c.isClosing(); i++ {
 		if i == 100_000 {
@@ -330,7 +333,11 @@ func TestClientThatReadsNothingIsClosedAsTooSlow(t *testing.T) {
 		}
 		c.Send(f)
 	}
-	<-c.writerOut
+	select {
+	case <-c.writerOut:
+	case <-time.After(c.cfg.WriteTimeout / 2):
+		t.Fatal("the writer still waits on a client closed as too slow")
+	}
 	if c.closeCode != room.CloseTooSlow {
 		t.Errorf("close code %d, want %d", c.closeCode, room.CloseTooSlow)
 	}
