@@ -35,6 +35,10 @@ type batch struct {
 	after          []func(err error)
 	stateChanged   bool
 	resultsChanged bool
+	// phoneState is the participants' state as it is once the batch is
+	// committed, encoded for the first phone the batch attaches and sent
+	// to the others too: nothing the batch does after its commit changes it.
+	phoneState *Frame
 }
 
 func (b *batch) then(f func(err error)) { b.after = append(b.after, f) }
