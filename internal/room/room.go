@@ -55,6 +55,24 @@ type Member interface {
 	Kick(code int, text string)
 }
 
+// Broadcaster is a Member that takes the frames of a broadcast (a state or
+// any other frame for a whole audience) apart from its own: a WebSocket
+// connection writes them at once from the room's goroutine where it can,
+// which for its own frames (acks written while the room could be
+// committing its next batch) would hold the room back.
+type Broadcaster interface {
+	Broadcast(f *Frame)
+}
+
+// broadcast hands m a frame of a broadcast.
+func broadcast(m Member, f *Frame) {
+	if b, ok := m.(Broadcaster); ok {
+		b.Broadcast(f)
+		return
+	}
+	m.Send(f)
+}
+
 // RemoteMember is a member on another node, seated by the cluster for a
 // connection there. The room sends its broadcasts to all of them at once,
 // through its Relay; Send carries only what is this member's alone (its
@@ -501,7 +519,7 @@ func (r *Room) audienceOf(role Role) *audience {
 func (r *Room) sendState(a *audience, f *Frame) {
 	for m := range a.local {
 		m.SetResults(nil)
-		m.Send(f)
+		broadcast(m, f)
 	}
 	if a.remote > 0 {
 		r.relay.State(a.role, f)
@@ -522,7 +540,7 @@ func (r *Room) sendResults(a *audience, f *Frame) {
 // sendAll queues a frame for every member of an audience.
 func (r *Room) sendAll(a *audience, f *Frame) {
 	for m := range a.local {
-		m.Send(f)
+		broadcast(m, f)
 	}
 	if a.remote > 0 {
 		r.relay.Send(a.role, f)

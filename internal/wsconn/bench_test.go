@@ -90,7 +90,7 @@ func BenchmarkFanOutSockets(b *testing.B) {
 	user, sys := cpuTimes()
 	for range b.N {
 		for _, c := range conns {
-			c.Send(f)
+			c.Broadcast(f)
 		}
 		if _, err := io.ReadFull(rounds, done); err != nil {
 			b.Fatal("the clients stopped:", err)

@@ -14,10 +14,11 @@ import (
 // conn is one WebSocket client. The Fiber handler goroutine reads; at most
 // one writer at a time owns every write. The writer goroutine runs only
 // while there is something to send and ends when it is idle: ten thousand
-// quiet phones hold no writer stacks. A frame sent to a connection with no
-// writer running and nothing queued is written by the sender itself, in one
-// write that does not block (writeDirect): a broadcast to thousands of idle
-// phones wakes no goroutine for those whose socket takes the frame at once.
+// quiet phones hold no writer stacks. A broadcast's frame (Broadcast,
+// SetResults) for a connection with no writer running and nothing queued
+// is written by the room itself, in one write that does not block
+// (writeDirect): a broadcast to thousands of idle phones wakes no goroutine
+// for those whose socket takes the frame at once.
 type conn struct {
 	ws   *websocket.Conn
 	cfg  *Config
@@ -62,7 +63,10 @@ type conn struct {
 	rest []byte
 }
 
-var _ room.Member = (*conn)(nil)
+var (
+	_ room.Member      = (*conn)(nil)
+	_ room.Broadcaster = (*conn)(nil)
+)
 
 func newConn(ws *websocket.Conn, cfg *Config) *conn {
 	c := &conn{
@@ -121,9 +125,19 @@ func (c *conn) wake() {
 	go c.writeLoop()
 }
 
-// Send queues a frame encoded for many connections.
+// Send queues a frame: the writer goroutine writes it. A room's frames for
+// one connection (acks, replies) come between its commits, and the room
+// had better commit its next batch than wait for their writes.
 func (c *conn) Send(f *room.Frame) {
 	if f != nil {
+		c.queue(f)
+	}
+}
+
+// Broadcast writes a frame of a broadcast at once if the connection is idle
+// and its socket takes it without blocking, and queues it otherwise.
+func (c *conn) Broadcast(f *room.Frame) {
+	if f != nil && !c.writeDirect(*f) {
 		c.queue(f)
 	}
 }
@@ -133,9 +147,6 @@ func (c *conn) sendJSON(v any) { c.Send(room.EncodeFrame(c.cfg.Logger, v)) }
 
 // queue adds a frame without ever blocking the caller (a room).
 func (c *conn) queue(f *room.Frame) {
-	if c.writeDirect(*f) {
-		return
-	}
 	select {
 	case c.outbox <- f:
 		c.wake()

@@ -258,14 +258,14 @@ func waitIdle(t *testing.T, c *conn) {
 	}
 }
 
-// A frame for an idle connection is written by the sender itself: no
-// writer goroutine is started for it.
+// A broadcast frame for an idle connection is written by the room itself:
+// no writer goroutine is started for it.
 func TestFrameToAnIdleConnectionIsWrittenDirectly(t *testing.T) {
 	c, client := idleWriter(t, Config{OutboxSize: 4}, false)
 	_ = client.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for i := range 3 {
 		want := fmt.Sprint(i)
-		c.Send(room.TextFrame([]byte(want)))
+		c.Broadcast(room.TextFrame([]byte(want)))
 		if c.writerRunning() {
 			t.Fatalf("frame %d: a writer runs after a small frame to an idle connection", i)
 		}
@@ -277,20 +277,25 @@ func TestFrameToAnIdleConnectionIsWrittenDirectly(t *testing.T) {
 	<-c.writerOut
 }
 
-// Frames sent while the socket's buffer is full, partly written directly
-// and handed on, or queued behind the rest, arrive whole and in order once
-// the client reads, and the connection writes directly again once drained.
+// Broadcast frames written directly, in part and handed on, or queued
+// behind the rest, and frames of the connection's own (Send, always
+// queued) between them, arrive whole and in order once the client reads,
+// even while the socket's buffer is full; and the connection writes
+// directly again once drained.
 func TestDirectWritesThatWouldBlockKeepTheirOrder(t *testing.T) {
 	c, client := idleWriter(t, Config{OutboxSize: 512}, true)
 	var want []string
-	send := func(payload string) {
-		want = append(want, payload)
-		c.Send(room.TextFrame([]byte(payload)))
-	}
-	// The client reads nothing yet: each frame is written directly while
-	// the socket takes it, then one is written in part, and the rest queue.
+	// The client reads nothing yet: each broadcast frame is written
+	// directly while the socket takes it and no frame of the connection's
+	// own is queued; then one is written in part, and the rest queue.
 	for i := range 300 {
-		send(fmt.Sprintf("%d:%s", i, strings.Repeat("x", i*37%3000)))
+		payload := fmt.Sprintf("%d:%s", i, strings.Repeat("x", i*37%3000))
+		want = append(want, payload)
+		if i%7 == 3 {
+			c.Send(room.TextFrame([]byte(payload)))
+		} else {
+			c.Broadcast(room.TextFrame([]byte(payload)))
+		}
 	}
 	if !c.writerRunning() {
 		t.Fatal("300 frames fit in the socket buffers: the test does not fill it")
@@ -313,7 +318,7 @@ func TestDirectWritesThatWouldBlockKeepTheirOrder(t *testing.T) {
 		read(i, w)
 	}
 	waitIdle(t, c)
-	c.Send(room.TextFrame([]byte("after")))
+	c.Broadcast(room.TextFrame([]byte("after")))
 	if c.writerRunning() {
 		t.Error("a drained connection did not write directly again")
 	}
@@ -331,7 +336,7 @@ func TestClientThatReadsNothingIsClosedAsTooSlow(t *testing.T) {
 		if i == 100_000 {
 			t.Fatal("100,000 frames sent to a client that reads nothing, and it is still open")
 		}
-		c.Send(f)
+		c.Broadcast(f)
 	}
 	select {
 	case <-c.writerOut:
