@@ -40,10 +40,10 @@ const userHZ = 100
 
 // readCPU returns the CPU time a process has used, user and system, from
 // /proc/<pid>/stat, in steps of 10 ms.
-func readCPU(pid int) (time.Duration, error) {
+func readCPU(pid int) (cpuTime, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, fmt.Errorf("server CPU: %w", err)
+		return cpuTime{}, fmt.Errorf("server CPU: %w", err)
 	}
 	// The command name, in parentheses, may hold spaces; the fields after it
 	// start with the state (field 3), so utime and stime (14, 15) are the
@@ -53,15 +53,15 @@ func readCPU(pid int) (time.Duration, error) {
 		fields = strings.Fields(string(b[i+1:]))
 	}
 	if len(fields) < 13 {
-		return 0, fmt.Errorf("server CPU: /proc/%d/stat is not as expected", pid)
+		return cpuTime{}, fmt.Errorf("server CPU: /proc/%d/stat is not as expected", pid)
 	}
-	var ticks int64
-	for _, f := range fields[11:13] {
+	var ticks [2]int64
+	for i, f := range fields[11:13] {
 		n, err := strconv.ParseInt(f, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("server CPU: /proc/%d/stat: %w", pid, err)
+			return cpuTime{}, fmt.Errorf("server CPU: /proc/%d/stat: %w", pid, err)
 		}
-		ticks += n
+		ticks[i] = n
 	}
-	return time.Duration(ticks) * time.Second / userHZ, nil
+	return cpuTime{User: time.Duration(ticks[0]) * time.Second / userHZ, System: time.Duration(ticks[1]) * time.Second / userHZ}, nil
 }

@@ -85,9 +85,13 @@ type FanoutResult struct {
 
 // PhaseCPU is the CPU time the server used during one phase, user and
 // system, in steps of 10 ms: less noisy than a latency on a shared machine.
+// User is the server's own work; System its system calls, which on loopback
+// include the receiving side's TCP work.
 type PhaseCPU struct {
 	Phase   string  `json:"phase"`
 	Seconds float64 `json:"seconds"`
+	User    float64 `json:"userSeconds"`
+	System  float64 `json:"systemSeconds"`
 }
 
 type MemoryResult struct {
@@ -183,7 +187,7 @@ func (r *Result) print(out io.Writer) {
 	if len(r.ServerCPU) > 0 {
 		parts := make([]string, len(r.ServerCPU))
 		for i, p := range r.ServerCPU {
-			parts[i] = fmt.Sprintf("%s %.2f", p.Phase, p.Seconds)
+			parts[i] = fmt.Sprintf("%s %.2f (user %.2f)", p.Phase, p.Seconds, p.User)
 		}
 		row("server CPU", "by phase, s", strings.Join(parts, " · "), "")
 	}

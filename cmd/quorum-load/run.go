@@ -103,7 +103,8 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*Result, error) {
 		}
 		after, err := r.serverCPU()
 		if cpuErr == nil && err == nil && cfg.serverPID != 0 {
-			r.res.ServerCPU = append(r.res.ServerCPU, PhaseCPU{Phase: phase.name, Seconds: (after - before).Seconds()})
+			user, sys := (after.User - before.User).Seconds(), (after.System - before.System).Seconds()
+			r.res.ServerCPU = append(r.res.ServerCPU, PhaseCPU{Phase: phase.name, Seconds: user + sys, User: user, System: sys})
 		}
 	}
 	if m := r.res.Memory; m != nil {
@@ -154,10 +155,13 @@ func (r *runner) endSession() {
 	}
 }
 
+// cpuTime is a process's CPU time so far.
+type cpuTime struct{ User, System time.Duration }
+
 // serverCPU reads the CPU time the server has used, if --server-pid names it.
-func (r *runner) serverCPU() (time.Duration, error) {
+func (r *runner) serverCPU() (cpuTime, error) {
 	if r.cfg.serverPID == 0 {
-		return 0, nil
+		return cpuTime{}, nil
 	}
 	return readCPU(r.cfg.serverPID)
 }

@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"errors"
 	"io"
 	"net"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -38,6 +40,19 @@ type gentleConn struct {
 	net.Conn
 	refused atomic.Bool // the request was refused unread: close gently
 }
+
+// SyscallConn passes the socket through the wrapper: WebSocket connections
+// write to it without blocking (internal/wsconn), which they cannot do
+// through a wrapper that hides it.
+func (c *gentleConn) SyscallConn() (syscall.RawConn, error) {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return nil, errors.ErrUnsupported
+	}
+	return sc.SyscallConn()
+}
+
+var _ syscall.Conn = (*gentleConn)(nil)
 
 func (c *gentleConn) Close() error {
 	if c.refused.Load() {

@@ -225,11 +225,26 @@ func (r *Room) attach(b *batch, m Member, in *Inbound, reply func(Seated, error)
 		if !in.Rehome {
 			r.sendTo(m, welcome)
 		}
-		r.sendTo(m, r.stateFor(st.role, time.Now()))
+		if f := r.attachedState(b, st.role); f != nil {
+			m.Send(f)
+		}
 		st.attached = true
 		r.rooms.cfg.Metrics.Connected(string(st.role), 1)
 		reply(Seated{ParticipantID: st.participantID, Token: welcome.Token}, nil)
 	})
+}
+
+// attachedState is the state for a member the batch attached. The
+// participants' is encoded once for all the phones of a batch (a join
+// burst attaches tens at a time), each of which gets its own welcome.
+func (r *Room) attachedState(b *batch, role Role) *Frame {
+	if role != RoleParticipant {
+		return r.encode(r.stateFor(role, time.Now()))
+	}
+	if b.phoneState == nil {
+		b.phoneState = r.encode(r.stateFor(role, time.Now()))
+	}
+	return b.phoneState
 }
 
 func (r *Room) welcome(st *seat) WelcomeMsg {

@@ -35,6 +35,10 @@ type batch struct {
 	after          []func(err error)
 	stateChanged   bool
 	resultsChanged bool
+	// phoneState is the participants' state as it is once the batch is
+	// committed, encoded for the first phone the batch attaches and sent
+	// to the others too: nothing the batch does after its commit changes it.
+	phoneState *Frame
 }
 
 func (b *batch) then(f func(err error)) { b.after = append(b.after, f) }
@@ -49,6 +53,24 @@ type Member interface {
 	SetResults(f *Frame)
 	// Kick closes the member's connection with a WebSocket close code.
 	Kick(code int, text string)
+}
+
+// Broadcaster is a Member that takes the frames of a broadcast (a state or
+// any other frame for a whole audience) apart from its own: a WebSocket
+// connection writes them at once from the room's goroutine where it can,
+// which for its own frames (acks written while the room could be
+// committing its next batch) would hold the room back.
+type Broadcaster interface {
+	Broadcast(f *Frame)
+}
+
+// broadcast hands m a frame of a broadcast.
+func broadcast(m Member, f *Frame) {
+	if b, ok := m.(Broadcaster); ok {
+		b.Broadcast(f)
+		return
+	}
+	m.Send(f)
 }
 
 // RemoteMember is a member on another node, seated by the cluster for a
@@ -497,7 +519,7 @@ func (r *Room) audienceOf(role Role) *audience {
 func (r *Room) sendState(a *audience, f *Frame) {
 	for m := range a.local {
 		m.SetResults(nil)
-		m.Send(f)
+		broadcast(m, f)
 	}
 	if a.remote > 0 {
 		r.relay.State(a.role, f)
@@ -518,7 +540,7 @@ func (r *Room) sendResults(a *audience, f *Frame) {
 // sendAll queues a frame for every member of an audience.
 func (r *Room) sendAll(a *audience, f *Frame) {
 	for m := range a.local {
-		m.Send(f)
+		broadcast(m, f)
 	}
 	if a.remote > 0 {
 		r.relay.Send(a.role, f)

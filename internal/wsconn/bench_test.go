@@ -3,8 +3,13 @@ package wsconn
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/fasthttp/websocket"
 
@@ -36,49 +41,110 @@ func BenchmarkFanOut(b *testing.B) {
 }
 
 // BenchmarkFanOutSockets sends one frame to n real WebSocket connections
-// over loopback and waits until every client has read it: the writers' share
-// of a broadcast, with the kernel's and the clients' in the same process. Its
-// ns/conn compares writer changes within one run; it is not the fan-out a
-// phone sees (cmd/quorum-load measures that).
+// over loopback and waits until every client has read it. The clients run
+// in a child process (this test binary again, see TestMain), so that this
+// process's CPU is the server's side alone: the sending loop (the room's
+// share), the connections' writers, and the kernel's work in their writes,
+// which on loopback includes the receiving side's TCP processing. user-ns
+// and sys-ns per delivery are that CPU from getrusage, steadier on a shared
+// machine than ns/conn, which is wall-clock time and waits for the clients.
+// None of it is the fan-out a phone sees (cmd/quorum-load measures that).
 func BenchmarkFanOutSockets(b *testing.B) {
 	const n = 2000
-	url, accepted := wsServer(b, 1)
-	var (
-		conns   []*conn
-		arrived sync.WaitGroup
-		readers sync.WaitGroup
-	)
-	for range n {
-		client, _, err := websocket.DefaultDialer.Dial(url, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		readers.Go(func() {
-			for {
-				if _, _, err := client.ReadMessage(); err != nil {
-					return
-				}
-				arrived.Done()
-			}
-		})
-		conns = append(conns, writerFor(<-accepted, Config{OutboxSize: 4}))
+	url, accepted := wsServer(b, n)
+	clients := exec.Command(os.Args[0])
+	clients.Env = append(os.Environ(), benchClientsEnv+"="+fmt.Sprint(n)+" "+url)
+	clients.Stderr = os.Stderr
+	orders, err := clients.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
 	}
+	rounds, err := clients.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := clients.Start(); err != nil {
+		b.Fatal(err)
+	}
+	var conns []*conn
 	defer func() {
 		for _, c := range conns {
 			c.Kick(websocket.CloseNormalClosure, "")
 			<-c.writerOut
 			_ = c.ws.Close()
 		}
-		readers.Wait()
+		orders.Close() // the clients exit
+		_ = clients.Wait()
 	}()
-	f := room.TextFrame(bytes.Repeat([]byte("x"), 800))
-	b.ResetTimer()
-	for range b.N {
-		arrived.Add(n)
-		for _, c := range conns {
-			c.Send(f)
+	for range n {
+		select {
+		case ws := <-accepted:
+			conns = append(conns, writerFor(ws, Config{OutboxSize: 4}))
+		case <-time.After(10 * time.Second):
+			b.Fatalf("%d of %d clients connected", len(conns), n)
 		}
-		arrived.Wait()
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/conn")
+	f := room.TextFrame(bytes.Repeat([]byte("x"), 800))
+	done := make([]byte, 1)
+	b.ResetTimer()
+	user, sys := cpuTimes()
+	for range b.N {
+		for _, c := range conns {
+			c.Broadcast(f)
+		}
+		if _, err := io.ReadFull(rounds, done); err != nil {
+			b.Fatal("the clients stopped:", err)
+		}
+	}
+	b.StopTimer()
+	user2, sys2 := cpuTimes()
+	deliveries := float64(b.N * n)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/deliveries, "ns/conn")
+	if user2 > 0 {
+		b.ReportMetric(float64(user2-user)/deliveries, "user-ns/delivery")
+		b.ReportMetric(float64(sys2-sys)/deliveries, "sys-ns/delivery")
+	}
+}
+
+// benchClientsEnv makes the test binary BenchmarkFanOutSockets's clients:
+// "n url" dials n WebSockets to url, writes a byte to stdout each time
+// another n frames have arrived, and exits when stdin closes.
+const benchClientsEnv = "WSCONN_BENCH_CLIENTS"
+
+func runBenchClients(orders string) int {
+	var (
+		n   int
+		url string
+	)
+	if _, err := fmt.Sscan(orders, &n, &url); err != nil {
+		fmt.Fprintln(os.Stderr, benchClientsEnv, err)
+		return 2
+	}
+	var arrived atomic.Int64
+	var stdout sync.Mutex
+	for range n {
+		client, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		go func() {
+			for {
+				_, r, err := client.NextReader()
+				if err == nil {
+					_, err = io.Copy(io.Discard, r)
+				}
+				if err != nil {
+					return
+				}
+				if arrived.Add(1)%int64(n) == 0 {
+					stdout.Lock()
+					_, _ = os.Stdout.Write([]byte{'.'})
+					stdout.Unlock()
+				}
+			}
+		}()
+	}
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return 0
 }

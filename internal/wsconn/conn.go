@@ -1,6 +1,7 @@
 package wsconn
 
 import (
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,9 +12,13 @@ import (
 )
 
 // conn is one WebSocket client. The Fiber handler goroutine reads; at most
-// one writer goroutine at a time owns every write except the library's own
-// control frames. The writer runs only while there is something to send and
-// ends when it is idle: ten thousand quiet phones hold no writer stacks.
+// one writer at a time owns every write. The writer goroutine runs only
+// while there is something to send and ends when it is idle: ten thousand
+// quiet phones hold no writer stacks. A broadcast's frame (Broadcast,
+// SetResults) for a connection with no writer running and nothing queued
+// is written by the room itself, in one write that does not block
+// (writeDirect): a broadcast to thousands of idle phones wakes no goroutine
+// for those whose socket takes the frame at once.
 type conn struct {
 	ws   *websocket.Conn
 	cfg  *Config
@@ -48,18 +53,33 @@ type conn struct {
 	// moves it only once half of WriteTimeout has passed: every write still
 	// has at least half of WriteTimeout, and a fan-out sets almost none.
 	writeDeadline time.Time
+
+	// raw writes to the socket without blocking; nil where the platform or
+	// the connection offers no such write (then every frame goes through
+	// the writer goroutine).
+	raw *rawWriter
+	// rest is what a direct write left unwritten; the writer goroutine that
+	// writeDirect starts for it sends it before anything else.
+	rest []byte
 }
 
-var _ room.Member = (*conn)(nil)
+var (
+	_ room.Member      = (*conn)(nil)
+	_ room.Broadcaster = (*conn)(nil)
+)
 
 func newConn(ws *websocket.Conn, cfg *Config) *conn {
-	return &conn{
+	c := &conn{
 		ws:        ws,
 		cfg:       cfg,
 		outbox:    make(chan *room.Frame, cfg.OutboxSize),
 		closing:   make(chan struct{}),
 		writerOut: make(chan struct{}),
 	}
+	if ws != nil {
+		c.raw = newRawWriter(ws.NetConn())
+	}
+	return c
 }
 
 // startWriting lets writes start (what was queued during the hello goes
@@ -105,9 +125,19 @@ func (c *conn) wake() {
 	go c.writeLoop()
 }
 
-// Send queues a frame encoded for many connections.
+// Send queues a frame: the writer goroutine writes it. A room's frames for
+// one connection (acks, replies) come between its commits, and the room
+// had better commit its next batch than wait for their writes.
 func (c *conn) Send(f *room.Frame) {
 	if f != nil {
+		c.queue(f)
+	}
+}
+
+// Broadcast writes a frame of a broadcast at once if the connection is idle
+// and its socket takes it without blocking, and queues it otherwise.
+func (c *conn) Broadcast(f *room.Frame) {
+	if f != nil && !c.writeDirect(*f) {
 		c.queue(f)
 	}
 }
@@ -133,6 +163,9 @@ func (c *conn) queue(f *room.Frame) {
 
 // SetResults replaces the pending live-results update; nil drops it.
 func (c *conn) SetResults(f *room.Frame) {
+	if f != nil && c.writeDirect(*f) {
+		return
+	}
 	c.results.Store(f)
 	if f != nil {
 		c.wake()
@@ -158,12 +191,56 @@ const (
 // writeBuffers holds the buffers that join several frames into one write.
 var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, maxBytesPerWrite); return &b }}
 
+// writeDirect writes p from the caller's goroutine if the connection is
+// idle: writing, no writer running, nothing queued or pending. It takes the
+// writer role for the write, so that nothing else writes meanwhile, and
+// makes one attempt that does not block. What the socket did not take (all
+// of it if the attempt failed) goes to a writer goroutine, which writes it
+// first, with a deadline, and meets any error itself. It reports whether it
+// took p; if not, the caller queues it.
+func (c *conn) writeDirect(p []byte) bool {
+	if c.raw == nil {
+		return false
+	}
+	c.writerMu.Lock()
+	if !c.enabled || c.writing || c.finished || c.hasWork() {
+		c.writerMu.Unlock()
+		return false
+	}
+	c.writing = true
+	c.writerMu.Unlock()
+
+	n := c.raw.write(p)
+
+	c.writerMu.Lock()
+	defer c.writerMu.Unlock()
+	if n < len(p) {
+		c.rest = p[n:]
+	}
+	// While this write held the role, wake started no writer: start one
+	// for the rest, or for what arrived meanwhile (a queued frame, a ping
+	// due, a kick).
+	if c.rest != nil || c.hasWork() {
+		go c.writeLoop()
+	} else {
+		c.writing = false
+	}
+	return true
+}
+
 // writeLoop writes until there is nothing left to write, then stops; wake
-// starts it again. Each write takes every queued frame there is (up to the
-// limits), then the pending results, in that order, so that a client always
-// has the state a results update refers to; a kick is obeyed once the queue
-// is empty.
+// starts it again. It writes first what a direct write left. Each write
+// then takes every queued frame there is (up to the limits), then the
+// pending results, in that order, so that a client always has the state a
+// results update refers to; a kick is obeyed once the queue is empty.
 func (c *conn) writeLoop() {
+	if rest := c.rest; rest != nil {
+		c.rest = nil
+		if !c.write(rest) {
+			c.finish()
+			return
+		}
+	}
 	var batch [maxFramesPerWrite]*room.Frame
 	for {
 		n, size, drained := 0, 0, false
@@ -242,11 +319,16 @@ func (c *conn) takeControl() (kind int, data []byte, ok bool) {
 func (c *conn) idle() bool {
 	c.writerMu.Lock()
 	defer c.writerMu.Unlock()
-	if c.isClosing() || len(c.outbox) > 0 || c.results.Load() != nil || c.pingDue || c.pongData != nil {
+	if c.hasWork() {
 		return false
 	}
 	c.writing = false
 	return true
+}
+
+// hasWork tells whether a writer has anything to do; call it under writerMu.
+func (c *conn) hasWork() bool {
+	return c.isClosing() || len(c.outbox) > 0 || c.results.Load() != nil || c.pingDue || c.pongData != nil
 }
 
 // finish marks the writer stopped for good: nothing more is written.
@@ -263,27 +345,39 @@ func (c *conn) finish() {
 // writeFrames sends frames in one write, straight to the socket; the
 // library's control frames are written by this same goroutine (writeLoop).
 func (c *conn) writeFrames(fs []*room.Frame) bool {
+	if len(fs) == 1 {
+		return c.write(*fs[0])
+	}
+	bp := writeBuffers.Get().(*[]byte)
+	buf := (*bp)[:0]
+	for _, f := range fs {
+		buf = append(buf, *f...)
+	}
+	ok := c.write(buf)
+	if cap(buf) <= 4*maxBytesPerWrite {
+		*bp = buf[:0]
+		writeBuffers.Put(bp)
+	}
+	return ok
+}
+
+// write writes p whole, waiting at most until the write deadline, and ends
+// the connection if it cannot.
+func (c *conn) write(p []byte) bool {
 	nc := c.ws.NetConn()
 	var err error
 	if now := time.Now(); c.writeDeadline.Sub(now) < c.cfg.WriteTimeout/2 {
 		c.writeDeadline = now.Add(c.cfg.WriteTimeout)
 		err = nc.SetWriteDeadline(c.writeDeadline)
+		// A client found too slow has its write deadline moved to now
+		// (queue) after its kick; a deadline set here after that would
+		// hold this write for the whole WriteTimeout.
+		if err == nil && c.isClosing() && c.closeCode == room.CloseTooSlow {
+			err = errTooSlow
+		}
 	}
 	if err == nil {
-		if len(fs) == 1 {
-			_, err = nc.Write(*fs[0])
-		} else {
-			bp := writeBuffers.Get().(*[]byte)
-			buf := (*bp)[:0]
-			for _, f := range fs {
-				buf = append(buf, *f...)
-			}
-			_, err = nc.Write(buf)
-			if cap(buf) <= 4*maxBytesPerWrite {
-				*bp = buf[:0]
-				writeBuffers.Put(bp)
-			}
-		}
+		_, err = nc.Write(p)
 	}
 	if err != nil {
 		c.fail()
@@ -291,6 +385,8 @@ func (c *conn) writeFrames(fs []*room.Frame) bool {
 	}
 	return true
 }
+
+var errTooSlow = errors.New("the client is too slow")
 
 // fail ends a connection whose writes fail.
 func (c *conn) fail() {

@@ -3,8 +3,10 @@ package wsconn
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +17,12 @@ import (
 	"github.com/quorum-workshop/quorum/internal/room"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if orders := os.Getenv(benchClientsEnv); orders != "" {
+		os.Exit(runBenchClients(orders))
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // A client that lets its outbox fill is closed with CloseTooSlow; the room
 // sending to it never waits.
@@ -209,4 +216,135 @@ func TestWriteToAClientThatStopsReadingEnds(t *testing.T) {
 	if c.closeCode != websocket.CloseAbnormalClosure {
 		t.Errorf("close code %d, want %d (the write failed)", c.closeCode, websocket.CloseAbnormalClosure)
 	}
+}
+
+// writerRunning tells whether a writer goroutine runs (or a direct write
+// holds the writer role).
+func (c *conn) writerRunning() bool {
+	c.writerMu.Lock()
+	defer c.writerMu.Unlock()
+	return c.writing
+}
+
+// idleWriter is a connection writing over loopback, once its writer has
+// gone idle, and its client. With small, the socket buffers on both sides
+// are small, so that a few frames fill them.
+func idleWriter(t *testing.T, cfg Config, small bool) (*conn, *websocket.Conn) {
+	t.Helper()
+	ws, client := wsPair(t)
+	if small {
+		if err := ws.NetConn().(*net.TCPConn).SetWriteBuffer(16 << 10); err != nil {
+			t.Fatal(err)
+		}
+		if err := client.NetConn().(*net.TCPConn).SetReadBuffer(16 << 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := writerFor(ws, cfg)
+	if c.raw == nil {
+		t.Skip("no direct writes on this platform")
+	}
+	waitIdle(t, c)
+	return c, client
+}
+
+// waitIdle waits until no writer runs.
+func waitIdle(t *testing.T, c *conn) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); c.writerRunning(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the writer never went idle")
+		}
+	}
+}
+
+// A broadcast frame for an idle connection is written by the room itself:
+// no writer goroutine is started for it.
+func TestFrameToAnIdleConnectionIsWrittenDirectly(t *testing.T) {
+	c, client := idleWriter(t, Config{OutboxSize: 4}, false)
+	_ = client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for i := range 3 {
+		want := fmt.Sprint(i)
+		c.Broadcast(room.TextFrame([]byte(want)))
+		if c.writerRunning() {
+			t.Fatalf("frame %d: a writer runs after a small frame to an idle connection", i)
+		}
+		if _, got, err := client.ReadMessage(); err != nil || string(got) != want {
+			t.Fatalf("frame %d: %q, %v; want %q", i, got, err, want)
+		}
+	}
+	c.Kick(websocket.CloseNormalClosure, "done")
+	<-c.writerOut
+}
+
+// Broadcast frames written directly, in part and handed on, or queued
+// behind the rest, and frames of the connection's own (Send, always
+// queued) between them, arrive whole and in order once the client reads,
+// even while the socket's buffer is full; and the connection writes
+// directly again once drained.
+func TestDirectWritesThatWouldBlockKeepTheirOrder(t *testing.T) {
+	c, client := idleWriter(t, Config{OutboxSize: 512}, true)
+	var want []string
+	// The client reads nothing yet: each broadcast frame is written
+	// directly while the socket takes it and no frame of the connection's
+	// own is queued; then one is written in part, and the rest queue.
+	for i := range 300 {
+		payload := fmt.Sprintf("%d:%s", i, strings.Repeat("x", i*37%3000))
+		want = append(want, payload)
+		if i%7 == 3 {
+			c.Send(room.TextFrame([]byte(payload)))
+		} else {
+			c.Broadcast(room.TextFrame([]byte(payload)))
+		}
+	}
+	if !c.writerRunning() {
+		t.Fatal("300 frames fit in the socket buffers: the test does not fill it")
+	}
+	c.SetResults(room.TextFrame([]byte("results")))
+	want = append(want, "results")
+
+	_ = client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	read := func(i int, w string) {
+		t.Helper()
+		typ, got, err := client.ReadMessage()
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if typ != websocket.TextMessage || string(got) != w {
+			t.Fatalf("frame %d: type %d, %.20q (%d bytes), want %.20q (%d bytes)", i, typ, got, len(got), w, len(w))
+		}
+	}
+	for i, w := range want {
+		read(i, w)
+	}
+	waitIdle(t, c)
+	c.Broadcast(room.TextFrame([]byte("after")))
+	if c.writerRunning() {
+		t.Error("a drained connection did not write directly again")
+	}
+	read(len(want), "after")
+	c.Kick(websocket.CloseNormalClosure, "done")
+	<-c.writerOut
+}
+
+// A client that reads nothing while frames keep coming fills its socket's
+// buffer, then its outbox, and is closed as too slow; no send waits.
+func TestClientThatReadsNothingIsClosedAsTooSlow(t *testing.T) {
+	c, client := idleWriter(t, Config{OutboxSize: 8}, true)
+	f := room.TextFrame(bytes.Repeat([]byte("x"), 1000))
+	for i := 0; !c.isClosing(); i++ {
+		if i == 100_000 {
+			t.Fatal("100,000 frames sent to a client that reads nothing, and it is still open")
+		}
+		c.Broadcast(f)
+	}
+	select {
+	case <-c.writerOut:
+	case <-time.After(c.cfg.WriteTimeout / 2):
+		t.Fatal("the writer still waits on a client closed as too slow")
+	}
+	if c.closeCode != room.CloseTooSlow {
+		t.Errorf("close code %d, want %d", c.closeCode, room.CloseTooSlow)
+	}
+	_ = client.Close()
 }
