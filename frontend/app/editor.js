@@ -778,15 +778,15 @@ function Editor({ start, write, toast, onClose, onSaved }) {
     }
   });
 
-  // Problems: the server's for a field, else the editor's own hint once the
-  // field was left or a save was tried.
+  // Problems: the editor's own hint once the field was left or a save was
+  // tried (it says what to do: "Give the agenda a title."), else the
+  // server's for the field.
   const hints = hintsOf(draft);
   const live = problems.filter((p) => !p.key || draft.steps.some((s) => s.key === p.key));
   const problemAt = (key, field) => {
-    const p = live.find((x) => x.key === key && x.field === field);
-    if (p) return p.message;
     const h = hints.find((x) => x.key === key && x.field === field);
-    return h && (submitted || touched.has(`${key}|${field}`)) ? h.message : "";
+    if (h && (submitted || touched.has(`${key}|${field}`))) return h.message;
+    return live.find((x) => x.key === key && x.field === field)?.message || "";
   };
   const blur = (key, field) => !touched.has(`${key}|${field}`) && setTouched(new Set(touched).add(`${key}|${field}`));
   const clearProblems = (key, field) =>
