@@ -118,13 +118,7 @@ func main() {
 	if cfg.failover.cycles > 0 {
 		res, err := runFailover(ctx, cfg.failover, cfg.n, cfg.timeout, os.Stderr)
 		if res != nil {
-			if cfg.json {
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				_ = enc.Encode(res)
-			} else {
-				res.print(os.Stdout)
-			}
+			printResult(res, cfg.json)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "quorum-load:", err)
@@ -153,13 +147,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "quorum-load:", err)
 		os.Exit(1)
 	}
-	if cfg.json {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(res)
-	} else {
-		res.print(os.Stdout)
-	}
+	printResult(res, cfg.json)
 	if len(res.Failures) > 0 {
 		fmt.Fprintf(os.Stderr, "quorum-load: FAILED: %s\n", strings.Join(res.Failures, "; "))
 		os.Exit(1)
@@ -391,3 +379,14 @@ func (cfg *config) urlStrings() []string {
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// printResult prints a run's result on stdout, as indented JSON or as text.
+func printResult(res interface{ print(io.Writer) }, asJSON bool) {
+	if !asJSON {
+		res.print(os.Stdout)
+		return
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(res)
+}
