@@ -169,11 +169,10 @@ func (r *Room) joinAndAttach(b *batch, m Member, in *Inbound, reply func(Seated,
 	r.attach(b, m, in, reply)
 }
 
-// Seated is what an attach tells its caller: for a participant, who it is,
-// and its token when it joined in its hello.
+// Seated is what an attach tells its caller: a participant's token when it
+// joined in its hello (the cluster re-seats it by that token on a new owner).
 type Seated struct {
-	ParticipantID string
-	Token         string
+	Token string
 }
 
 // attach authenticates a hello and seats the member. The welcome and the
@@ -230,7 +229,7 @@ func (r *Room) attach(b *batch, m Member, in *Inbound, reply func(Seated, error)
 		}
 		st.attached = true
 		r.rooms.cfg.Metrics.Connected(string(st.role), 1)
-		reply(Seated{ParticipantID: st.participantID, Token: welcome.Token}, nil)
+		reply(Seated{Token: welcome.Token}, nil)
 	})
 }
 

@@ -124,12 +124,18 @@ func TestRemoteMembersAreReachedThroughTheRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	phone := &remoteMember{}
-	r, seated, err := rs.Attach(ctx, phone, &Inbound{Type: "hello", Role: RoleParticipant, Session: s.ID, Token: joined.Token})
+	r, _, err := rs.Attach(ctx, phone, &Inbound{Type: "hello", Role: RoleParticipant, Session: s.ID, Token: joined.Token})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if seated.ParticipantID != joined.ParticipantID {
-		t.Errorf("seated as %q, want the participant %q", seated.ParticipantID, joined.ParticipantID)
+	phone.mu.Lock()
+	var welcome struct{ Participant struct{ ID string } }
+	if len(phone.frames) > 0 {
+		_ = json.Unmarshal(payload(phone.frames[0]), &welcome)
+	}
+	phone.mu.Unlock()
+	if welcome.Participant.ID != joined.ParticipantID {
+		t.Errorf("seated as %q, want the participant %q", welcome.Participant.ID, joined.ParticipantID)
 	}
 	if got := phone.types(); len(got) != 2 || got[0] != "welcome" || got[1] != "state" {
 		t.Fatalf("the remote phone was sent %v, want its welcome and state", got)
