@@ -1,7 +1,6 @@
 package export_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/export"
 	"github.com/quorum-workshop/quorum/internal/quorum"
+	"github.com/quorum-workshop/quorum/internal/testserver"
 )
 
 const bom = "\uFEFF"
@@ -737,7 +737,7 @@ func TestAnonymous(t *testing.T) {
 				"summary": string(write(t, e.WriteSummaryCSV)),
 				"json":    string(write(t, e.WriteJSON)),
 				"html":    string(write(t, e.WriteHTML)),
-				"xlsx":    unzipped(t, write(t, e.WriteXLSX)),
+				"xlsx":    testserver.Unzipped(t, write(t, e.WriteXLSX)),
 			}
 			for format, content := range files {
 				for _, name := range secret {
@@ -784,25 +784,6 @@ func TestAnonymous(t *testing.T) {
 			}
 		})
 	}
-}
-
-// unzipped is every file of a workbook, concatenated.
-func unzipped(t *testing.T, data []byte) string {
-	t.Helper()
-	z, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, f := range z.File {
-		r, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(&b, r)
-		r.Close()
-	}
-	return html.UnescapeString(b.String())
 }
 
 func TestFilename(t *testing.T) {

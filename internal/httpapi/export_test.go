@@ -1,17 +1,14 @@
 package httpapi_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"encoding/csv"
-	"html"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/quorum"
+	"github.com/quorum-workshop/quorum/internal/testserver"
 )
 
 // get fetches a path with the host key.
@@ -155,20 +152,7 @@ func TestExportsKeepThePhonesPromise(t *testing.T) {
 		if !strings.HasPrefix(path, "export.xlsx") {
 			return body
 		}
-		z, err := zip.NewReader(bytes.NewReader([]byte(body)), int64(len(body)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b strings.Builder
-		for _, f := range z.File {
-			r, err := f.Open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.Copy(&b, r)
-			r.Close()
-		}
-		return html.UnescapeString(b.String())
+		return testserver.Unzipped(t, []byte(body))
 	}
 	paths := []string{"export.csv", "export.csv?summary=1", "export.xlsx", "export.json", "export.html"}
 	queries := []string{"", "anonymous=0", "anonymous=1", "anonymous=false"}
