@@ -32,7 +32,10 @@ type conn struct {
 	// an unsent older one instead of queueing behind it.
 	results atomic.Pointer[room.Frame]
 
-	closing   chan struct{} // closed by Kick: the writer sends a close frame and stops
+	// kicked is set by Kick, after closeCode and closeText: the writer
+	// sends a close frame and stops. A flag, not a channel: every direct
+	// write of a broadcast looks at it.
+	kicked    atomic.Bool
 	closeOnce sync.Once
 	closeCode int
 	closeText string
@@ -73,7 +76,6 @@ func newConn(ws *websocket.Conn, cfg *Config) *conn {
 		ws:        ws,
 		cfg:       cfg,
 		outbox:    make(chan *room.Frame, cfg.OutboxSize),
-		closing:   make(chan struct{}),
 		writerOut: make(chan struct{}),
 	}
 	if ws != nil {
@@ -82,14 +84,18 @@ func newConn(ws *websocket.Conn, cfg *Config) *conn {
 	return c
 }
 
-// startWriting lets writes start (what was queued during the hello goes
-// first) and pings the client every PingInterval.
+// startWriting lets writes start and pings the client every PingInterval.
+// What the hello queued (the welcome and the first state) goes first, in
+// one write from the caller's goroutine if the socket takes it without
+// blocking, as a broadcast's frame does: a join starts no writer goroutine.
 func (c *conn) startWriting() {
 	c.writerMu.Lock()
 	c.enabled = true
 	c.pinger = time.AfterFunc(c.cfg.PingInterval, c.pingTick)
 	c.writerMu.Unlock()
-	c.wake()
+	if !c.writeQueued() {
+		c.wake()
+	}
 }
 
 func (c *conn) pingTick() {
@@ -163,20 +169,26 @@ func (c *conn) queue(f *room.Frame) {
 
 // SetResults replaces the pending live-results update; nil drops it.
 func (c *conn) SetResults(f *room.Frame) {
-	if f != nil && c.writeDirect(*f) {
+	if f == nil {
+		// Every state broadcast drops the pending update, which is almost
+		// always none: a load is cheaper than a store.
+		if c.results.Load() != nil {
+			c.results.Store(nil)
+		}
+		return
+	}
+	if c.writeDirect(*f) {
 		return
 	}
 	c.results.Store(f)
-	if f != nil {
-		c.wake()
-	}
+	c.wake()
 }
 
 // Kick closes the connection with a code; the first call wins.
 func (c *conn) Kick(code int, text string) {
 	c.closeOnce.Do(func() {
 		c.closeCode, c.closeText = code, text
-		close(c.closing)
+		c.kicked.Store(true)
 	})
 	c.wake()
 }
@@ -199,33 +211,72 @@ var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, maxBytesPerW
 // first, with a deadline, and meets any error itself. It reports whether it
 // took p; if not, the caller queues it.
 func (c *conn) writeDirect(p []byte) bool {
-	if c.raw == nil {
+	if c.raw == nil || !c.takeWriter(false) {
 		return false
 	}
-	c.writerMu.Lock()
-	if !c.enabled || c.writing || c.finished || c.hasWork() {
-		c.writerMu.Unlock()
-		return false
-	}
-	c.writing = true
-	c.writerMu.Unlock()
-
 	n := c.raw.write(p)
-
-	c.writerMu.Lock()
-	defer c.writerMu.Unlock()
 	if n < len(p) {
 		c.rest = p[n:]
 	}
-	// While this write held the role, wake started no writer: start one
-	// for the rest, or for what arrived meanwhile (a queued frame, a ping
-	// due, a kick).
+	c.releaseWriter()
+	return true
+}
+
+// writeQueued writes the queued frames as writeDirect writes a broadcast's:
+// in one attempt from the caller's goroutine, the rest by a writer. It
+// reports whether it took the writer role; if not, a writer is needed.
+func (c *conn) writeQueued() bool {
+	if c.raw == nil || !c.takeWriter(true) {
+		return false
+	}
+	bp := writeBuffers.Get().(*[]byte)
+	buf := (*bp)[:0]
+gather:
+	for n := 0; n < maxFramesPerWrite && len(buf) < maxBytesPerWrite; n++ {
+		select {
+		case f := <-c.outbox:
+			buf = append(buf, *f...)
+		default:
+			break gather
+		}
+	}
+	if len(buf) > 0 {
+		if n := c.raw.write(buf); n < len(buf) {
+			c.rest = append([]byte(nil), buf[n:]...) // buf goes back to the pool
+		}
+	}
+	if cap(buf) <= 4*maxBytesPerWrite {
+		*bp = buf[:0]
+		writeBuffers.Put(bp)
+	}
+	c.releaseWriter()
+	return true
+}
+
+// takeWriter takes the writer role for a write from the caller's goroutine
+// if no writer runs and nothing but queued frames (if queued) waits.
+func (c *conn) takeWriter(queued bool) bool {
+	c.writerMu.Lock()
+	defer c.writerMu.Unlock()
+	if !c.enabled || c.writing || c.finished || c.isClosing() || c.results.Load() != nil || c.pingDue || c.pongData != nil ||
+		!queued && len(c.outbox) > 0 {
+		return false
+	}
+	c.writing = true
+	return true
+}
+
+// releaseWriter ends a write from the caller's goroutine. While it held the
+// role, wake started no writer: it starts one for what the write left, or
+// for what arrived meanwhile (a queued frame, a ping due, a kick).
+func (c *conn) releaseWriter() {
+	c.writerMu.Lock()
+	defer c.writerMu.Unlock()
 	if c.rest != nil || c.hasWork() {
 		go c.writeLoop()
 	} else {
 		c.writing = false
 	}
-	return true
 }
 
 // writeLoop writes until there is nothing left to write, then stops; wake
@@ -291,14 +342,7 @@ func (c *conn) writeLoop() {
 	}
 }
 
-func (c *conn) isClosing() bool {
-	select {
-	case <-c.closing:
-		return true
-	default:
-		return false
-	}
-}
+func (c *conn) isClosing() bool { return c.kicked.Load() }
 
 // takeControl takes the control frame due, a pong before a ping.
 func (c *conn) takeControl() (kind int, data []byte, ok bool) {

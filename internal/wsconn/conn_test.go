@@ -34,15 +34,11 @@ func TestSlowClientIsKickedNotWaitedFor(t *testing.T) {
 	for i := 0; i < cfg.OutboxSize; i++ {
 		c.Send(f)
 	}
-	select {
-	case <-c.closing:
+	if c.isClosing() {
 		t.Fatal("kicked before the outbox was full")
-	default:
 	}
 	c.Send(f) // one more than fits: must return at once and kick
-	select {
-	case <-c.closing:
-	default:
+	if !c.isClosing() {
 		t.Fatal("a full outbox did not close the connection")
 	}
 	if c.closeCode != room.CloseTooSlow {
@@ -64,10 +60,8 @@ func TestResultsReplaceUnsentResults(t *testing.T) {
 	if got := c.results.Load(); got != last {
 		t.Error("the pending results are not the newest")
 	}
-	select {
-	case <-c.closing:
+	if c.isClosing() {
 		t.Error("results updates closed the connection")
-	default:
 	}
 }
 
@@ -271,6 +265,35 @@ func TestFrameToAnIdleConnectionIsWrittenDirectly(t *testing.T) {
 		}
 		if _, got, err := client.ReadMessage(); err != nil || string(got) != want {
 			t.Fatalf("frame %d: %q, %v; want %q", i, got, err, want)
+		}
+	}
+	c.Kick(websocket.CloseNormalClosure, "done")
+	<-c.writerOut
+}
+
+// What a hello queued before writing starts (the welcome and the first
+// state) is written by startWriting's caller, in one write: a join starts
+// no writer goroutine.
+func TestQueuedWelcomeIsWrittenByTheStartingGoroutine(t *testing.T) {
+	ws, client := wsPair(t)
+	cfg := Config{}
+	cfg.setDefaults()
+	c := newConn(ws, &cfg)
+	if c.raw == nil {
+		t.Skip("no direct writes on this platform")
+	}
+	want := []string{`{"type":"welcome"}`, `{"type":"state"}`}
+	for _, w := range want {
+		c.Send(room.TextFrame([]byte(w)))
+	}
+	c.startWriting()
+	if c.writerRunning() {
+		t.Error("a writer runs after the queued frames were written")
+	}
+	_ = client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for i, w := range want {
+		if _, got, err := client.ReadMessage(); err != nil || string(got) != w {
+			t.Fatalf("frame %d: %q, %v; want %q", i, got, err, w)
 		}
 	}
 	c.Kick(websocket.CloseNormalClosure, "done")

@@ -10,11 +10,15 @@ import (
 // rawWriter makes single writes that do not block on a socket: Go's
 // sockets are non-blocking underneath, and a write the socket buffer cannot
 // take returns EAGAIN instead of parking the goroutine on the poller.
+//
+// It writes to the socket's descriptor with a bare system call, without
+// the poller's lock and deadline checks (a tenth of a broadcast's own CPU
+// per phone). That is safe because a conn's socket is closed only once
+// its last writer has stopped for good (serve waits for writerOut), and a
+// direct write holds the writer role for its whole length: the descriptor
+// cannot be closed, or reused by another socket, under it.
 type rawWriter struct {
-	rc      syscall.RawConn
-	once    func(fd uintptr) bool // writeOnce, bound once: a method value passed on each write would be allocated each time
-	p       []byte
-	written int
+	fd int
 }
 
 // newRawWriter returns a rawWriter for nc's socket, nil if it has none (a
@@ -32,8 +36,10 @@ func newRawWriter(nc net.Conn) *rawWriter {
 	if err != nil {
 		return nil
 	}
-	w := &rawWriter{rc: rc}
-	w.once = w.writeOnce
+	w := &rawWriter{fd: -1}
+	if err := rc.Control(func(fd uintptr) { w.fd = int(fd) }); err != nil || w.fd < 0 {
+		return nil
+	}
 	return w
 }
 
@@ -41,17 +47,14 @@ func newRawWriter(nc net.Conn) *rawWriter {
 // took: 0 if its buffer was full, or on any error, which the blocking write
 // of the rest then meets again and reports.
 func (w *rawWriter) write(p []byte) int {
-	w.p, w.written = p, 0
-	_ = w.rc.Write(w.once) // an error (a closed socket, a deadline passed) writes nothing
-	w.p = nil
-	return w.written
-}
-
-// writeOnce is one write system call; returning true tells the poller not to
-// wait and try again.
-func (w *rawWriter) writeOnce(fd uintptr) bool {
-	if n, err := syscall.Write(int(fd), w.p); err == nil {
-		w.written = n
+	for {
+		n, err := syscall.Write(w.fd, p)
+		switch {
+		case err == nil:
+			return n
+		case err == syscall.EINTR:
+			continue
+		}
+		return 0
 	}
-	return true
 }
