@@ -169,6 +169,55 @@ func TestCurrentVotesFromTheHistoryAreTheVotesThatWere(t *testing.T) {
 	wantIntegrity(t, db.write)
 }
 
+// A database of the schema before migration 7 keeps every participant and
+// every vote once its participants are one tree keyed by session: a vote
+// by nobody is still refused, a vote by a participant still taken, and
+// deleting a session still takes its participants along.
+func TestParticipantsKeyedBySessionKeepEveryRow(t *testing.T) {
+	ctx := context.Background()
+	path := tempDBPath(t)
+	schemaBefore(t, path, 5) // oldRows needs the votes table migration 5 drops
+	db := openRaw(t, path)
+	defer db.Close()
+	if err := (&DB{write: db}).applyMigrations(ctx, migrationsBefore(t, 7)); err != nil {
+		t.Fatal(err)
+	}
+	const participants = `SELECT session_id, id, token_hash, name, segment, joined_at, last_seen_at, proxy
+		FROM participants ORDER BY id`
+	wantParticipants := dump(t, db, participants)
+	wantHistory := dump(t, db, `SELECT * FROM vote_history ORDER BY id`)
+
+	if err := (&DB{write: db}).applyMigrations(ctx, migrationsBefore(t, 8)); err != nil {
+		t.Fatal(err)
+	}
+	if got := dump(t, db, participants); !reflect.DeepEqual(got, wantParticipants) || len(got) != 3 {
+		t.Errorf("participants after the migration:\n%q\nwant\n%q", got, wantParticipants)
+	}
+	if got := dump(t, db, `SELECT * FROM vote_history ORDER BY id`); !reflect.DeepEqual(got, wantHistory) {
+		t.Errorf("history after the migration:\n%q\nwant\n%q", got, wantHistory)
+	}
+	if got := dump(t, db, `SELECT wr FROM pragma_table_list WHERE name = 'participants'`); !reflect.DeepEqual(got, []string{"1"}) {
+		t.Errorf("participants WITHOUT ROWID: %q, want 1", got)
+	}
+	if got := dump(t, db, `SELECT name FROM pragma_index_list('participants') WHERE origin != 'pk'`); len(got) != 0 {
+		t.Errorf("indexes on participants beside its key: %q, want none", got)
+	}
+	wantIntegrity(t, db)
+
+	wantForeignKeyError(t, db, `INSERT INTO vote_history (session_id, step, round, participant_id, num, text, msg_id, voted_at)
+		VALUES ('s1', 2, 1, 'nobody', 0, '', 'm9', 10)`)
+	if _, err := db.ExecContext(ctx, `INSERT INTO vote_history (session_id, step, round, participant_id, num, text, msg_id, voted_at)
+		VALUES ('s1', 2, 1, 'p3', 1, '', 'm10', 11)`); err != nil {
+		t.Errorf("a vote by participant p3 after the migration: %v", err)
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM sessions WHERE id = 's1'`); err != nil {
+		t.Fatal(err)
+	}
+	if got := dump(t, db, `SELECT count(*) FROM participants`); !reflect.DeepEqual(got, []string{"0"}) {
+		t.Errorf("participants after deleting their session: %q, want none", got)
+	}
+}
+
 // A migration that leaves a reference dangling is rolled back, not
 // recorded, and foreign keys are on again afterwards.
 func TestAMigrationThatBreaksAForeignKeyIsRolledBack(t *testing.T) {
