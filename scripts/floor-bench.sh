@@ -127,9 +127,16 @@ run() {
 	jq -c --arg load "$load" --arg busy "$busy" '. + {loadAverage: ($load | tonumber), busyBefore: ($busy | tonumber)}' "$file.tmp" >"$file" && rm "$file.tmp"
 }
 
+# The old and new servers take turns to run right after the floor: the
+# second run of a layout meets the first one's closed connections still in
+# the kernel's tables (TIME_WAIT) and a warmer or busier machine.
 for s in $(seq "$series"); do
+	order="old new"
+	if [ $((s % 2)) -eq 0 ]; then
+		order="new old"
+	fi
 	for layout in unpinned pinned; do
-		for name in floor old new; do
+		for name in floor $order; do
 			run "$s" "$layout" "$name"
 		done
 	done
@@ -144,13 +151,17 @@ jq -rs --argjson n "$n" '
 	def last_phone: [.rounds[].max] | median;
 	def p99: [.rounds[].p99] | median;
 	def phase($name): [.serverCPU[]? | select(.phase == $name)][0];
+	def generator($name): [.generatorCPU[]? | select(.phase == $name)][0];
 	group_by([.series, .layout])[] |
 	(map(select(.name == "floor"))[0]) as $floor |
-	"series \(.[0].series), \(.[0].layout): floor last phone \($floor | last_phone | r1) ms, p99 \($floor | p99 | r1) ms, the kernel alone \($floor.kernelMicros | r2) µs a message (busy \($floor.busyBefore) %, load average \($floor.loadAverage))",
+	"series \(.[0].series), \(.[0].layout): floor last phone \($floor | last_phone | r1) ms, p99 \($floor | p99 | r1) ms, the kernel alone \($floor.kernelMicros | r2) µs a message; " +
+	"floor reader \(($floor.readerCPU.userMicros // 0) + ($floor.readerCPU.systemMicros // 0) | r1) µs of CPU a message, its writer \(($floor.writerCPU.userMicros // 0) + ($floor.writerCPU.systemMicros // 0) | r1) µs (busy \($floor.busyBefore) %, load average \($floor.loadAverage))",
 	(map(select(.name != "floor")) | sort_by(.name != "old") | .[] |
 		(phase("step change")) as $step | (phase("join burst")) as $join |
 		"  \(.name): last phone \(.stepChange | last_phone | r1) ms (\((.stepChange | last_phone) / ($floor | last_phone) | r2) × floor), p99 \(.stepChange | p99 | r1) ms (\((.stepChange | p99) / ($floor | p99) | r2) ×); " +
+		(generator("step change")) as $gen |
 		"step change CPU user \($step.userSeconds) s, system \($step.systemSeconds) s: user \($step.userSeconds / (5 * $n) * 1e6 | r2) µs a delivery; " +
+		"the generator \(($gen.seconds // 0) / (5 * $n) * 1e6 | r1) µs of CPU a state; " +
 		"join \(.join.seconds | r2) s, \($join.seconds / $n * 1e6 | round) µs CPU a phone; " +
 		"paced p99 \(.paced.votes.toScreenMs.p99 // 0 | r1) ms; \(.memory.perParticipantKiB | r2) KiB a phone; " +
 		"failures \(.failures | length) (busy \(.busyBefore) %, load average \(.loadAverage))")

@@ -46,6 +46,29 @@ type FloorResult struct {
 	// the kernel alone, whatever the programs on either end do. It is
 	// measured on Linux only, and 0 elsewhere.
 	KernelMicros float64 `json:"kernelMicros,omitempty"`
+	// WriterCPU and ReaderCPU are the CPU time of the writing process (this
+	// one) and of the reading one over the rounds, per message, in µs: what
+	// the server and the generator are compared with (Linux only).
+	WriterCPU *MessageCPU `json:"writerCPU,omitempty"`
+	ReaderCPU *MessageCPU `json:"readerCPU,omitempty"`
+}
+
+// MessageCPU is a process's CPU time per message, user and system, in µs.
+type MessageCPU struct {
+	User   float64 `json:"userMicros"`
+	System float64 `json:"systemMicros"`
+}
+
+// perMessage is the CPU time between two readings over messages, or nil if
+// either reading failed.
+func perMessage(before, after cpuTime, errBefore, errAfter error, messages int) *MessageCPU {
+	if errBefore != nil || errAfter != nil || messages == 0 {
+		return nil
+	}
+	return &MessageCPU{
+		User:   float64((after.User-before.User).Microseconds()) / float64(messages),
+		System: float64((after.System-before.System).Microseconds()) / float64(messages),
+	}
 }
 
 // runFloor measures the floor over n connections from the given source
@@ -82,6 +105,8 @@ func runFloor(ctx context.Context, n int, sources []string, timeout time.Duratio
 	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		return nil, fmt.Errorf("the kernel's share: %w", err)
 	}
+	writerBefore, writerErr := readCPU(os.Getpid())
+	readerBefore, readerErr := readCPU(cmd.Process.Pid)
 	for range floorRounds {
 		time.Sleep(floorPause)
 		start := time.Now()
@@ -103,6 +128,10 @@ func runFloor(ctx context.Context, n int, sources []string, timeout time.Duratio
 		}
 		res.Rounds = append(res.Rounds, d)
 	}
+	writerAfter, err := readCPU(os.Getpid())
+	res.WriterCPU = perMessage(writerBefore, writerAfter, writerErr, err, floorRounds*n)
+	readerAfter, err := readCPU(cmd.Process.Pid)
+	res.ReaderCPU = perMessage(readerBefore, readerAfter, readerErr, err, floorRounds*n)
 	return res, nil
 }
 
@@ -202,6 +231,14 @@ func (f *FloorResult) print(out io.Writer) {
 	fmt.Fprintf(out, "bare TCP fan-out, no Quorum: %d bytes to %d loopback connections, a goroutine per write; read by a second process, a goroutine per connection\n", f.MessageBytes, f.Connections)
 	for i, d := range f.Rounds {
 		fmt.Fprintf(out, "round %d: p50 / p99 / max  %s\n", i+1, fmtDist(d, false))
+	}
+	for _, p := range []struct {
+		name string
+		cpu  *MessageCPU
+	}{{"writer", f.WriterCPU}, {"reader", f.ReaderCPU}} {
+		if p.cpu != nil {
+			fmt.Fprintf(out, "the %s's CPU a message: user %.1f µs, system %.1f µs\n", p.name, p.cpu.User, p.cpu.System)
+		}
 	}
 	if f.KernelMicros == 0 {
 		fmt.Fprintln(out, "the kernel alone: measured on Linux only")

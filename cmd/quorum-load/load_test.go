@@ -137,6 +137,10 @@ func testLoad(t *testing.T, workers int, joinIn string) {
 	if len(res.ServerCPU) != 7 || res.ServerCPU[0].Phase != "join burst" || res.ServerCPU[0].Seconds <= 0 {
 		t.Errorf("server CPU by phase: %+v; want seven phases, the join burst's positive", res.ServerCPU)
 	}
+	// So is the generator's, which joined 200 phones too.
+	if len(res.GeneratorCPU) != 7 || res.GeneratorCPU[0].Phase != "join burst" || res.GeneratorCPU[0].Seconds <= 0 {
+		t.Errorf("generator CPU by phase: %+v; want seven phases, the join burst's positive", res.GeneratorCPU)
+	}
 	if m := res.Memory; m == nil || m.BeforeKiB <= 0 || m.AfterKiB <= 0 {
 		t.Errorf("memory: %+v", m)
 	}

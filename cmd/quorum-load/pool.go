@@ -190,6 +190,21 @@ type pool struct {
 	timeout time.Duration // the longest a command may take
 }
 
+// cpu is the CPU time the generator has used: this process's, and each
+// worker process's.
+func (p *pool) cpu() (cpuTime, error) {
+	total, err := readCPU(os.Getpid())
+	for _, w := range p.workers {
+		if err != nil || w.proc == nil {
+			continue
+		}
+		var t cpuTime
+		t, err = readCPU(w.proc.Pid)
+		total = total.add(t)
+	}
+	return total, err
+}
+
 func startPool(ctx context.Context, n int, local bool, setups []workerSetup, timeout time.Duration) (*pool, error) {
 	p := &pool{timeout: timeout}
 	for range n {

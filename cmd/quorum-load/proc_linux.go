@@ -43,7 +43,7 @@ const userHZ = 100
 func readCPU(pid int) (cpuTime, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return cpuTime{}, fmt.Errorf("server CPU: %w", err)
+		return cpuTime{}, fmt.Errorf("CPU time of process %d: %w", pid, err)
 	}
 	// The command name, in parentheses, may hold spaces; the fields after it
 	// start with the state (field 3), so utime and stime (14, 15) are the
@@ -53,13 +53,13 @@ func readCPU(pid int) (cpuTime, error) {
 		fields = strings.Fields(string(b[i+1:]))
 	}
 	if len(fields) < 13 {
-		return cpuTime{}, fmt.Errorf("server CPU: /proc/%d/stat is not as expected", pid)
+		return cpuTime{}, fmt.Errorf("CPU time: /proc/%d/stat is not as expected", pid)
 	}
 	var ticks [2]int64
 	for i, f := range fields[11:13] {
 		n, err := strconv.ParseInt(f, 10, 64)
 		if err != nil {
-			return cpuTime{}, fmt.Errorf("server CPU: /proc/%d/stat: %w", pid, err)
+			return cpuTime{}, fmt.Errorf("CPU time: /proc/%d/stat: %w", pid, err)
 		}
 		ticks[i] = n
 	}

@@ -27,6 +27,9 @@ type Result struct {
 	Paced      *PacedResult  `json:"paced,omitempty"` // nil when skipped: the notes say why
 	Memory     *MemoryResult `json:"memory,omitempty"`
 	ServerCPU  []PhaseCPU    `json:"serverCPU,omitempty"` // with --server-pid
+	// GeneratorCPU is this process's and its workers' (Linux only): what
+	// the generator itself took of the cores it shares with the server.
+	GeneratorCPU []PhaseCPU `json:"generatorCPU,omitempty"`
 	Exact      Exactness     `json:"exact"`
 
 	// With several --url: every node's URL, the screen's, each node's
@@ -83,10 +86,10 @@ type FanoutResult struct {
 	Rounds   []Dist `json:"rounds"` // each round's own
 }
 
-// PhaseCPU is the CPU time the server used during one phase, user and
-// system, in steps of 10 ms: less noisy than a latency on a shared machine.
-// User is the server's own work; System its system calls, which on loopback
-// include the receiving side's TCP work.
+// PhaseCPU is the CPU time a process (the server, or the generator) used
+// during one phase, user and system, in steps of 10 ms: less noisy than a
+// latency on a shared machine. User is the process's own work; System its
+// system calls, which on loopback include the other side's TCP work.
 type PhaseCPU struct {
 	Phase   string  `json:"phase"`
 	Seconds float64 `json:"seconds"`
@@ -185,11 +188,10 @@ func (r *Result) print(out io.Writer) {
 		row("", "per participant", fmt.Sprintf("%.1f KiB", m.PerParticipantKiB), "≤ 20 KiB")
 	}
 	if len(r.ServerCPU) > 0 {
-		parts := make([]string, len(r.ServerCPU))
-		for i, p := range r.ServerCPU {
-			parts[i] = fmt.Sprintf("%s %.2f (user %.2f)", p.Phase, p.Seconds, p.User)
-		}
-		row("server CPU", "by phase, s", strings.Join(parts, " · "), "")
+		row("server CPU", "by phase, s", fmtPhases(r.ServerCPU), "")
+	}
+	if len(r.GeneratorCPU) > 0 {
+		row("generator CPU", "by phase, s", fmtPhases(r.GeneratorCPU), "")
 	}
 	e := r.Exact
 	row("exactness", "acked / screen / host / export", fmtExact(e), "exact")
@@ -247,4 +249,13 @@ func fmtMs(v float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f ms", v)
+}
+
+// fmtPhases is CPU time by phase, on one line.
+func fmtPhases(phases []PhaseCPU) string {
+	parts := make([]string, len(phases))
+	for i, p := range phases {
+		parts[i] = fmt.Sprintf("%s %.2f (user %.2f)", p.Phase, p.Seconds, p.User)
+	}
+	return strings.Join(parts, " · ")
 }

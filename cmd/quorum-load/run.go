@@ -98,13 +98,16 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*Result, error) {
 	}
 	for _, phase := range phases {
 		before, cpuErr := r.serverCPU()
+		genBefore, genErr := r.pool.cpu()
 		if err := phase.run(ctx); err != nil {
 			return nil, err
 		}
 		after, err := r.serverCPU()
 		if cpuErr == nil && err == nil && cfg.serverPID != 0 {
-			user, sys := (after.User - before.User).Seconds(), (after.System - before.System).Seconds()
-			r.res.ServerCPU = append(r.res.ServerCPU, PhaseCPU{Phase: phase.name, Seconds: user + sys, User: user, System: sys})
+			r.res.ServerCPU = append(r.res.ServerCPU, phaseCPU(phase.name, before, after))
+		}
+		if genAfter, err := r.pool.cpu(); genErr == nil && err == nil {
+			r.res.GeneratorCPU = append(r.res.GeneratorCPU, phaseCPU(phase.name, genBefore, genAfter))
 		}
 	}
 	if m := r.res.Memory; m != nil {
@@ -157,6 +160,14 @@ func (r *runner) endSession() {
 
 // cpuTime is a process's CPU time so far.
 type cpuTime struct{ User, System time.Duration }
+
+func (t cpuTime) add(u cpuTime) cpuTime { return cpuTime{t.User + u.User, t.System + u.System} }
+
+// phaseCPU is the CPU time used between two readings.
+func phaseCPU(phase string, before, after cpuTime) PhaseCPU {
+	user, sys := (after.User - before.User).Seconds(), (after.System - before.System).Seconds()
+	return PhaseCPU{Phase: phase, Seconds: user + sys, User: user, System: sys}
+}
 
 // serverCPU reads the CPU time the server has used, if --server-pid names it.
 func (r *runner) serverCPU() (cpuTime, error) {
