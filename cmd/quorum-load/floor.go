@@ -66,8 +66,8 @@ func perMessage(before, after cpuTime, errBefore, errAfter error, messages int) 
 		return nil
 	}
 	return &MessageCPU{
-		User:   float64((after.User-before.User).Microseconds()) / float64(messages),
-		System: float64((after.System-before.System).Microseconds()) / float64(messages),
+		User:   float64((after.User - before.User).Microseconds()) / float64(messages),
+		System: float64((after.System - before.System).Microseconds()) / float64(messages),
 	}
 }
 

@@ -30,7 +30,7 @@ type Result struct {
 	// GeneratorCPU is this process's and its workers' (Linux only): what
 	// the generator itself took of the cores it shares with the server.
 	GeneratorCPU []PhaseCPU `json:"generatorCPU,omitempty"`
-	Exact      Exactness     `json:"exact"`
+	Exact        Exactness  `json:"exact"`
 
 	// With several --url: every node's URL, the screen's, each node's
 	// figures and what forwarding costs.
