@@ -179,6 +179,13 @@ func TestFloor(t *testing.T) {
 	if measured := runtime.GOOS == "linux"; measured != (f.KernelMicros > 0) {
 		t.Errorf("the kernel's share of a message on %s: %.2f µs", runtime.GOOS, f.KernelMicros)
 	}
+	// Each process's CPU per message, read from /proc: on Linux only, and
+	// never negative (50 messages may take less than its 10 ms steps).
+	for name, cpu := range map[string]*MessageCPU{"writer": f.WriterCPU, "reader": f.ReaderCPU} {
+		if measured := runtime.GOOS == "linux"; measured != (cpu != nil) || cpu != nil && (cpu.User < 0 || cpu.System < 0) {
+			t.Errorf("the %s's CPU a message on %s: %+v", name, runtime.GOOS, cpu)
+		}
+	}
 	if len(f.Rounds) != floorRounds {
 		t.Fatalf("%d rounds, want %d", len(f.Rounds), floorRounds)
 	}
