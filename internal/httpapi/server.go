@@ -139,11 +139,18 @@ func New(store Store, sessions Sessions, sockets Sockets, cfg Config) *Server {
 		AppName:                 "Quorum",
 		BodyLimit:               maxBodyBytes,
 		ReadBufferSize:          readBufferBytes,
-		ReadTimeout:             requestTimeout,
-		WriteTimeout:            requestTimeout,
-		IdleTimeout:             2 * time.Minute,
-		DisableStartupMessage:   true,
-		ErrorHandler:            s.errorHandler,
+		// fasthttp hands a hijacked connection the request's read buffer
+		// (4 KiB) for good unless it released it after the request; this
+		// makes it release an empty one, so that a WebSocket reads its
+		// socket directly and does not hold that buffer for its life (a
+		// quarter of a connected phone). A client that sent its hello with
+		// the upgrade still has it read from the buffer.
+		ReduceMemoryUsage:     true,
+		ReadTimeout:           requestTimeout,
+		WriteTimeout:          requestTimeout,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
 	})
 	// A WebSocket outlives the handler that upgraded it: returning at once
 	// frees fasthttp's request context and the deep stack of its goroutine
