@@ -203,6 +203,15 @@ const (
 // writeBuffers holds the buffers that join several frames into one write.
 var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, maxBytesPerWrite); return &b }}
 
+// putWriteBuffer returns a buffer taken from writeBuffers, as buf has
+// grown it, unless it grew large.
+func putWriteBuffer(bp *[]byte, buf []byte) {
+	if cap(buf) <= 4*maxBytesPerWrite {
+		*bp = buf[:0]
+		writeBuffers.Put(bp)
+	}
+}
+
 // writeDirect writes p from the caller's goroutine if the connection is
 // idle: writing, no writer running, nothing queued or pending. It takes the
 // writer role for the write, so that nothing else writes meanwhile, and
@@ -245,10 +254,7 @@ gather:
 			c.rest = append([]byte(nil), buf[n:]...) // buf goes back to the pool
 		}
 	}
-	if cap(buf) <= 4*maxBytesPerWrite {
-		*bp = buf[:0]
-		writeBuffers.Put(bp)
-	}
+	putWriteBuffer(bp, buf)
 	c.releaseWriter()
 	return true
 }
@@ -398,10 +404,7 @@ func (c *conn) writeFrames(fs []*room.Frame) bool {
 		buf = append(buf, *f...)
 	}
 	ok := c.write(buf)
-	if cap(buf) <= 4*maxBytesPerWrite {
-		*bp = buf[:0]
-		writeBuffers.Put(bp)
-	}
+	putWriteBuffer(bp, buf)
 	return ok
 }
 
