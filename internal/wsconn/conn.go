@@ -264,8 +264,7 @@ gather:
 func (c *conn) takeWriter(queued bool) bool {
 	c.writerMu.Lock()
 	defer c.writerMu.Unlock()
-	if !c.enabled || c.writing || c.finished || c.isClosing() || c.results.Load() != nil || c.pingDue || c.pongData != nil ||
-		!queued && len(c.outbox) > 0 {
+	if !c.enabled || c.writing || c.finished || c.hasUnqueuedWork() || !queued && len(c.outbox) > 0 {
 		return false
 	}
 	c.writing = true
@@ -377,8 +376,12 @@ func (c *conn) idle() bool {
 }
 
 // hasWork tells whether a writer has anything to do; call it under writerMu.
-func (c *conn) hasWork() bool {
-	return c.isClosing() || len(c.outbox) > 0 || c.results.Load() != nil || c.pingDue || c.pongData != nil
+func (c *conn) hasWork() bool { return len(c.outbox) > 0 || c.hasUnqueuedWork() }
+
+// hasUnqueuedWork tells whether a writer has anything to do besides queued
+// frames (a kick, pending results, a ping or a pong); call it under writerMu.
+func (c *conn) hasUnqueuedWork() bool {
+	return c.isClosing() || c.results.Load() != nil || c.pingDue || c.pongData != nil
 }
 
 // finish marks the writer stopped for good: nothing more is written.
