@@ -65,9 +65,10 @@ func perMessage(before, after cpuTime, errBefore, errAfter error, messages int) 
 	if errBefore != nil || errAfter != nil || messages == 0 {
 		return nil
 	}
+	used := after.since(before)
 	return &MessageCPU{
-		User:   float64((after.User - before.User).Microseconds()) / float64(messages),
-		System: float64((after.System - before.System).Microseconds()) / float64(messages),
+		User:   float64(used.User.Microseconds()) / float64(messages),
+		System: float64(used.System.Microseconds()) / float64(messages),
 	}
 }
 

@@ -194,15 +194,20 @@ type pool struct {
 // worker process's.
 func (p *pool) cpu() (cpuTime, error) {
 	total, err := readCPU(os.Getpid())
+	if err != nil {
+		return cpuTime{}, err
+	}
 	for _, w := range p.workers {
-		if err != nil || w.proc == nil {
-			continue
+		if w.proc == nil {
+			continue // a worker in this process
 		}
-		var t cpuTime
-		t, err = readCPU(w.proc.Pid)
+		t, err := readCPU(w.proc.Pid)
+		if err != nil {
+			return cpuTime{}, err
+		}
 		total = total.add(t)
 	}
-	return total, err
+	return total, nil
 }
 
 func startPool(ctx context.Context, n int, local bool, setups []workerSetup, timeout time.Duration) (*pool, error) {

@@ -163,9 +163,15 @@ type cpuTime struct{ User, System time.Duration }
 
 func (t cpuTime) add(u cpuTime) cpuTime { return cpuTime{t.User + u.User, t.System + u.System} }
 
+// since is the CPU time used from the reading before to t.
+func (t cpuTime) since(before cpuTime) cpuTime {
+	return cpuTime{t.User - before.User, t.System - before.System}
+}
+
 // phaseCPU is the CPU time used between two readings.
 func phaseCPU(phase string, before, after cpuTime) PhaseCPU {
-	user, sys := (after.User - before.User).Seconds(), (after.System - before.System).Seconds()
+	used := after.since(before)
+	user, sys := used.User.Seconds(), used.System.Seconds()
 	return PhaseCPU{Phase: phase, Seconds: user + sys, User: user, System: sys}
 }
 
