@@ -10,8 +10,10 @@
 # each server fresh, on an empty data folder, with the same quorum-load (the
 # work tree's). It prints, per series and layout, the step change's last
 # phone (median of the five rounds' maximum) and p99 over the floor's, the
-# server's CPU per delivered state and per joined phone, and the other
-# figures a change must keep. The raw results stay in the folder it names.
+# server's CPU per delivered state, the join burst and the server's CPU per
+# joined phone over the floor's (its connections opened as the phones join,
+# each with a join's exchange in bare bytes), and the other figures a
+# change must keep. The raw results stay in the folder it names.
 #
 # Usage: scripts/floor-bench.sh [-n 10000] [-s series] [-b max-busy] OLD NEW
 #   OLD and NEW are commits (built from git archive) or quorum binaries.
@@ -152,17 +154,19 @@ jq -rs --argjson n "$n" '
 	def p99: [.rounds[].p99] | median;
 	def phase($name): [.serverCPU[]? | select(.phase == $name)][0];
 	def generator($name): [.generatorCPU[]? | select(.phase == $name)][0];
+	def join_cpu: (.join.writerCPU.userMicros // 0) + (.join.writerCPU.systemMicros // 0);
 	group_by([.series, .layout])[] |
 	(map(select(.name == "floor"))[0]) as $floor |
 	"series \(.[0].series), \(.[0].layout): floor last phone \($floor | last_phone | r1) ms, p99 \($floor | p99 | r1) ms, the kernel alone \($floor.kernelMicros | r2) µs a message; " +
-	"floor reader \(($floor.readerCPU.userMicros // 0) + ($floor.readerCPU.systemMicros // 0) | r1) µs of CPU a message, its writer \(($floor.writerCPU.userMicros // 0) + ($floor.writerCPU.systemMicros // 0) | r1) µs (busy \($floor.busyBefore) %, load average \($floor.loadAverage))",
+	"floor reader \(($floor.readerCPU.userMicros // 0) + ($floor.readerCPU.systemMicros // 0) | r1) µs of CPU a message, its writer \(($floor.writerCPU.userMicros // 0) + ($floor.writerCPU.systemMicros // 0) | r1) µs; " +
+	"floor join burst \($floor.join.seconds | r2) s, the writer \($floor | join_cpu | r1) µs of CPU a connection (busy \($floor.busyBefore) %, load average \($floor.loadAverage))",
 	(map(select(.name != "floor")) | sort_by(.name != "old") | .[] |
 		(phase("step change")) as $step | (phase("join burst")) as $join |
 		"  \(.name): last phone \(.stepChange | last_phone | r1) ms (\((.stepChange | last_phone) / ($floor | last_phone) | r2) × floor), p99 \(.stepChange | p99 | r1) ms (\((.stepChange | p99) / ($floor | p99) | r2) ×); " +
 		(generator("step change")) as $gen |
 		"step change CPU user \($step.userSeconds) s, system \($step.systemSeconds) s: user \($step.userSeconds / (5 * $n) * 1e6 | r2) µs a delivery; " +
 		"the generator \(($gen.seconds // 0) / (5 * $n) * 1e6 | r1) µs of CPU a state; " +
-		"join \(.join.seconds | r2) s, \($join.seconds / $n * 1e6 | round) µs CPU a phone; " +
+		"join \(.join.seconds | r2) s (\(.join.seconds / $floor.join.seconds | r2) × floor), \($join.seconds / $n * 1e6 | round) µs CPU a phone (\($join.seconds / $n * 1e6 / ($floor | join_cpu) | r2) × floor); " +
 		"paced p99 \(.paced.votes.toScreenMs.p99 // 0 | r1) ms; \(.memory.perParticipantKiB | r2) KiB a phone; " +
 		"failures \(.failures | length) (busy \(.busyBefore) %, load average \(.loadAverage))")
 ' $(mkdir -p "$out/tagged"

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,6 +22,12 @@ import (
 // goroutine per connection and stamps each arrival. It is a lower bound for
 // the step-change fan-out: the same system calls on the same two cores,
 // without HTTP, WebSocket, JSON, SQLite or a room.
+//
+// The connections are opened as the generator joins its phones, and each
+// makes a join's exchange in bare bytes of about a join's sizes (the
+// upgrade request and its answer, the hello and the welcome with the first
+// state): the floor of a join burst, which the server's CPU per joined
+// phone is compared with.
 
 // floorReaderFlag, as the only argument, makes the binary the floor's
 // reading process; it takes its orders on stdin.
@@ -32,6 +39,16 @@ const (
 	floorMessageBytes = 800
 	floorRounds       = 5
 	floorPause        = 300 * time.Millisecond
+)
+
+// A join's exchange in the floor, in bytes: what a phone's upgrade request,
+// the server's answer, the hello and the welcome with the first state
+// about weigh.
+const (
+	floorRequestBytes = 256
+	floorAnswerBytes  = 512
+	floorHelloBytes   = 128
+	floorWelcomeBytes = 640
 )
 
 // FloorResult is the fan-out of each round, from the first write to each
@@ -51,6 +68,18 @@ type FloorResult struct {
 	// the server and the generator are compared with (Linux only).
 	WriterCPU *MessageCPU `json:"writerCPU,omitempty"`
 	ReaderCPU *MessageCPU `json:"readerCPU,omitempty"`
+	// Join is the join burst's floor.
+	Join FloorJoin `json:"join"`
+}
+
+// FloorJoin is the floor of a join burst: the connections opened as the
+// generator opens its phones', each with a join's exchange. Seconds runs
+// from the first connection to the last welcome written; WriterCPU is the
+// writing process's (the server's stand-in) CPU per connection over it, in
+// µs, as the server's CPU per joined phone is reported (Linux only).
+type FloorJoin struct {
+	Seconds   float64     `json:"seconds"`
+	WriterCPU *MessageCPU `json:"writerCPU,omitempty"`
 }
 
 // MessageCPU is a process's CPU time per message, user and system, in µs.
@@ -73,8 +102,8 @@ func perMessage(before, after cpuTime, errBefore, errAfter error, messages int) 
 }
 
 // runFloor measures the floor over n connections from the given source
-// addresses.
-func runFloor(ctx context.Context, n int, sources []string, timeout time.Duration) (*FloorResult, error) {
+// addresses, joiners of them joining at once.
+func runFloor(ctx context.Context, n, joiners int, sources []string, timeout time.Duration) (*FloorResult, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -88,7 +117,10 @@ func runFloor(ctx context.Context, n int, sources []string, timeout time.Duratio
 		orders.Close()
 		_ = cmd.Wait()
 	}()
-	fmt.Fprintf(orders, "%s %d %s\n", ln.Addr(), n, strings.Join(sources, ","))
+	res := &FloorResult{Connections: n, MessageBytes: floorMessageBytes}
+	joinBefore, joinErr := readCPU(os.Getpid())
+	joinStart := time.Now()
+	fmt.Fprintf(orders, "%s %d %s %d\n", ln.Addr(), n, strings.Join(sources, ","), joiners)
 
 	conns, err := acceptAll(ln.(*net.TCPListener), n, timeout)
 	defer func() {
@@ -99,9 +131,11 @@ func runFloor(ctx context.Context, n int, sources []string, timeout time.Duratio
 	if err != nil {
 		return nil, err
 	}
+	res.Join.Seconds = time.Since(joinStart).Seconds()
+	joinAfter, err := readCPU(os.Getpid())
+	res.Join.WriterCPU = perMessage(joinBefore, joinAfter, joinErr, err, n)
 	reports := json.NewDecoder(out)
 	msg := make([]byte, floorMessageBytes)
-	res := &FloorResult{Connections: n, MessageBytes: floorMessageBytes}
 	res.KernelMicros, err = kernelMessageCost(min(n, kernelPairs), msg, timeout)
 	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		return nil, fmt.Errorf("the kernel's share: %w", err)
@@ -140,21 +174,79 @@ func runFloor(ctx context.Context, n int, sources []string, timeout time.Duratio
 // each, beside the floor's own connections, under the open-file limit.
 const kernelPairs = 2000
 
+// acceptAll accepts n connections and answers each one's join, on a
+// goroutine per connection as an HTTP server does, and returns once every
+// welcome is written.
 func acceptAll(ln *net.TCPListener, n int, timeout time.Duration) ([]net.Conn, error) {
 	_ = ln.SetDeadline(time.Now().Add(timeout))
 	conns := make([]net.Conn, 0, n)
+	failed := make(chan error, 1)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for len(conns) < n {
 		c, err := ln.Accept()
 		if err != nil {
 			return conns, fmt.Errorf("accept the reader's connection %d of %d: %w", len(conns)+1, n, err)
 		}
 		conns = append(conns, c)
+		wg.Go(func() {
+			if err := answerJoin(c, timeout); err != nil {
+				select {
+				case failed <- err:
+				default:
+				}
+			}
+		})
 	}
-	return conns, nil
+	wg.Wait()
+	select {
+	case err := <-failed:
+		return conns, fmt.Errorf("a join's exchange: %w", err)
+	default:
+		return conns, nil
+	}
+}
+
+// answerJoin is the server's side of a join in the floor: read the
+// request, answer, read the hello, write the welcome.
+func answerJoin(c net.Conn, timeout time.Duration) error {
+	_ = c.SetDeadline(time.Now().Add(timeout))
+	defer c.SetDeadline(time.Time{})
+	buf := make([]byte, max(floorRequestBytes, floorHelloBytes))
+	if _, err := io.ReadFull(c, buf[:floorRequestBytes]); err != nil {
+		return err
+	}
+	if _, err := c.Write(make([]byte, floorAnswerBytes)); err != nil {
+		return err
+	}
+	if _, err := io.ReadFull(c, buf[:floorHelloBytes]); err != nil {
+		return err
+	}
+	_, err := c.Write(make([]byte, floorWelcomeBytes))
+	return err
+}
+
+// joinFloor is the phone's side of a join in the floor: the request, the
+// answer, the hello, the welcome.
+func joinFloor(c net.Conn, timeout time.Duration) error {
+	_ = c.SetDeadline(time.Now().Add(timeout))
+	defer c.SetDeadline(time.Time{})
+	buf := make([]byte, max(floorAnswerBytes, floorWelcomeBytes))
+	if _, err := c.Write(make([]byte, floorRequestBytes)); err != nil {
+		return err
+	}
+	if _, err := io.ReadFull(c, buf[:floorAnswerBytes]); err != nil {
+		return err
+	}
+	if _, err := c.Write(make([]byte, floorHelloBytes)); err != nil {
+		return err
+	}
+	_, err := io.ReadFull(c, buf[:floorWelcomeBytes])
+	return err
 }
 
 // floorReaderMain connects and reads: its first order is "address count
-// sources", each next one a round's start in Unix nanoseconds, answered
+// sources joiners", each next one a round's start in Unix nanoseconds, answered
 // with the round's arrivals as a Dist.
 func floorReaderMain() int {
 	if _, err := raiseFileLimit(); err != nil {
@@ -173,32 +265,59 @@ func readFloor(in io.Reader, out io.Writer) error {
 		return errors.New("no connect order")
 	}
 	var addr, sourceList string
-	var n int
-	if _, err := fmt.Sscan(orders.Text(), &addr, &n, &sourceList); err != nil {
+	var n, joiners int
+	if _, err := fmt.Sscan(orders.Text(), &addr, &n, &sourceList, &joiners); err != nil {
 		return fmt.Errorf("connect order %q: %w", orders.Text(), err)
 	}
 	sources := strings.Split(sourceList, ",")
 	var mu sync.Mutex
 	var arrivals []int64
-	for i := range n {
-		d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(sources[i%len(sources)])}}
-		c, err := d.Dial("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("connection %d: %w", i+1, err)
+	read := func(c net.Conn) {
+		buf := make([]byte, floorMessageBytes)
+		for {
+			if _, err := io.ReadFull(c, buf); err != nil {
+				return
+			}
+			at := time.Now().UnixNano()
+			mu.Lock()
+			arrivals = append(arrivals, at)
+			mu.Unlock()
 		}
-		defer c.Close()
-		go func() {
-			buf := make([]byte, floorMessageBytes)
-			for {
-				if _, err := io.ReadFull(c, buf); err != nil {
+	}
+	// The connections join as the generator's phones do: joiners at once,
+	// each connection's exchange before the next.
+	conns := make([]net.Conn, n)
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	var next atomic.Int64
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for range min(joiners, n) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				d := net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(sources[i%len(sources)])}}
+				c, err := d.Dial("tcp", addr)
+				if err != nil {
+					errs[i] = fmt.Errorf("connection %d: %w", i+1, err)
 					return
 				}
-				at := time.Now().UnixNano()
-				mu.Lock()
-				arrivals = append(arrivals, at)
-				mu.Unlock()
+				conns[i] = c
+				if err := joinFloor(c, 10*time.Second); err != nil {
+					errs[i] = fmt.Errorf("connection %d's join: %w", i+1, err)
+					return
+				}
+				go read(c)
 			}
-		}()
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	enc := json.NewEncoder(out)
 	for orders.Scan() {
@@ -241,6 +360,12 @@ func (f *FloorResult) print(out io.Writer) {
 			fmt.Fprintf(out, "the %s's CPU a message: user %.1f µs, system %.1f µs\n", p.name, p.cpu.User, p.cpu.System)
 		}
 	}
+	fmt.Fprintf(out, "join burst: %d connections, each with a join's exchange (%d, %d, %d and %d bytes), in %.2f s", f.Connections,
+		floorRequestBytes, floorAnswerBytes, floorHelloBytes, floorWelcomeBytes, f.Join.Seconds)
+	if cpu := f.Join.WriterCPU; cpu != nil {
+		fmt.Fprintf(out, "; the writer's CPU a connection: user %.1f µs, system %.1f µs", cpu.User, cpu.System)
+	}
+	fmt.Fprintln(out)
 	if f.KernelMicros == 0 {
 		fmt.Fprintln(out, "the kernel alone: measured on Linux only")
 		return

@@ -134,7 +134,7 @@ func main() {
 		return
 	}
 	if cfg.floor {
-		f, err := runFloor(ctx, cfg.n, cfg.sourceIPs(), cfg.timeout)
+		f, err := runFloor(ctx, cfg.n, cfg.joinConcurrency, cfg.sourceIPs(), cfg.timeout)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "quorum-load:", err)
 			os.Exit(1)

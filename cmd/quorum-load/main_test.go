@@ -172,7 +172,7 @@ func TestFloor(t *testing.T) {
 	if !spreadSources {
 		sources = []string{"127.0.0.1"}
 	}
-	f, err := runFloor(t.Context(), 50, sources, 10*time.Second)
+	f, err := runFloor(t.Context(), 50, 8, sources, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,6 +185,9 @@ func TestFloor(t *testing.T) {
 		if measured := runtime.GOOS == "linux"; measured != (cpu != nil) || cpu != nil && (cpu.User < 0 || cpu.System < 0) {
 			t.Errorf("the %s's CPU a message on %s: %+v", name, runtime.GOOS, cpu)
 		}
+	}
+	if measured := runtime.GOOS == "linux"; f.Join.Seconds <= 0 || measured != (f.Join.WriterCPU != nil) {
+		t.Errorf("the join burst's floor on %s: %+v", runtime.GOOS, f.Join)
 	}
 	if len(f.Rounds) != floorRounds {
 		t.Fatalf("%d rounds, want %d", len(f.Rounds), floorRounds)
