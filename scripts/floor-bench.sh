@@ -167,7 +167,7 @@ jq -rs --argjson n "$n" '
 		"step change CPU user \($step.userSeconds) s, system \($step.systemSeconds) s: user \($step.userSeconds / (5 * $n) * 1e6 | r2) µs a delivery; " +
 		"the generator \(($gen.seconds // 0) / (5 * $n) * 1e6 | r1) µs of CPU a state; " +
 		"join \(.join.seconds | r2) s (\(.join.seconds / $floor.join.seconds | r2) × floor), \($join.seconds / $n * 1e6 | round) µs CPU a phone (\($join.seconds / $n * 1e6 / ($floor | join_cpu) | r2) × floor); " +
-		"paced p99 \(.paced.votes.toScreenMs.p99 // 0 | r1) ms; \(.memory.perParticipantKiB | r2) KiB a phone; " +
+		"vote burst \(.votes.ackedPerSecond // 0 | round) acks a second; paced p99 \(.paced.votes.toScreenMs.p99 // 0 | r1) ms; \(.memory.perParticipantKiB | r2) KiB a phone; " +
 		"failures \(.failures | length) (busy \(.busyBefore) %, load average \(.loadAverage))")
 ' $(mkdir -p "$out/tagged"
 for f in "$out"/*.json; do

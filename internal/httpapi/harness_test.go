@@ -31,6 +31,8 @@ var leakCheck = []goleak.Option{
 	// cleaner exits on its next tick after the server stops.
 	goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"),
 	goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
+	// The WebSockets' poller waits for the process's life.
+	goleak.IgnoreAnyFunction("github.com/quorum-workshop/quorum/internal/wsconn.(*poller).run"),
 }
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m, leakCheck...) }

@@ -225,6 +225,32 @@ func TestIdleConnectionsArePinged(t *testing.T) {
 	}
 }
 
+// A client that stops answering pings, and sends nothing else, is closed
+// once it has been silent for PongTimeout (at the next ping after it):
+// nothing reads its socket in between, so the pings keep the count.
+func TestSilentClientIsClosed(t *testing.T) {
+	ts := startServer(t, tempDB(t), httpapi.Config{}, testserver.WithConns(func(c *wsconn.Config) {
+		c.PingInterval, c.PongTimeout = 50*time.Millisecond, 300*time.Millisecond
+	}))
+	s := ts.create("leadership-vs-management")
+	c := ts.dialWith("screen", func(ws *websocket.Conn) {
+		ws.SetPingHandler(func(string) error { return nil }) // no pong
+	})
+	c.send(map[string]any{"type": "hello", "role": "screen", "session": s.ID, "key": s.ScreenKey})
+	start := time.Now()
+	select {
+	case ce := <-c.closed:
+		if ce.Code != websocket.CloseNormalClosure {
+			t.Errorf("closed with %d; want 1000", ce.Code)
+		}
+		if d := time.Since(start); d < 300*time.Millisecond {
+			t.Errorf("closed after %s, before the pong timeout", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a silent client still open after 5 s")
+	}
+}
+
 // A client's ping gets its pong and a client's close gets the server's close
 // in reply, both written by the connection's one writer.
 func TestPingAndCloseFromTheClientAreAnswered(t *testing.T) {

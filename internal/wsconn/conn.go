@@ -11,8 +11,8 @@ import (
 	"github.com/quorum-workshop/quorum/internal/room"
 )
 
-// conn is one WebSocket client. The Fiber handler goroutine reads; at most
-// one writer at a time owns every write. The writer goroutine runs only
+// conn is one WebSocket client. Its reader runs only while its client's
+// bytes come in (reader.go); at most one writer at a time owns every write. The writer goroutine runs only
 // while there is something to send and ends when it is idle: ten thousand
 // quiet phones hold no writer stacks. A broadcast's frame (Broadcast,
 // SetResults) for a connection with no writer running and nothing queued
@@ -64,6 +64,17 @@ type conn struct {
 	// rest is what a direct write left unwritten; the writer goroutine that
 	// writeDirect starts for it sends it before anything else.
 	rest []byte
+
+	// The read side (reader.go), set up by the hello and serve.
+	srv       *Server
+	session   Session
+	frames    frameReader
+	budget    *tokenBucket
+	readState atomic.Int32
+	poller    *poller      // set before polled
+	polled    atomic.Bool  // the connection waits in the poller between reads
+	stopRead  atomic.Bool  // the reader must stop: the connection is closing
+	heard     atomic.Int64 // when the client last sent anything, Unix ns
 }
 
 var (
@@ -78,6 +89,7 @@ func newConn(ws *websocket.Conn, cfg *Config) *conn {
 		outbox:    make(chan *room.Frame, cfg.OutboxSize),
 		writerOut: make(chan struct{}),
 	}
+	c.hearFrom()
 	if ws != nil {
 		c.raw = newRawWriter(ws.NetConn())
 	}
@@ -99,6 +111,11 @@ func (c *conn) startWriting() {
 }
 
 func (c *conn) pingTick() {
+	if c.silentTooLong(time.Now()) {
+		// The client is gone without a word: no pong to the last pings.
+		c.stopReader()
+		return
+	}
 	c.writerMu.Lock()
 	if c.finished {
 		c.writerMu.Unlock()
@@ -444,11 +461,14 @@ func (c *conn) fail() {
 	c.stopReader()
 }
 
-// stopReader ends the reader's wait at once without closing the socket:
-// ServeWS still reads what the client sends for a moment after the close
-// frame, so that a reset does not destroy that frame, and then closes it.
+// stopReader ends the reading at once without closing the socket:
+// endReading still reads what the client sends for a moment after the
+// close frame, so that a reset does not destroy that frame, and then
+// closes it.
 func (c *conn) stopReader() {
-	_ = c.ws.NetConn().SetReadDeadline(time.Now())
+	c.stopRead.Store(true)
+	_ = c.ws.NetConn().SetReadDeadline(time.Now()) // a reader blocked in a read
+	wakeReader(c)
 }
 
 func (c *conn) writeClose() {

@@ -21,7 +21,7 @@ func TestMain(m *testing.M) {
 	if orders := os.Getenv(benchClientsEnv); orders != "" {
 		os.Exit(runBenchClients(orders))
 	}
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/quorum-workshop/quorum/internal/wsconn.(*poller).run"))
 }
 
 // A client that lets its outbox fill is closed with CloseTooSlow; the room

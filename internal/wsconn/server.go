@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -178,36 +177,16 @@ func (s *Server) ServeWS(ws *websocket.Conn, clientAddr string) {
 		closeNow(ws, room.CloseTryAgainLater, "too many connections from this address", s.cfg.WriteTimeout)
 		return
 	}
-	ws.SetReadLimit(s.cfg.MaxMessageBytes)
+	c.frames.limit = s.cfg.MaxMessageBytes
 	session, ok := s.hello(c)
 	if !ok {
 		s.untrack(c)
 		ws.Close()
 		return
 	}
-	// The connection lives on a fresh goroutine: a goroutine keeps the
-	// stack it grew for its whole life, and the hello's call chain (a join,
-	// a frame encoding/json reads) is deeper than the reader's.
-	go s.serve(c, session)
-}
-
-// serve runs an attached connection until it ends, and closes it: the HTTP
-// server keeps hijacked connections open.
-func (s *Server) serve(c *conn, session Session) {
-	ws := c.ws
-	defer ws.Close()
-	defer s.untrack(c)
-	c.startWriting()
-	s.readLoop(c, session)
-	// The reader has stopped: detach, then stop the writer.
-	_ = session.Detach(c)
-	c.Kick(websocket.CloseNormalClosure, "")
-	<-c.writerOut
-	// Read what the client still sends, for a moment: closing with its
-	// frames unread would reset the connection, and the reset can destroy
-	// the close frame before the client reads it.
-	_ = ws.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
-	_, _ = io.Copy(io.Discard, ws.NetConn())
+	// The HTTP server keeps hijacked connections open: the connection's
+	// last reader closes it (endReading).
+	s.serve(c, session)
 }
 
 // closeGrace is how long a closing connection waits for its client to go.
@@ -217,12 +196,14 @@ const closeGrace = time.Second
 // its session.
 func (s *Server) hello(c *conn) (Session, bool) {
 	ws := c.ws
-	_ = ws.SetReadDeadline(time.Now().Add(s.cfg.HelloTimeout))
-	_, data, err := ws.ReadMessage()
+	data, err := s.readHello(c)
 	if err != nil {
-		var netErr interface{ Timeout() bool }
-		if errors.As(err, &netErr) && netErr.Timeout() {
+		var fe *frameError
+		switch {
+		case errors.Is(err, errHelloTimeout):
 			closeNow(ws, room.CloseHelloTimeout, "no hello in time", s.cfg.WriteTimeout)
+		case errors.As(err, &fe):
+			closeNow(ws, fe.code, fe.text, s.cfg.WriteTimeout)
 		}
 		return nil, false
 	}
@@ -323,69 +304,6 @@ func (s *Server) joinInHello(ctx context.Context, c *conn, in *room.Inbound) (Se
 	}
 	c.role = in.Role
 	return session, true
-}
-
-func (s *Server) readLoop(c *conn, session Session) {
-	ws := c.ws
-	alive := func() { _ = ws.SetReadDeadline(time.Now().Add(s.cfg.PongTimeout)) }
-	alive()
-	ws.SetPongHandler(func(string) error { alive(); return nil })
-	// Control frames the client asks for go through the connection's one
-	// writer: a ping's pong, and the close reply, which serve's kick writes
-	// once the reader has stopped.
-	ws.SetPingHandler(func(data string) error { c.pong(data); return nil })
-	ws.SetCloseHandler(func(int, string) error { return nil })
-	budget := newTokenBucket(s.cfg.MessagesPerSecond, 2*s.cfg.MessagesPerSecond)
-	for {
-		mt, data, err := ws.ReadMessage()
-		if err != nil {
-			return
-		}
-		alive()
-		if !budget.take(time.Now()) {
-			c.Kick(websocket.ClosePolicyViolation, "too many messages; slow down and reconnect")
-			return
-		}
-		if mt != websocket.TextMessage {
-			c.sendJSON(room.Refused("", quorum.Errorf(quorum.EINVALIDJSON, "send JSON in text frames")))
-			continue
-		}
-		in := new(room.Inbound)
-		if err := decodeInbound(data, in); err != nil {
-			// A field of the wrong type fails the decode, but encoding/json
-			// still fills every field it can: the refusal echoes the id
-			// whenever the frame had a string id, so that a client can tell
-			// which of its messages was refused.
-			c.sendJSON(room.Refused(in.ID, decodeError(err)))
-			continue
-		}
-		var send func(m room.Member, in *room.Inbound) error
-		switch {
-		case in.Type == "vote" && c.role == room.RoleParticipant:
-			send = session.Vote
-		case in.Type == "react" && c.role == room.RoleParticipant:
-			send = session.React
-		case in.Type == "action" && c.role == room.RoleHost:
-			send = session.Command
-		case in.Type == "proxy" && c.role == room.RoleHost:
-			send = session.Proxy
-		case in.Type == "vote" || in.Type == "action" || in.Type == "proxy" || in.Type == "react":
-			c.sendJSON(room.Refused(in.ID, quorum.Errorf(quorum.EFORBIDDEN, "a %s connection cannot send %s messages", c.role, in.Type)))
-			continue
-		case in.Type == "hello":
-			c.sendJSON(room.Refused(in.ID, quorum.Errorf(quorum.EINVALIDREQUEST, "this connection has already said hello")))
-			continue
-		case in.Type == "":
-			c.sendJSON(room.Refused(in.ID, quorum.Errorf(quorum.EINVALIDREQUEST, "a message needs a type (hello, vote, react, action, proxy)")))
-			continue
-		default:
-			c.sendJSON(room.Refused(in.ID, quorum.Errorf(quorum.EUNKNOWNMESSAGE, "unknown message type %q (hello, vote, react, action, proxy)", in.Type)))
-			continue
-		}
-		if err := send(c, in); err != nil {
-			return // the room stopped: the server is shutting down, or the session was deleted
-		}
-	}
 }
 
 // decodeError turns a JSON error into a message a client developer understands.
