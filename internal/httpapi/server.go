@@ -97,13 +97,15 @@ type Server struct {
 const (
 	maxBodyBytes   = quorum.MaxAgendaBytes + 16<<10
 	requestTimeout = 10 * time.Second
-	// fasthttp keeps a connection's read buffer for a hijacked connection's
-	// whole life: 4 KiB holds a phone's request line and headers with room
-	// to spare and costs 4 KiB less per connection than 8 KiB.
+	// 4 KiB holds a phone's request line and headers with room to spare.
+	// internal/wsconn reads a hijacked connection in reads at least this
+	// large (wsconn.readChunk), so that the first takes whatever fasthttp
+	// still buffered.
 	readBufferBytes = 4096
-	// The WebSocket reads through fasthttp's buffer already, so its own only
-	// needs to hold a frame header; longer reads bypass it.
-	wsReadBufferBytes = 256
+	// internal/wsconn reads the frames itself: the library's read buffer,
+	// which it allocates for every connection, is never used. 16 bytes is
+	// the least a bufio.Reader takes.
+	wsReadBufferBytes = 16
 )
 
 // New builds the server. Call Listener to serve.

@@ -165,7 +165,8 @@ type JoinByCode func(ctx context.Context, code, clientAddr string, join func(ses
 func (s *Server) AcceptJoinsInHello(join JoinByCode) { s.joinByCode = join }
 
 // ServeWS takes one WebSocket connection, on a goroutine of its own: it
-// checks the hello there, then serves the connection until it ends (serve).
+// reads and checks the hello there, then sets the connection up to be read
+// as its client's bytes come (serve), and returns.
 func (s *Server) ServeWS(ws *websocket.Conn, clientAddr string) {
 	c := newConn(ws, &s.cfg)
 	c.addr = clientAddr
