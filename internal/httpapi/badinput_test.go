@@ -320,11 +320,7 @@ func TestFloodingClientIsClosed(t *testing.T) {
 // stays up, and a well-behaved phone beside them votes without delay.
 func TestGarbageFromManyConnections(t *testing.T) {
 	ts := startServer(t, tempDB(t), httpapi.Config{})
-	s := ts.create(map[string]any{"title": "Garbage", "steps": []map[string]any{
-		{"kind": "choice", "title": "Q", "options": []string{"A", "B"}},
-	}})
-	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"start"}`, nil)
-	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"open"}`, nil)
+	s := ts.openChoice("Garbage")
 	good := ts.connect("good", "participant", s.ID, ts.join(s.Code, "", "").Token)
 	good.awaitType("state")
 

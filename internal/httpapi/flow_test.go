@@ -205,11 +205,7 @@ func TestWorkshopFlow(t *testing.T) {
 // ack, reconnects, sees what the server has and re-sends: one vote counts.
 func TestVoteResentAfterDropCountsOnce(t *testing.T) {
 	ts := startServer(t, tempDB(t), httpapi.Config{})
-	s := ts.create(map[string]any{"title": "Drop", "steps": []map[string]any{
-		{"kind": "choice", "title": "Q", "options": []string{"A", "B"}},
-	}})
-	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"start"}`, nil)
-	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"open"}`, nil)
+	s := ts.openChoice("Drop")
 	j := ts.join(s.Code, "", "")
 	for round := 0; round < 20; round++ {
 		p := ts.connect(fmt.Sprint("drop", round), "participant", s.ID, j.Token)

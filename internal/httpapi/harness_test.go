@@ -161,6 +161,18 @@ func (ts *testServer) create(agenda any) created {
 	return c
 }
 
+// openChoice creates a live session of one choice step (A or B), open for
+// votes.
+func (ts *testServer) openChoice(title string) created {
+	ts.t.Helper()
+	s := ts.create(map[string]any{"title": title, "steps": []map[string]any{
+		{"kind": "choice", "title": "Q", "options": []string{"A", "B"}},
+	}})
+	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"start"}`, nil)
+	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"open"}`, nil)
+	return s
+}
+
 // counts reads a session's counts from the host state over HTTP.
 func (ts *testServer) counts(s created) room.Counts {
 	ts.t.Helper()

@@ -51,11 +51,7 @@ func TestHelloSentWithTheUpgradeIsRead(t *testing.T) {
 // at a time.
 func TestFramesAfterTheHelloAreRead(t *testing.T) {
 	ts := startServer(t, tempDB(t), httpapi.Config{})
-	s := ts.create(map[string]any{"title": "Pipelined", "steps": []map[string]any{
-		{"kind": "choice", "title": "Q", "options": []string{"A", "B"}},
-	}})
-	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"start"}`, nil)
-	ts.call("POST", "/api/sessions/"+s.ID+"/actions", s.HostKey, `{"action":"open"}`, nil)
+	s := ts.openChoice("Pipelined")
 	hello := mustJSON(t, map[string]any{"type": "hello", "role": "participant", "code": s.Code, "name": "Hasty"})
 	first := mustJSON(t, map[string]any{"type": "vote", "id": "first", "step": 0, "value": 0})
 	conn, r := rawUpgrade(t, ts, append(maskedTextFrame(hello), maskedTextFrame(first)...))

@@ -51,18 +51,13 @@ func (s *Server) readHello(c *conn) ([]byte, error) {
 		n, err := nc.Read(*bp)
 		if n > 0 {
 			_, ferr := c.frames.feed((*bp)[:n], func(m inMessage) bool {
-				switch m.opcode {
-				case opPing:
-					c.pong(string(m.payload))
-					return true
-				case opPong:
-					return true
-				case opClose:
-					closed = true
-				case opText:
-					hello = append([]byte{}, m.payload...)
-				default:
-					hello = []byte{} // not JSON: refused as a bad hello
+				if control, goOn := c.control(m); control {
+					closed = !goOn
+					return goOn
+				}
+				hello = []byte{} // not JSON: refused as a bad hello
+				if m.opcode == opText {
+					hello = append(hello, m.payload...)
 				}
 				return false
 			})
@@ -122,14 +117,8 @@ func (c *conn) readFailed(err error) {
 // reading.
 func (c *conn) handle(m inMessage) bool {
 	c.hearFrom()
-	switch m.opcode {
-	case opPing:
-		c.pong(string(m.payload))
-		return true
-	case opPong:
-		return true
-	case opClose:
-		return false // endReading answers with a close frame
+	if control, goOn := c.control(m); control {
+		return goOn
 	}
 	if !c.budget.take(time.Now()) {
 		c.Kick(websocket.ClosePolicyViolation, "too many messages; slow down and reconnect")
@@ -174,6 +163,22 @@ func (c *conn) handle(m inMessage) bool {
 	// An error: the room stopped (the server is shutting down, or the
 	// session was deleted).
 	return send(c, in) == nil
+}
+
+// control answers a control frame: a ping's pong goes through the writer,
+// and a close ends the reading (endReading answers it). It reports whether
+// m was one, and whether to go on reading.
+func (c *conn) control(m inMessage) (control, goOn bool) {
+	switch m.opcode {
+	case opPing:
+		c.pong(string(m.payload))
+		return true, true
+	case opPong:
+		return true, true
+	case opClose:
+		return true, false
+	}
+	return false, true
 }
 
 // hearFrom notes that the client is alive.
