@@ -11,10 +11,11 @@ import (
 	"github.com/quorum-workshop/quorum/internal/room"
 )
 
-// conn is one WebSocket client. Its reader runs only while its client's
-// bytes come in (reader.go); at most one writer at a time owns every write. The writer goroutine runs only
-// while there is something to send and ends when it is idle: ten thousand
-// quiet phones hold no writer stacks. A broadcast's frame (Broadcast,
+// conn is one WebSocket client. On Linux its reader runs only while its
+// client's bytes come in (reader.go, poller_linux.go); at most one writer
+// at a time owns every write. The writer goroutine runs only while there
+// is something to send and ends when it is idle: ten thousand quiet phones
+// hold no stacks at all. A broadcast's frame (Broadcast,
 // SetResults) for a connection with no writer running and nothing queued
 // is written by the room itself, in one write that does not block
 // (writeDirect): a broadcast to thousands of idle phones wakes no goroutine
