@@ -51,6 +51,10 @@ const (
 	floorWelcomeBytes = 640
 )
 
+// floorZeros is what each side of a join's exchange writes: only read, by
+// every connection at once.
+var floorZeros = make([]byte, max(floorRequestBytes, floorAnswerBytes, floorHelloBytes, floorWelcomeBytes))
+
 // FloorResult is the fan-out of each round, from the first write to each
 // arrival, and the kernel's own share of a message.
 type FloorResult struct {
@@ -180,31 +184,26 @@ const kernelPairs = 2000
 func acceptAll(ln *net.TCPListener, n int, timeout time.Duration) ([]net.Conn, error) {
 	_ = ln.SetDeadline(time.Now().Add(timeout))
 	conns := make([]net.Conn, 0, n)
-	failed := make(chan error, 1)
+	errs := make([]error, n)
+	var acceptErr error
 	var wg sync.WaitGroup
-	defer wg.Wait()
-	for len(conns) < n {
+	for i := range n {
 		c, err := ln.Accept()
 		if err != nil {
-			return conns, fmt.Errorf("accept the reader's connection %d of %d: %w", len(conns)+1, n, err)
+			acceptErr = fmt.Errorf("accept the reader's connection %d of %d: %w", i+1, n, err)
+			break
 		}
 		conns = append(conns, c)
-		wg.Go(func() {
-			if err := answerJoin(c, timeout); err != nil {
-				select {
-				case failed <- err:
-				default:
-				}
-			}
-		})
+		wg.Go(func() { errs[i] = answerJoin(c, timeout) })
 	}
 	wg.Wait()
-	select {
-	case err := <-failed:
-		return conns, fmt.Errorf("a join's exchange: %w", err)
-	default:
-		return conns, nil
+	if acceptErr != nil {
+		return conns, acceptErr
 	}
+	if err := errors.Join(errs...); err != nil {
+		return conns, fmt.Errorf("a join's exchange: %w", err)
+	}
+	return conns, nil
 }
 
 // answerJoin is the server's side of a join in the floor: read the
@@ -216,13 +215,13 @@ func answerJoin(c net.Conn, timeout time.Duration) error {
 	if _, err := io.ReadFull(c, buf[:floorRequestBytes]); err != nil {
 		return err
 	}
-	if _, err := c.Write(make([]byte, floorAnswerBytes)); err != nil {
+	if _, err := c.Write(floorZeros[:floorAnswerBytes]); err != nil {
 		return err
 	}
 	if _, err := io.ReadFull(c, buf[:floorHelloBytes]); err != nil {
 		return err
 	}
-	_, err := c.Write(make([]byte, floorWelcomeBytes))
+	_, err := c.Write(floorZeros[:floorWelcomeBytes])
 	return err
 }
 
@@ -232,13 +231,13 @@ func joinFloor(c net.Conn, timeout time.Duration) error {
 	_ = c.SetDeadline(time.Now().Add(timeout))
 	defer c.SetDeadline(time.Time{})
 	buf := make([]byte, max(floorAnswerBytes, floorWelcomeBytes))
-	if _, err := c.Write(make([]byte, floorRequestBytes)); err != nil {
+	if _, err := c.Write(floorZeros[:floorRequestBytes]); err != nil {
 		return err
 	}
 	if _, err := io.ReadFull(c, buf[:floorAnswerBytes]); err != nil {
 		return err
 	}
-	if _, err := c.Write(make([]byte, floorHelloBytes)); err != nil {
+	if _, err := c.Write(floorZeros[:floorHelloBytes]); err != nil {
 		return err
 	}
 	_, err := io.ReadFull(c, buf[:floorWelcomeBytes])

@@ -59,7 +59,7 @@ type frameReader struct {
 // (each message given to handle, which may keep its payload only for the
 // call) and the rest kept. It stops at the first error, or when handle
 // returns false (keeping what it did not read), and reports whether to go
-// on reading.
+// on reading: never after an error.
 func (r *frameReader) feed(data []byte, handle func(inMessage) bool) (bool, error) {
 	if len(r.partial) > 0 {
 		data = append(r.partial, data...)

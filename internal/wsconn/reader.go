@@ -87,40 +87,34 @@ func (s *Server) serve(c *conn, session Session) {
 	c.budget = newTokenBucket(s.cfg.MessagesPerSecond, 2*s.cfg.MessagesPerSecond)
 	c.hearFrom()
 	c.startWriting()
-	if ok, err := c.frames.feed(nil, c.handle); err != nil || !ok {
-		c.readFailed(err)
+	if !c.consume(nil) {
 		c.endReading()
 		return
 	}
 	startReading(c)
 }
 
-// consume reads the bytes that came, and reports whether to go on reading.
+// consume reads the bytes that came (with what the frame reader kept of
+// earlier ones), and reports whether to go on reading. A client that broke
+// the protocol is closed with the code of what it broke.
 func (c *conn) consume(data []byte) bool {
 	ok, err := c.frames.feed(data, c.handle)
-	if err != nil {
-		c.readFailed(err)
-	}
-	return ok && err == nil
-}
-
-// readFailed closes a connection whose client broke the protocol, with the
-// code of what it broke.
-func (c *conn) readFailed(err error) {
 	var fe *frameError
 	if errors.As(err, &fe) {
 		c.Kick(fe.code, fe.text)
 	}
+	return ok
 }
 
 // handle takes one message of the client, and reports whether to go on
 // reading.
 func (c *conn) handle(m inMessage) bool {
-	c.hearFrom()
+	now := time.Now()
+	c.heard.Store(now.UnixNano())
 	if control, goOn := c.control(m); control {
 		return goOn
 	}
-	if !c.budget.take(time.Now()) {
+	if !c.budget.take(now) {
 		c.Kick(websocket.ClosePolicyViolation, "too many messages; slow down and reconnect")
 		return false
 	}
