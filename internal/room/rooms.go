@@ -27,7 +27,10 @@ type Store interface {
 type Config struct {
 	BroadcastInterval time.Duration // at most one live-results update per session per interval
 	IdleRoomTimeout   time.Duration // a room with no members is unloaded after this
-	JoinURL           func(code string) string
+	// JoinLinger is how long a batch of joins in a join burst waits for
+	// more before it commits (Room.awaitJoins).
+	JoinLinger time.Duration
+	JoinURL    func(code string) string
 	// Relay, if set, gives each room the relay to its members on other
 	// nodes (internal/cluster); without it a room has only local members.
 	Relay func(sessionID string) Relay
@@ -62,6 +65,7 @@ func (noMetrics) Broadcast(time.Duration)      {}
 const (
 	DefaultBroadcastInterval = 100 * time.Millisecond
 	DefaultIdleRoomTimeout   = 10 * time.Minute
+	DefaultJoinLinger        = 10 * time.Millisecond
 )
 
 func (c *Config) setDefaults() {
@@ -70,6 +74,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.IdleRoomTimeout <= 0 {
 		c.IdleRoomTimeout = DefaultIdleRoomTimeout
+	}
+	if c.JoinLinger <= 0 {
+		c.JoinLinger = DefaultJoinLinger
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
