@@ -271,7 +271,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	// No TCP keep-alive: WebSocket pings find a vanished phone, the idle
 	// timeout an idle HTTP client, and the four socket options on every
 	// accepted connection cost a join burst 2 % of the server's CPU.
-	ln, err := (&net.ListenConfig{KeepAlive: -1}).Listen(ctx, "tcp", cfg.addr)
+	ln, err := (&net.ListenConfig{KeepAlive: -1, Control: deferAccept}).Listen(ctx, "tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
