@@ -3,7 +3,6 @@ package room
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -36,22 +35,7 @@ func (s *countedCommits) count() []int {
 // with linger as Config.JoinLinger.
 func joinBurstRooms(t *testing.T, linger time.Duration) (*Rooms, *countedCommits, *quorum.Session, quorum.Credentials) {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "quorum.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	agenda, err := quorum.BuiltinAgenda("leadership-vs-management")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, creds, err := quorum.NewSession(agenda, "", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CreateSession(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
+	db, s, creds := openStoreWithCredentials(t)
 	store := &countedCommits{DB: db}
 	h := New(store, Config{JoinLinger: linger})
 	shutdownAtCleanup(t, h)

@@ -26,6 +26,13 @@ func (s *slowLoads) LoadSession(ctx context.Context, id string) (*quorum.Session
 }
 
 func openStoreWithSession(t *testing.T) (*sqlite.DB, *quorum.Session) {
+	db, s, _ := openStoreWithCredentials(t)
+	return db, s
+}
+
+// openStoreWithCredentials opens a real store holding a new session, and
+// returns the session's keys too.
+func openStoreWithCredentials(t *testing.T) (*sqlite.DB, *quorum.Session, quorum.Credentials) {
 	t.Helper()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "quorum.db"))
 	if err != nil {
@@ -36,14 +43,14 @@ func openStoreWithSession(t *testing.T) (*sqlite.DB, *quorum.Session) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _, err := quorum.NewSession(agenda, "", time.Now())
+	s, creds, err := quorum.NewSession(agenda, "", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := db.CreateSession(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
-	return db, s
+	return db, s, creds
 }
 
 func shutdownAtCleanup(t *testing.T, h *Rooms) {
