@@ -378,8 +378,8 @@ func (r *Room) process(first job) {
 // millisecond of CPU whatever it holds, its fsync above all: a hall that
 // joins in two seconds brought 18 joins a commit, 30 µs each, and brings
 // 70 (about 8 µs) this way. A phone's join takes up to JoinLinger longer;
-// any other work (a vote, a command, a reconnecting phone's last-seen) ends
-// the wait at once.
+// any other work (a vote, a command, a reconnecting phone's last-seen, the
+// session's deletion) ends the wait at once.
 func (r *Room) awaitJoins(b *batch) {
 	linger := r.rooms.cfg.JoinLinger
 	if b.joins == 0 || b.joins >= joinBatch || len(b.records) != b.joins || b.now.Sub(r.lastJoins) > linger {
@@ -387,7 +387,7 @@ func (r *Room) awaitJoins(b *batch) {
 	}
 	r.joinWait.Reset(linger)
 	defer r.joinWait.Stop()
-	for b.joins < joinBatch && len(b.records) == b.joins {
+	for b.joins < joinBatch && len(b.records) == b.joins && r.gone == nil {
 		select {
 		case j := <-r.inbox:
 			j(b)
