@@ -10,8 +10,10 @@
 # each server fresh, on an empty data folder, with the same quorum-load (the
 # work tree's). It prints, per series and layout, the step change's last
 # phone (median of the five rounds' maximum) and p99 over the floor's, the
-# server's CPU per delivered state, the join burst and the server's CPU per
-# joined phone over the floor's (its connections opened as the phones join,
+# server's CPU per delivered state, the server's and the generator's CPU per
+# message together over the floor's writer's and reader's (unpinned, the
+# last phone waits for both on the same cores), the join burst and the
+# server's CPU per joined phone over the floor's (its connections opened as the phones join,
 # each with a join's exchange in bare bytes), and the other figures a
 # change must keep. The raw results stay in the folder it names.
 #
@@ -155,6 +157,7 @@ jq -rs --argjson n "$n" '
 	def phase($name): [.serverCPU[]? | select(.phase == $name)][0];
 	def generator($name): [.generatorCPU[]? | select(.phase == $name)][0];
 	def join_cpu: (.join.writerCPU.userMicros // 0) + (.join.writerCPU.systemMicros // 0);
+	def floor_cpu: (.writerCPU.userMicros // 0) + (.writerCPU.systemMicros // 0) + (.readerCPU.userMicros // 0) + (.readerCPU.systemMicros // 0);
 	group_by([.series, .layout])[] |
 	(map(select(.name == "floor"))[0]) as $floor |
 	"series \(.[0].series), \(.[0].layout): floor last phone \($floor | last_phone | r1) ms, p99 \($floor | p99 | r1) ms, the kernel alone \($floor.kernelMicros | r2) µs a message; " +
@@ -164,8 +167,11 @@ jq -rs --argjson n "$n" '
 		(phase("step change")) as $step | (phase("join burst")) as $join |
 		"  \(.name): last phone \(.stepChange | last_phone | r1) ms (\((.stepChange | last_phone) / ($floor | last_phone) | r2) × floor), p99 \(.stepChange | p99 | r1) ms (\((.stepChange | p99) / ($floor | p99) | r2) ×); " +
 		(generator("step change")) as $gen |
+		(($step.userSeconds + $step.systemSeconds) / (5 * $n) * 1e6) as $server_each |
+		(($gen.seconds // 0) / (5 * $n) * 1e6) as $gen_each |
 		"step change CPU user \($step.userSeconds) s, system \($step.systemSeconds) s: user \($step.userSeconds / (5 * $n) * 1e6 | r2) µs a delivery; " +
-		"the generator \(($gen.seconds // 0) / (5 * $n) * 1e6 | r1) µs of CPU a state; " +
+		"the generator \($gen_each | r1) µs of CPU a state; " +
+		"server and generator CPU a message over the floor writer and reader together \(($server_each + $gen_each) / ($floor | floor_cpu) | r2) ×; " +
 		"join \(.join.seconds | r2) s (\(.join.seconds / $floor.join.seconds | r2) × floor), \($join.seconds / $n * 1e6 | round) µs CPU a phone (\($join.seconds / $n * 1e6 / ($floor | join_cpu) | r2) × floor); " +
 		"vote burst \(.votes.ackedPerSecond // 0 | round) acks a second; paced p99 \(.paced.votes.toScreenMs.p99 // 0 | r1) ms; \(.memory.perParticipantKiB | r2) KiB a phone; " +
 		"failures \(.failures | length) (busy \(.busyBefore) %, load average \(.loadAverage))")
