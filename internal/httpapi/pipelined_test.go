@@ -15,6 +15,7 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
 	"github.com/quorum-workshop/quorum/internal/room"
+	"github.com/quorum-workshop/quorum/internal/wstest"
 )
 
 // A phone that sends its hello in the same write as its upgrade request,
@@ -26,7 +27,7 @@ func TestHelloSentWithTheUpgradeIsRead(t *testing.T) {
 	ts := startServer(t, tempDB(t), httpapi.Config{})
 	s := ts.create("leadership-vs-management")
 	hello := mustJSON(t, map[string]any{"type": "hello", "role": "participant", "code": s.Code, "name": "Early"})
-	_, r := rawUpgrade(t, ts, maskedTextFrame(hello))
+	_, r := rawUpgrade(t, ts, wstest.Text(hello))
 	var welcome struct {
 		Type        string `json:"type"`
 		Session     string `json:"session"`
@@ -54,10 +55,10 @@ func TestFramesAfterTheHelloAreRead(t *testing.T) {
 	s := ts.openChoice("Pipelined")
 	hello := mustJSON(t, map[string]any{"type": "hello", "role": "participant", "code": s.Code, "name": "Hasty"})
 	first := mustJSON(t, map[string]any{"type": "vote", "id": "first", "step": 0, "value": 0})
-	conn, r := rawUpgrade(t, ts, append(maskedTextFrame(hello), maskedTextFrame(first)...))
+	conn, r := rawUpgrade(t, ts, append(wstest.Text(hello), wstest.Text(first)...))
 	awaitAck(t, r, "first")
 
-	second := maskedTextFrame(mustJSON(t, map[string]any{"type": "vote", "id": "second", "step": 0, "value": 1}))
+	second := wstest.Text(mustJSON(t, map[string]any{"type": "vote", "id": "second", "step": 0, "value": 1}))
 	for _, b := range second {
 		if _, err := conn.Write([]byte{b}); err != nil {
 			t.Fatal(err)
@@ -78,7 +79,7 @@ func TestUnmaskedFrameClosesWithProtocolError(t *testing.T) {
 	ts := startServer(t, tempDB(t), httpapi.Config{})
 	s := ts.create("leadership-vs-management")
 	hello := mustJSON(t, map[string]any{"type": "hello", "role": "participant", "code": s.Code, "name": "Plain"})
-	conn, r := rawUpgrade(t, ts, maskedTextFrame(hello))
+	conn, r := rawUpgrade(t, ts, wstest.Text(hello))
 	unmasked := []byte(`{"type":"react","emoji":"👍"}`)
 	if _, err := conn.Write(append([]byte{0x81, byte(len(unmasked))}, unmasked...)); err != nil {
 		t.Fatal(err)
@@ -158,24 +159,6 @@ func rawUpgrade(t *testing.T, ts *testServer, first []byte) (net.Conn, *bufio.Re
 			return conn, r
 		}
 	}
-}
-
-// maskedTextFrame is a client's text frame: masked, as RFC 6455 asks.
-func maskedTextFrame(payload []byte) []byte {
-	f := []byte{0x81}
-	switch n := len(payload); {
-	case n < 126:
-		f = append(f, 0x80|byte(n))
-	default:
-		f = append(f, 0x80|126)
-		f = binary.BigEndian.AppendUint16(f, uint16(n))
-	}
-	mask := [4]byte{0x12, 0x34, 0x56, 0x78}
-	f = append(f, mask[:]...)
-	for i, b := range payload {
-		f = append(f, b^mask[i%4])
-	}
-	return f
 }
 
 // serverFrame is a frame of the server's: its opcode and payload.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/quorum-workshop/quorum/internal/httpapi"
+	"github.com/quorum-workshop/quorum/internal/wstest"
 )
 
 // A connected phone between two messages holds no goroutine on the server:
@@ -32,7 +33,7 @@ func TestIdlePhonesHoldNoGoroutine(t *testing.T) {
 	before := settle()
 	for i := range phones {
 		hello := mustJSON(t, map[string]any{"type": "hello", "role": "participant", "code": s.Code, "name": "Quiet " + string(rune('A'+i%26))})
-		_, r := rawUpgrade(t, ts, maskedTextFrame(hello))
+		_, r := rawUpgrade(t, ts, wstest.Text(hello))
 		readServerFrame(t, r) // the welcome and the state, in one write
 	}
 	if joined := ts.counts(s).Joined; joined != phones {

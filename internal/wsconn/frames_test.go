@@ -2,42 +2,14 @@ package wsconn
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"testing"
 
 	"github.com/fasthttp/websocket"
-)
 
-// clientFrame is a frame as a client sends it: masked, with the shortest
-// length encoding unless long forces the 64-bit one.
-func clientFrame(fin bool, op int, payload []byte, long bool) []byte {
-	b0 := byte(op)
-	if fin {
-		b0 |= 0x80
-	}
-	f := []byte{b0}
-	switch n := len(payload); {
-	case long:
-		f = append(f, 0x80|127)
-		f = binary.BigEndian.AppendUint64(f, uint64(n))
-	case n < 126:
-		f = append(f, 0x80|byte(n))
-	case n < 1<<16:
-		f = append(f, 0x80|126)
-		f = binary.BigEndian.AppendUint16(f, uint16(n))
-	default:
-		f = append(f, 0x80|127)
-		f = binary.BigEndian.AppendUint64(f, uint64(n))
-	}
-	mask := [4]byte{0xa1, 0x07, 0x3c, 0xf2}
-	f = append(f, mask[:]...)
-	for i, c := range payload {
-		f = append(f, c^mask[i%4])
-	}
-	return f
-}
+	"github.com/quorum-workshop/quorum/internal/wstest"
+)
 
 // readAll feeds data to a new reader in chunks of the given size and
 // returns what it read: each message as "opcode:payload", then the error.
@@ -60,17 +32,17 @@ func readAll(data []byte, chunk int, limit int64) (got []string, err error) {
 func TestFrameReaderAssemblesMessagesHoweverTheBytesCome(t *testing.T) {
 	long := bytes.Repeat([]byte("x"), 300)
 	var stream []byte
-	stream = append(stream, clientFrame(true, opText, []byte(`{"type":"vote"}`), false)...)
-	stream = append(stream, clientFrame(false, opText, []byte("frag"), false)...)
-	stream = append(stream, clientFrame(true, opPing, []byte("p"), false)...) // between fragments
-	stream = append(stream, clientFrame(false, opContinuation, []byte("men"), false)...)
-	stream = append(stream, clientFrame(true, opContinuation, []byte("ted"), false)...)
-	stream = append(stream, clientFrame(true, opBinary, long, false)...)
-	stream = append(stream, clientFrame(true, opText, []byte("sixty-four"), true)...)
-	stream = append(stream, clientFrame(true, opText, nil, false)...)
-	stream = append(stream, clientFrame(true, opPong, nil, false)...)
-	stream = append(stream, clientFrame(true, opClose, []byte{0x03, 0xe8}, false)...)
-	stream = append(stream, clientFrame(true, opText, []byte("after the close"), false)...)
+	stream = append(stream, wstest.ClientFrame(true, opText, []byte(`{"type":"vote"}`), false)...)
+	stream = append(stream, wstest.ClientFrame(false, opText, []byte("frag"), false)...)
+	stream = append(stream, wstest.ClientFrame(true, opPing, []byte("p"), false)...) // between fragments
+	stream = append(stream, wstest.ClientFrame(false, opContinuation, []byte("men"), false)...)
+	stream = append(stream, wstest.ClientFrame(true, opContinuation, []byte("ted"), false)...)
+	stream = append(stream, wstest.ClientFrame(true, opBinary, long, false)...)
+	stream = append(stream, wstest.ClientFrame(true, opText, []byte("sixty-four"), true)...)
+	stream = append(stream, wstest.ClientFrame(true, opText, nil, false)...)
+	stream = append(stream, wstest.ClientFrame(true, opPong, nil, false)...)
+	stream = append(stream, wstest.ClientFrame(true, opClose, []byte{0x03, 0xe8}, false)...)
+	stream = append(stream, wstest.ClientFrame(true, opText, []byte("after the close"), false)...)
 	want := []string{
 		`1:{"type":"vote"}`, "9:p", "1:fragmented", "2:" + string(long), "1:sixty-four", "1:", "10:", "8:\x03\xe8",
 	}
@@ -83,11 +55,11 @@ func TestFrameReaderAssemblesMessagesHoweverTheBytesCome(t *testing.T) {
 }
 
 func TestFrameReaderRefusesWhatTheProtocolForbids(t *testing.T) {
-	unmasked := clientFrame(true, opText, []byte("hi"), false)
+	unmasked := wstest.ClientFrame(true, opText, []byte("hi"), false)
 	unmasked[1] &^= 0x80
-	reserved := clientFrame(true, opText, []byte("hi"), false)
+	reserved := wstest.ClientFrame(true, opText, []byte("hi"), false)
 	reserved[0] |= 0x40
-	huge := clientFrame(true, opText, nil, true)
+	huge := wstest.ClientFrame(true, opText, nil, true)
 	huge[2] |= 0x80
 	for name, c := range map[string]struct {
 		stream []byte
@@ -95,15 +67,15 @@ func TestFrameReaderRefusesWhatTheProtocolForbids(t *testing.T) {
 	}{
 		"unmasked":                  {unmasked, websocket.CloseProtocolError},
 		"reserved bits":             {reserved, websocket.CloseProtocolError},
-		"unknown opcode":            {clientFrame(true, 0x3, nil, false), websocket.CloseProtocolError},
-		"long ping":                 {clientFrame(true, opPing, bytes.Repeat([]byte("p"), 126), false), websocket.CloseProtocolError},
-		"fragmented ping":           {clientFrame(false, opPing, nil, false), websocket.CloseProtocolError},
-		"continuation of nothing":   {clientFrame(true, opContinuation, []byte("x"), false), websocket.CloseProtocolError},
-		"new message in a message":  {append(clientFrame(false, opText, []byte("a"), false), clientFrame(true, opText, []byte("b"), false)...), websocket.CloseProtocolError},
+		"unknown opcode":            {wstest.ClientFrame(true, 0x3, nil, false), websocket.CloseProtocolError},
+		"long ping":                 {wstest.ClientFrame(true, opPing, bytes.Repeat([]byte("p"), 126), false), websocket.CloseProtocolError},
+		"fragmented ping":           {wstest.ClientFrame(false, opPing, nil, false), websocket.CloseProtocolError},
+		"continuation of nothing":   {wstest.ClientFrame(true, opContinuation, []byte("x"), false), websocket.CloseProtocolError},
+		"new message in a message":  {append(wstest.ClientFrame(false, opText, []byte("a"), false), wstest.ClientFrame(true, opText, []byte("b"), false)...), websocket.CloseProtocolError},
 		"negative length":           {huge, websocket.CloseProtocolError},
-		"one frame over the limit":  {clientFrame(true, opText, make([]byte, 101), false), websocket.CloseMessageTooBig},
-		"fragments over the limit":  {append(clientFrame(false, opText, make([]byte, 60), false), clientFrame(true, opContinuation, make([]byte, 41), false)...), websocket.CloseMessageTooBig},
-		"over the limit, head only": {clientFrame(true, opBinary, make([]byte, 1<<20), false)[:10], websocket.CloseMessageTooBig},
+		"one frame over the limit":  {wstest.ClientFrame(true, opText, make([]byte, 101), false), websocket.CloseMessageTooBig},
+		"fragments over the limit":  {append(wstest.ClientFrame(false, opText, make([]byte, 60), false), wstest.ClientFrame(true, opContinuation, make([]byte, 41), false)...), websocket.CloseMessageTooBig},
+		"over the limit, head only": {wstest.ClientFrame(true, opBinary, make([]byte, 1<<20), false)[:10], websocket.CloseMessageTooBig},
 	} {
 		got, err := readAll(c.stream, 1, 100)
 		var fe *frameError
@@ -112,7 +84,7 @@ func TestFrameReaderRefusesWhatTheProtocolForbids(t *testing.T) {
 		}
 	}
 	// Exactly at the limit is fine.
-	if got, err := readAll(clientFrame(true, opText, make([]byte, 100), false), 1, 100); err != nil || len(got) != 1 {
+	if got, err := readAll(wstest.ClientFrame(true, opText, make([]byte, 100), false), 1, 100); err != nil || len(got) != 1 {
 		t.Errorf("a message of exactly the limit: %d messages, %v", len(got), err)
 	}
 }
@@ -120,9 +92,9 @@ func TestFrameReaderRefusesWhatTheProtocolForbids(t *testing.T) {
 // What is read does not depend on how the bytes are split, and no input
 // makes the reader panic or keep more than the bytes it was given.
 func FuzzFrameReader(f *testing.F) {
-	f.Add(clientFrame(true, opText, []byte(`{"type":"vote","step":1,"value":2}`), false), uint8(3))
-	f.Add(append(clientFrame(false, opText, []byte("a"), false), clientFrame(true, opContinuation, []byte("b"), false)...), uint8(1))
-	f.Add(clientFrame(true, opClose, []byte{3, 232}, false), uint8(2))
+	f.Add(wstest.ClientFrame(true, opText, []byte(`{"type":"vote","step":1,"value":2}`), false), uint8(3))
+	f.Add(append(wstest.ClientFrame(false, opText, []byte("a"), false), wstest.ClientFrame(true, opContinuation, []byte("b"), false)...), uint8(1))
+	f.Add(wstest.ClientFrame(true, opClose, []byte{3, 232}, false), uint8(2))
 	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
 		whole, wholeErr := readAll(data, len(data)+1, 512)
 		split, splitErr := readAll(data, int(chunk)+1, 512)

@@ -13,6 +13,7 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"github.com/quorum-workshop/quorum/internal/room"
+	"github.com/quorum-workshop/quorum/internal/wstest"
 )
 
 // recordingSession takes a connection's frames as a room would, and tells
@@ -97,9 +98,9 @@ func TestBothReadersServeAConnection(t *testing.T) {
 			}
 			vote, _ := json.Marshal(map[string]any{"type": "vote", "id": "v1", "step": 0, "value": 1})
 			var frames []byte
-			frames = append(frames, clientFrame(false, opText, vote[:10], false)...)
-			frames = append(frames, clientFrame(true, opPing, []byte("between"), false)...)
-			frames = append(frames, clientFrame(true, opContinuation, vote[10:], false)...)
+			frames = append(frames, wstest.ClientFrame(false, opText, vote[:10], false)...)
+			frames = append(frames, wstest.ClientFrame(true, opPing, []byte("between"), false)...)
+			frames = append(frames, wstest.ClientFrame(true, opContinuation, vote[10:], false)...)
 			if _, err := client.NetConn().Write(frames); err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +113,7 @@ func TestBothReadersServeAConnection(t *testing.T) {
 				t.Fatal("no vote within 5 s")
 			}
 
-			if _, err := client.NetConn().Write(clientFrame(true, opBinary, []byte{1, 2, 3}, false)); err != nil {
+			if _, err := client.NetConn().Write(wstest.ClientFrame(true, opBinary, []byte{1, 2, 3}, false)); err != nil {
 				t.Fatal(err)
 			}
 			select {
