@@ -90,7 +90,7 @@ func newConn(ws *websocket.Conn, cfg *Config) *conn {
 		outbox:    make(chan *room.Frame, cfg.OutboxSize),
 		writerOut: make(chan struct{}),
 	}
-	c.hearFrom()
+	c.hearFrom(time.Now())
 	if ws != nil {
 		c.raw = newRawWriter(ws.NetConn())
 	}

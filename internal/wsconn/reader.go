@@ -85,7 +85,7 @@ func (s *Server) readHello(c *conn) ([]byte, error) {
 func (s *Server) serve(c *conn, session Session) {
 	c.srv, c.session = s, session
 	c.budget = newTokenBucket(s.cfg.MessagesPerSecond, 2*s.cfg.MessagesPerSecond)
-	c.hearFrom()
+	c.hearFrom(time.Now())
 	c.startWriting()
 	if !c.consume(nil) {
 		c.endReading()
@@ -110,7 +110,7 @@ func (c *conn) consume(data []byte) bool {
 // reading.
 func (c *conn) handle(m inMessage) bool {
 	now := time.Now()
-	c.heard.Store(now.UnixNano())
+	c.hearFrom(now)
 	if control, goOn := c.control(m); control {
 		return goOn
 	}
@@ -176,7 +176,7 @@ func (c *conn) control(m inMessage) (control, goOn bool) {
 }
 
 // hearFrom notes that the client is alive.
-func (c *conn) hearFrom() { c.heard.Store(time.Now().UnixNano()) }
+func (c *conn) hearFrom(now time.Time) { c.heard.Store(now.UnixNano()) }
 
 // silentTooLong tells whether the client has sent nothing, not even a
 // pong, for PongTimeout.
