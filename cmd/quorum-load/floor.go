@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/quorum-workshop/quorum/internal/listener"
 )
 
 // The floor (--floor) is what a fan-out costs on this machine with no
@@ -108,7 +110,8 @@ func perMessage(before, after cpuTime, errBefore, errAfter error, messages int) 
 // runFloor measures the floor over n connections from the given source
 // addresses, joiners of them joining at once.
 func runFloor(ctx context.Context, n, joiners int, sources []string, timeout time.Duration) (*FloorResult, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// The server's own listener: its accepts make the server's system calls.
+	ln, err := listener.Listen(ctx, "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}

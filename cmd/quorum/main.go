@@ -26,6 +26,7 @@ import (
 
 	"github.com/quorum-workshop/quorum/internal/cluster"
 	"github.com/quorum-workshop/quorum/internal/httpapi"
+	"github.com/quorum-workshop/quorum/internal/listener"
 	"github.com/quorum-workshop/quorum/internal/metrics"
 	"github.com/quorum-workshop/quorum/internal/postgres"
 	"github.com/quorum-workshop/quorum/internal/room"
@@ -268,10 +269,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		go p.run(purgeCtx, retentionInterval)
 	}
 
-	// No TCP keep-alive: WebSocket pings find a vanished phone, the idle
-	// timeout an idle HTTP client, and the four socket options on every
-	// accepted connection cost a join burst 2 % of the server's CPU.
-	ln, err := (&net.ListenConfig{KeepAlive: -1, Control: deferAccept}).Listen(ctx, "tcp", cfg.addr)
+	ln, err := listener.Listen(ctx, cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}

@@ -1,4 +1,4 @@
-package main
+package listener
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 // The listener hands over a connection once its request has come, not at
 // the handshake.
 func TestListenerAcceptsOnceTheRequestCame(t *testing.T) {
-	ln, err := (&net.ListenConfig{Control: deferAccept}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	ln, err := Listen(context.Background(), "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

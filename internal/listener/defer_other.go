@@ -1,8 +1,8 @@
 //go:build !linux
 
-package main
+package listener
 
 import "syscall"
 
-// deferAccept is Linux's alone (listen_linux.go).
+// deferAccept is Linux's alone (defer_linux.go).
 var deferAccept func(network, address string, c syscall.RawConn) error
