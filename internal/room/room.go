@@ -3,6 +3,8 @@ package room
 import (
 	"context"
 	"errors"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/quorum-workshop/quorum/internal/quorum"
@@ -51,7 +53,9 @@ type batch struct {
 func (b *batch) then(f func(err error)) { b.after = append(b.after, f) }
 
 // Member is an attached client as its room sees it. The room calls it from
-// its own goroutine and never waits for it: each method only queues.
+// its own goroutine and never waits for it: each method only queues. A
+// broadcast to a large audience calls different members at once from the
+// room's goroutine and its helpers (eachLocal), never one member twice.
 type Member interface {
 	// Send queues a frame after those sent before.
 	Send(f *Frame)
@@ -133,11 +137,14 @@ type Room struct {
 	quit    chan struct{} // closed by Rooms at shutdown
 	stopped chan struct{} // closed when the loop has exited
 
-	relay         Relay // nil on a single node
-	seats         map[Member]*seat
-	hosts         audience
-	screens       audience
-	participants  audience
+	relay        Relay // nil on a single node
+	seats        map[Member]*seat
+	hosts        audience
+	screens      audience
+	participants audience
+	// fanOut holds a large audience's members while eachLocal splits them
+	// between cores; kept between broadcasts, empty.
+	fanOut        []Member
 	byParticipant map[string][]Member // each participant's members, here and on other nodes
 	// present counts each participant's connections on every node: the
 	// room's "connected", and who it waits for.
@@ -562,10 +569,10 @@ func (r *Room) audienceOf(role Role) *audience {
 // sendState sends a full state to an audience: it replaces every member's
 // unsent results update.
 func (r *Room) sendState(a *audience, f *Frame) {
-	for m := range a.local {
+	r.eachLocal(a, func(m Member) {
 		m.SetResults(nil)
 		broadcast(m, f)
-	}
+	})
 	if a.remote > 0 {
 		r.relay.State(a.role, f)
 	}
@@ -574,9 +581,7 @@ func (r *Room) sendState(a *audience, f *Frame) {
 // sendResults hands an audience a live-results update; each member keeps
 // only the newest.
 func (r *Room) sendResults(a *audience, f *Frame) {
-	for m := range a.local {
-		m.SetResults(f)
-	}
+	r.eachLocal(a, func(m Member) { m.SetResults(f) })
 	if a.remote > 0 {
 		r.relay.Results(a.role, f)
 	}
@@ -584,9 +589,7 @@ func (r *Room) sendResults(a *audience, f *Frame) {
 
 // sendAll queues a frame for every member of an audience.
 func (r *Room) sendAll(a *audience, f *Frame) {
-	for m := range a.local {
-		broadcast(m, f)
-	}
+	r.eachLocal(a, func(m Member) { broadcast(m, f) })
 	if a.remote > 0 {
 		r.relay.Send(a.role, f)
 	}
@@ -706,3 +709,43 @@ func (r *Room) flushPhoneResults(now time.Time) {
 func (r *Room) observeBroadcast(start time.Time) { r.rooms.cfg.Metrics.Broadcast(time.Since(start)) }
 
 func (r *Room) encode(v any) *Frame { return EncodeFrame(r.rooms.log, v) }
+
+// fanOutShare is the fewest members a core takes of a broadcast: below
+// that, a goroutine's start and the wait for it cost more than the writes
+// it takes over.
+const fanOutShare = 1024
+
+// eachLocal calls send for every local member of an audience. A large
+// audience is split between the room's goroutine and one more per core, so
+// that a broadcast's writes (a system call each, writing straight to the
+// socket) use every core while the room waits: its members' frames stay in
+// order, since the room sends nothing else until all are handed over.
+func (r *Room) eachLocal(a *audience, send func(m Member)) {
+	parts := min(runtime.GOMAXPROCS(0), len(a.local)/fanOutShare)
+	if parts < 2 {
+		for m := range a.local {
+			send(m)
+		}
+		return
+	}
+	members := r.fanOut[:0]
+	for m := range a.local {
+		members = append(members, m)
+	}
+	var wg sync.WaitGroup
+	share := (len(members) + parts - 1) / parts
+	for rest := members[share:]; len(rest) > 0; rest = rest[min(share, len(rest)):] {
+		part := rest[:min(share, len(rest))]
+		wg.Go(func() {
+			for _, m := range part {
+				send(m)
+			}
+		})
+	}
+	for _, m := range members[:share] {
+		send(m)
+	}
+	wg.Wait()
+	clear(members) // no member outlives its seat here
+	r.fanOut = members[:0]
+}
