@@ -171,57 +171,48 @@ func (w *worker) joinOne(ctx context.Context, index int) (*participant, int64, e
 	return p, requested, nil
 }
 
-// awaitPoll is how often await looks at the participants. Their readers
-// stamp each frame as it arrives, so looking less often costs no precision,
-// only a little delay before the report; looking every 10 ms took a tenth of
-// the generator's CPU in a step change, mostly cache misses on thousands of
-// participants, while the arrivals it times were still coming in.
-const awaitPoll = 50 * time.Millisecond
-
 // await waits until every connected participant has received a state frame
 // that matches m, or the timeout, and returns each one's arrival (0: none)
-// and node.
+// and node. Each reader checks its own arrivals against m as they come, and
+// await only waits to be told that none is left: looking at ten thousand
+// participants again and again while their states still came in took a
+// tenth of the generator's CPU in a step change, cache lines passed back and
+// forth between await's core and the readers'.
 func (w *worker) await(m stateMatch) (seen []int64, nodes []int) {
 	seen = make([]int64, len(w.ps))
 	nodes = make([]int, len(w.ps))
-	for i, p := range w.ps {
-		nodes[i] = p.node
+	a := &awaiting{match: m, done: make(chan struct{})}
+	// One more than the participants: a reader cannot finish the wait
+	// before every participant has been armed.
+	a.left.Store(int64(len(w.ps)) + 1)
+	for _, p := range w.ps {
+		p.arm(a)
 	}
-	// How many of each participant's states were looked at: each poll looks
-	// only at the states that arrived since. Looking at them all again on
-	// every poll took a fifth of the generator's CPU while the states of a
-	// step change arrived, from the readers whose arrivals it times.
-	scanned := make([]int, len(w.ps))
-	pending := make([]int, len(w.ps))
-	for i := range pending {
-		pending[i] = i
-	}
+	a.settle()
 	deadline := time.NewTimer(w.setup.Timeout)
 	defer deadline.Stop()
-	poll := time.NewTicker(awaitPoll)
-	defer poll.Stop()
-	for {
-		left := pending[:0]
-		for _, i := range pending {
-			var at int64
-			var gone bool
-			at, scanned[i], gone = w.ps[i].firstState(&m, scanned[i])
-			switch {
-			case at != 0:
-				seen[i] = at
-			case !gone:
-				left = append(left, i)
-			}
-		}
-		pending = left
-		if len(pending) == 0 {
-			return seen, nodes
-		}
-		select {
-		case <-poll.C:
-		case <-deadline.C:
-			return seen, nodes
-		}
+	select {
+	case <-a.done:
+	case <-deadline.C:
+	}
+	for i, p := range w.ps {
+		seen[i], nodes[i] = p.disarm(), p.node
+	}
+	return seen, nodes
+}
+
+// awaiting is an await in progress: the state it waits for, and how many
+// participants have not received it yet.
+type awaiting struct {
+	match stateMatch
+	left  atomic.Int64
+	done  chan struct{} // closed when none is left
+}
+
+// settle counts one participant out: it received the state or dropped.
+func (a *awaiting) settle() {
+	if a.left.Add(-1) == 0 {
+		close(a.done)
 	}
 }
 
@@ -331,11 +322,13 @@ type participant struct {
 	connectedAt int64
 	wmu         sync.Mutex // one writer at a time
 
-	mu       sync.Mutex
-	states   []seenState
-	inflight *inflight // the vote waiting for its answer
-	acked    bool      // a vote of this participant was acknowledged
-	gone     bool      // the connection dropped
+	mu        sync.Mutex
+	states    []seenState
+	awaited   *awaiting // the await this participant's reader matches states for
+	matchedAt int64     // when the awaited state arrived, 0 until it does
+	inflight  *inflight // the vote waiting for its answer
+	acked     bool      // a vote of this participant was acknowledged
+	gone      bool      // the connection dropped
 }
 
 type inflight struct {
@@ -401,22 +394,43 @@ func readFrame(ws *websocket.Conn, buf []byte) ([]byte, error) {
 
 func (p *participant) record(v view, at int64) {
 	p.mu.Lock()
-	p.states = append(p.states, seenState{at: at, step: v.Step, voting: v.Voting, revealed: v.Revealed})
+	st := seenState{at: at, step: v.Step, voting: v.Voting, revealed: v.Revealed}
+	p.states = append(p.states, st)
+	if a := p.awaited; a != nil && p.matchedAt == 0 && a.match.matches(st) {
+		p.matchedAt = at
+		a.settle()
+	}
 	p.mu.Unlock()
 }
 
-// firstState returns the arrival of the first state from the from-th on
-// that matches m, how many states have arrived, and whether the connection
-// is gone.
-func (p *participant) firstState(m *stateMatch, from int) (at int64, arrived int, gone bool) {
+// arm makes the participant's reader watch for a's state, or counts it out
+// of a at once: it received the state already, or it is gone.
+func (p *participant) arm(a *awaiting) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, s := range p.states[from:] {
-		if m.matches(s) {
-			return s.at, len(p.states), p.gone
+	p.awaited, p.matchedAt = nil, 0
+	for _, st := range p.states {
+		if a.match.matches(st) {
+			p.matchedAt = st.at
+			a.settle()
+			return
 		}
 	}
-	return 0, len(p.states), p.gone
+	if p.gone {
+		a.settle()
+		return
+	}
+	p.awaited = a
+}
+
+// disarm ends the participant's part in an await and returns the arrival
+// of the state it waited for, 0 if none came.
+func (p *participant) disarm() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at := p.matchedAt
+	p.awaited, p.matchedAt = nil, 0
+	return at
 }
 
 func (p *participant) hasVoted() bool {
@@ -482,6 +496,10 @@ func (p *participant) resolve(id string, set func(t *voteTiming)) {
 func (p *participant) drop(err error) {
 	p.mu.Lock()
 	p.gone = true
+	if a := p.awaited; a != nil && p.matchedAt == 0 {
+		p.awaited = nil
+		a.settle()
+	}
 	in := p.inflight
 	p.inflight = nil
 	if in != nil {
