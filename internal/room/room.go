@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/quorum-workshop/quorum/internal/quorum"
@@ -715,11 +716,17 @@ func (r *Room) encode(v any) *Frame { return EncodeFrame(r.rooms.log, v) }
 // it takes over.
 const fanOutShare = 1024
 
+// fanOutChunk is how many members a goroutine of a split broadcast takes
+// at a time: about a millisecond of writes.
+const fanOutChunk = 128
+
 // eachLocal calls send for every local member of an audience. A large
-// audience is split between the room's goroutine and one more per core, so
+// audience is shared between the room's goroutine and one more per core, so
 // that a broadcast's writes (a system call each, writing straight to the
 // socket) use every core while the room waits: its members' frames stay in
-// order, since the room sends nothing else until all are handed over.
+// order, since the room sends nothing else until all are handed over. The
+// goroutines take the members a chunk at a time, so that one the scheduler
+// holds back leaves its share to the others instead of finishing last.
 func (r *Room) eachLocal(a *audience, send func(m Member)) {
 	parts := min(runtime.GOMAXPROCS(0), len(a.local)/fanOutShare)
 	if parts < 2 {
@@ -732,19 +739,24 @@ func (r *Room) eachLocal(a *audience, send func(m Member)) {
 	for m := range a.local {
 		members = append(members, m)
 	}
-	var wg sync.WaitGroup
-	share := (len(members) + parts - 1) / parts
-	for rest := members[share:]; len(rest) > 0; rest = rest[min(share, len(rest)):] {
-		part := rest[:min(share, len(rest))]
-		wg.Go(func() {
-			for _, m := range part {
+	var taken atomic.Int64
+	sendChunks := func() {
+		for {
+			end := int(taken.Add(fanOutChunk))
+			start := end - fanOutChunk
+			if start >= len(members) {
+				return
+			}
+			for _, m := range members[start:min(end, len(members))] {
 				send(m)
 			}
-		})
+		}
 	}
-	for _, m := range members[:share] {
-		send(m)
+	var wg sync.WaitGroup
+	for range parts - 1 {
+		wg.Go(sendChunks)
 	}
+	sendChunks()
 	wg.Wait()
 	clear(members) // no member outlives its seat here
 	r.fanOut = members[:0]
