@@ -48,6 +48,11 @@ type conn struct {
 	enabled  bool // startWriting has run: writes may start
 	writing  bool // a writer goroutine is running
 	finished bool // the writer has stopped for good
+	// raw writes to the socket without blocking; not ok where the platform
+	// or the connection offers no such write (then every frame goes
+	// through the writer goroutine). Beside the writer's flags, which a
+	// direct write reads too.
+	raw      rawWriter
 	pingDue  bool
 	pinger   *time.Timer
 	pongData []byte // the payload of a client's ping to answer; nil: none
@@ -58,10 +63,6 @@ type conn struct {
 	// has at least half of WriteTimeout, and a fan-out sets almost none.
 	writeDeadline time.Time
 
-	// raw writes to the socket without blocking; nil where the platform or
-	// the connection offers no such write (then every frame goes through
-	// the writer goroutine).
-	raw *rawWriter
 	// rest is what a direct write left unwritten; the writer goroutine that
 	// writeDirect starts for it sends it before anything else.
 	rest []byte
@@ -238,7 +239,7 @@ func putWriteBuffer(bp *[]byte, buf []byte) {
 // first, with a deadline, and meets any error itself. It reports whether it
 // took p; if not, the caller queues it.
 func (c *conn) writeDirect(p []byte) bool {
-	if c.raw == nil || !c.takeWriter(false) {
+	if !c.raw.ok || !c.takeWriter(false) {
 		return false
 	}
 	n := c.raw.write(p)
@@ -253,7 +254,7 @@ func (c *conn) writeDirect(p []byte) bool {
 // in one attempt from the caller's goroutine, the rest by a writer. It
 // reports whether it took the writer role; if not, a writer is needed.
 func (c *conn) writeQueued() bool {
-	if c.raw == nil || !c.takeWriter(true) {
+	if !c.raw.ok || !c.takeWriter(true) {
 		return false
 	}
 	bp := writeBuffers.Get().(*[]byte)

@@ -34,7 +34,7 @@ var thePoller = sync.OnceValue(func() *poller {
 // socket to poll.
 func startReading(c *conn) {
 	p := thePoller()
-	if p == nil || c.raw == nil || !p.add(c) {
+	if p == nil || !c.raw.ok || !p.add(c) {
 		go c.readBlocking()
 	}
 }
