@@ -106,9 +106,101 @@ func decodeView(typ string, data []byte) (view, error) {
 // phoneState reads what a participant needs of a state frame: the current
 // step and, once the session is live, whether voting on it is open and
 // whether it is revealed. It reads what decodeView does, without encoding/json
-// or an allocation, and fails on a frame that is not well-formed. The frame
-// is walked once, then the session and the step within it.
+// or an allocation. Ten thousand phones read each state on the cores the
+// server shares, and walking a kilobyte of JSON took a fifth of the
+// generator's CPU per state: the three keys are found by search
+// (phoneStateBySearch), and only a frame they cannot be read from so is
+// walked in full (phoneStateWalk), which fails on one that is not
+// well-formed.
 func phoneState(data []byte) (view, error) {
+	if v, ok := phoneStateBySearch(data); ok {
+		return v, nil
+	}
+	return phoneStateWalk(data)
+}
+
+// The keys phoneStateBySearch looks for, with their quotes and colon.
+var (
+	keyCurrentStep = []byte(`"currentStep":`)
+	keyStep        = []byte(`"step":`)
+	keyVoting      = []byte(`"voting":`)
+	keyRevealed    = []byte(`"revealed":`)
+)
+
+// phoneStateBySearch reads a state frame as the server encodes one for a
+// phone: its type first, the session (with currentStep) before the step,
+// and the step's voting and revealed before anything nested in it; a phone's
+// state holds each key once in those places. A key with its quotes and colon
+// cannot occur inside a string, where a quote is always escaped, so a search
+// finds only keys. ok is false unless every value reads as the server writes
+// it; the frame is not checked further.
+func phoneStateBySearch(data []byte) (v view, ok bool) {
+	if !bytes.HasPrefix(data, []byte(`{"type":"state",`)) || !bytes.HasSuffix(data, []byte("}")) {
+		return view{}, false
+	}
+	rest, ok := after(data, keyCurrentStep)
+	if !ok {
+		return view{}, false
+	}
+	digits := 0
+	for digits < len(rest) && digits < 9 && isDigit(rest[digits]) {
+		v.Step = v.Step*10 + int(rest[digits]-'0')
+		digits++
+	}
+	if digits == 0 || rest[0] == '0' && digits > 1 || !endsValue(rest[digits:]) {
+		return view{}, false
+	}
+	if rest, ok = after(rest[digits:], keyStep); !ok {
+		return view{}, false
+	}
+	if bytes.HasPrefix(rest, []byte("null")) && endsValue(rest[4:]) {
+		return v, true // the lobby
+	}
+	if len(rest) == 0 || rest[0] != '{' {
+		return view{}, false
+	}
+	if rest, ok = after(rest, keyVoting); !ok {
+		return view{}, false
+	}
+	end := bytes.IndexByte(rest[min(1, len(rest)):], '"') + 2
+	if end < 2 || rest[0] != '"' || !endsValue(rest[end:]) {
+		return view{}, false
+	}
+	switch string(rest[:end]) {
+	case `"pending"`, `"open"`, `"closed"`:
+		v.Voting, _ = votingOf(rest[:end])
+	default:
+		return view{}, false // a value of another kind: the walk reads it
+	}
+	if rest, ok = after(rest[end:], keyRevealed); !ok {
+		return view{}, false
+	}
+	switch {
+	case bytes.HasPrefix(rest, []byte("true")) && endsValue(rest[4:]):
+		v.Revealed = true
+	case bytes.HasPrefix(rest, []byte("false")) && endsValue(rest[5:]):
+	default:
+		return view{}, false
+	}
+	return v, true
+}
+
+// after returns what follows the first key in data.
+func after(data, key []byte) ([]byte, bool) {
+	i := bytes.Index(data, key)
+	if i < 0 {
+		return nil, false
+	}
+	return data[i+len(key):], true
+}
+
+// endsValue tells whether rest starts where a value in an object ends.
+func endsValue(rest []byte) bool { return len(rest) > 0 && (rest[0] == ',' || rest[0] == '}') }
+
+// phoneStateWalk reads what phoneState does by walking the whole frame,
+// once, then the session and the step within it; it fails on a frame that
+// is not well-formed.
+func phoneStateWalk(data []byte) (view, error) {
 	var top [2][]byte
 	if !lookupMembers(data, []string{"session", "step"}, top[:]) {
 		return view{}, errors.New("a state frame that is not a well-formed JSON object")

@@ -3,6 +3,10 @@ package main
 import (
 	"encoding/json"
 	"testing"
+	"time"
+
+	"github.com/quorum-workshop/quorum/internal/quorum"
+	"github.com/quorum-workshop/quorum/internal/room"
 )
 
 func TestFrameType(t *testing.T) {
@@ -56,7 +60,6 @@ func TestPhoneStateReadsWhatDecodeViewReads(t *testing.T) {
 		}
 	}
 	for _, frame := range []string{
-		`{"type":"state","session":{"currentStep":1},"step":{"voting":"open","revealed":false}`,
 		`{"type":"state","session":{},"step":null}`,
 		`{"type":"state","session":{"currentStep":"1"},"step":null}`,
 		`{"type":"state","session":{"currentStep":1},"step":{"voting":"open"}}`,
@@ -65,6 +68,76 @@ func TestPhoneStateReadsWhatDecodeViewReads(t *testing.T) {
 	} {
 		if v, err := phoneState([]byte(frame)); err == nil {
 			t.Errorf("phoneState(%s) = %+v, want an error", frame, v)
+		}
+	}
+}
+
+// The server's frames are read by search; any other shape is walked in
+// full, and read alike; a frame the search takes is not checked further.
+func TestPhoneStateBySearchReadsTheServersFrames(t *testing.T) {
+	for i, frame := range []string{phoneFrame, lookupFrames[0], lookupFrames[1], lookupFrames[2], lookupFrames[6]} {
+		want, err := phoneStateWalk([]byte(frame))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := phoneStateBySearch([]byte(frame)); !ok || got != want {
+			t.Errorf("frame %d by search: %+v, %v; the walk reads %+v", i, got, ok, want)
+		}
+	}
+	for _, frame := range []string{
+		lookupFrames[7], // whitespace between the tokens
+		`{"type":"state","step":{"revealed":true,"voting":"open"},"session":{"currentStep":5}}`,
+		`{"type":"state","session":{"currentStep":05},"step":null}`,
+		`{"type":"state","session":{"currentStep":1},"step":{"voting":"maybe","revealed":false}}`,
+		`{"type":"state","session":{"currentStep":1},"step":{"voting":"open","revealed":1}}`,
+		`{"type":"state","session":{"currentStep":12345678901},"step":null}`,
+	} {
+		if v, ok := phoneStateBySearch([]byte(frame)); ok {
+			t.Errorf("phoneStateBySearch(%s) = %+v, want it left to the walk", frame, v)
+		}
+	}
+	truncated := `{"type":"state","session":{"currentStep":1},"step":{"voting":"open","revealed":false}`
+	if _, ok := phoneStateBySearch([]byte(truncated)); !ok {
+		t.Error("a frame whose keys read by search was left to the walk")
+	}
+	if v, err := phoneStateWalk([]byte(truncated)); err == nil {
+		t.Errorf("the walk read a truncated frame: %+v", v)
+	}
+}
+
+// A phone's state as the server's own types encode it, with text that
+// looks like the keys, is read by search as the walk reads it: a change to
+// the server's field order that the search cannot follow fails here.
+func TestPhoneStateBySearchReadsRoomStates(t *testing.T) {
+	tricky := `"currentStep":7,"step":{"voting":"closed","revealed":true}`
+	deadline := time.Now()
+	mean := 2.5
+	for _, msg := range []room.StateMsg{
+		{Type: "state", Session: room.SessionView{ID: "s", Title: tricky, Status: quorum.StatusLobby, Segments: []string{tricky}}},
+		{
+			Type:    "state",
+			Session: room.SessionView{ID: "s", Title: tricky, Status: quorum.StatusLive, CurrentStep: 3, StepCount: 9},
+			Counts:  room.Counts{Joined: 10, Connected: 9, Voted: 4},
+			Step: &room.StepView{Index: 3, Kind: quorum.StepKind("choice"), Title: tricky, Body: tricky, Options: []string{tricky, `"revealed":false`},
+				Voting: quorum.Voting("open"), Round: 2, Deadline: &deadline, RemainingMs: 1500},
+		},
+		{
+			Type:    "state",
+			Session: room.SessionView{ID: "s", Status: quorum.StatusLive, CurrentStep: 12},
+			Step:    &room.StepView{Index: 12, Kind: quorum.StepKind("scale"), Left: tricky, Right: tricky, Points: 5, Voting: quorum.Voting("closed"), Revealed: true},
+			Results: &room.ResultsView{Step: 12, Kind: quorum.StepKind("scale"), N: 4, Counts: []int{1, 1, 1, 1, 0}, Mean: &mean},
+		},
+	} {
+		data, err := json.Marshal(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := phoneStateWalk(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := phoneStateBySearch(data); !ok || got != want {
+			t.Errorf("%s by search: %+v, %v; the walk reads %+v", data, got, ok, want)
 		}
 	}
 }
@@ -98,8 +171,8 @@ func TestAppendVoteIsWhatEncodingJSONWrites(t *testing.T) {
 	}
 }
 
-// BenchmarkParseState reads a participant's state frame the old way, with
-// encoding/json, and the new one, with lookup.
+// BenchmarkParseState reads a participant's state frame with encoding/json,
+// with the walk and by search.
 func BenchmarkParseState(b *testing.B) {
 	data := []byte(phoneFrame)
 	b.Run("encoding-json", func(b *testing.B) {
@@ -111,12 +184,21 @@ func BenchmarkParseState(b *testing.B) {
 			}
 		}
 	})
-	b.Run("lookup", func(b *testing.B) {
+	b.Run("walk", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(data)))
 		for b.Loop() {
-			if _, err := phoneState(data); err != nil {
+			if _, err := phoneStateWalk(data); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("search", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, ok := phoneStateBySearch(data); !ok {
+				b.Fatal("not read by search")
 			}
 		}
 	})
