@@ -20,9 +20,9 @@ import (
 
 // command is one line from the parent to a worker.
 type command struct {
-	Cmd   string       `json:"cmd"` // setup, join, await, vote
+	Cmd   string       `json:"cmd"` // setup, join, arm, await, vote
 	Setup *workerSetup `json:"setup,omitempty"`
-	Await *stateMatch  `json:"await,omitempty"`
+	Await *stateMatch  `json:"await,omitempty"` // arm and await
 	Vote  *voteOrder   `json:"vote,omitempty"`
 }
 

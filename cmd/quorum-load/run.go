@@ -383,11 +383,17 @@ func (r *runner) stepChange(ctx context.Context) error {
 			move, to = reverseMove(r.move), r.step
 		}
 		r.logf("step change %d of %d: %s", round+1, r.cfg.stepRounds, move)
+		// The phones are armed before the command goes out: their states
+		// arrive on the cores the generator's bookkeeping would take.
+		m := stateMatch{After: time.Now().UnixNano(), Step: to}
+		if _, err := r.pool.all(ctx, command{Cmd: "arm", Await: &m}); err != nil {
+			return err
+		}
 		sent, err := r.host.act(move, r.cfg.timeout)
 		if err != nil {
 			return err
 		}
-		reps, err := r.pool.all(ctx, command{Cmd: "await", Await: &stateMatch{After: sent, Step: to}})
+		reps, err := r.pool.all(ctx, command{Cmd: "await", Await: &m})
 		if err != nil {
 			return err
 		}

@@ -58,6 +58,8 @@ func serveWorker(in io.Reader, out io.Writer) error {
 			rep.Err = "the first command must be setup"
 		case cmd.Cmd == "join":
 			rep.Join = w.join()
+		case cmd.Cmd == "arm" && cmd.Await != nil:
+			w.arm(*cmd.Await)
 		case cmd.Cmd == "await" && cmd.Await != nil:
 			rep.Seen, rep.Node = w.await(*cmd.Await)
 		case cmd.Cmd == "vote" && cmd.Vote != nil:
@@ -78,6 +80,7 @@ type worker struct {
 	dialers []*websocket.Dialer // one per source address
 	wsURLs  []string            // one per node
 	ps      []*participant      // the connected ones, by index
+	armed   *awaiting           // what arm armed the participants for, until the await
 }
 
 func newWorker(s workerSetup) *worker {
@@ -171,6 +174,14 @@ func (w *worker) joinOne(ctx context.Context, index int) (*participant, int64, e
 	return p, requested, nil
 }
 
+// arm makes the participants' readers watch for a state that matches m,
+// for the await that follows. A step change arms before the host's command
+// goes out, so that looking at every participant once is not among the CPU
+// the states' arrivals wait for.
+func (w *worker) arm(m stateMatch) {
+	w.armed = w.start(m)
+}
+
 // await waits until every connected participant has received a state frame
 // that matches m, or the timeout, and returns each one's arrival (0: none)
 // and node. Each reader checks its own arrivals against m as they come, and
@@ -179,8 +190,25 @@ func (w *worker) joinOne(ctx context.Context, index int) (*participant, int64, e
 // tenth of the generator's CPU in a step change, cache lines passed back and
 // forth between await's core and the readers'.
 func (w *worker) await(m stateMatch) (seen []int64, nodes []int) {
-	seen = make([]int64, len(w.ps))
-	nodes = make([]int, len(w.ps))
+	a := w.armed
+	w.armed = nil
+	if a == nil || a.match != m {
+		if a != nil {
+			w.finish(a) // armed for another state: drop it
+		}
+		a = w.start(m)
+	}
+	deadline := time.NewTimer(w.setup.Timeout)
+	defer deadline.Stop()
+	select {
+	case <-a.done:
+	case <-deadline.C:
+	}
+	return w.finish(a)
+}
+
+// start arms every participant for an await of m.
+func (w *worker) start(m stateMatch) *awaiting {
 	a := &awaiting{match: m, done: make(chan struct{})}
 	// One more than the participants: a reader cannot finish the wait
 	// before every participant has been armed.
@@ -189,12 +217,13 @@ func (w *worker) await(m stateMatch) (seen []int64, nodes []int) {
 		p.arm(a)
 	}
 	a.settle()
-	deadline := time.NewTimer(w.setup.Timeout)
-	defer deadline.Stop()
-	select {
-	case <-a.done:
-	case <-deadline.C:
-	}
+	return a
+}
+
+// finish disarms every participant and returns each one's arrival and node.
+func (w *worker) finish(a *awaiting) (seen []int64, nodes []int) {
+	seen = make([]int64, len(w.ps))
+	nodes = make([]int, len(w.ps))
 	for i, p := range w.ps {
 		seen[i], nodes[i] = p.disarm(), p.node
 	}
@@ -409,7 +438,13 @@ func (p *participant) arm(a *awaiting) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.awaited, p.matchedAt = nil, 0
-	for _, st := range p.states {
+	// States come in order of arrival: only the last few can be after
+	// match.After, and the first of those that matches counts.
+	first := len(p.states)
+	for first > 0 && p.states[first-1].at >= a.match.After {
+		first--
+	}
+	for _, st := range p.states[first:] {
 		if a.match.matches(st) {
 			p.matchedAt = st.at
 			a.settle()

@@ -56,3 +56,33 @@ func TestAwaitTakesEachFirstMatchingState(t *testing.T) {
 		t.Errorf("an await no state matched: arrivals %v, want none", seen)
 	}
 }
+
+// A worker armed before the states come uses that arming for the await of
+// the same state; armed for another, it arms afresh.
+func TestArmBeforeTheStatesCome(t *testing.T) {
+	w := &worker{setup: workerSetup{Timeout: 5 * time.Second}}
+	for i := range 3 {
+		w.ps = append(w.ps, &participant{index: i})
+	}
+	m := stateMatch{After: 100, Step: 4}
+	w.arm(m)
+	for i, p := range w.ps {
+		p.record(view{Step: 4}, int64(200+i))
+	}
+	seen, _ := w.await(m)
+	if want := []int64{200, 201, 202}; !slices.Equal(seen, want) {
+		t.Errorf("armed: arrivals %v, want %v", seen, want)
+	}
+	if w.armed != nil {
+		t.Error("the arming outlived its await")
+	}
+
+	w.arm(stateMatch{After: 300, Step: 5})
+	for i, p := range w.ps {
+		p.record(view{Step: 6}, int64(400+i))
+	}
+	seen, _ = w.await(stateMatch{After: 300, Step: 6})
+	if want := []int64{400, 401, 402}; !slices.Equal(seen, want) {
+		t.Errorf("armed for another state: arrivals %v, want %v", seen, want)
+	}
+}
