@@ -48,6 +48,11 @@ type conn struct {
 	enabled  bool // startWriting has run: writes may start
 	writing  bool // a writer goroutine is running
 	finished bool // the writer has stopped for good
+	// queued counts the frames in outbox and those on their way in or
+	// out: never fewer than it holds. A direct write reads it instead of
+	// the channel's length, which for each of ten thousand phones would
+	// fetch the channel's own memory; this sits beside what it reads anyway.
+	queued atomic.Int32
 	// raw writes to the socket without blocking; not ok where the platform
 	// or the connection offers no such write (then every frame goes
 	// through the writer goroutine). Beside the writer's flags, which a
@@ -172,10 +177,12 @@ func (c *conn) sendJSON(v any) { c.Send(room.EncodeFrame(c.cfg.Logger, v)) }
 
 // queue adds a frame without ever blocking the caller (a room).
 func (c *conn) queue(f *room.Frame) {
+	c.queued.Add(1)
 	select {
 	case c.outbox <- f:
 		c.wake()
 	default:
+		c.queued.Add(-1)
 		c.cfg.Metrics.SlowClientDropped()
 		c.Kick(room.CloseTooSlow, "connection too slow to keep up with messages")
 		if c.ws != nil {
@@ -263,6 +270,7 @@ gather:
 	for n := 0; n < maxFramesPerWrite && len(buf) < maxBytesPerWrite; n++ {
 		select {
 		case f := <-c.outbox:
+			c.queued.Add(-1)
 			buf = append(buf, *f...)
 		default:
 			break gather
@@ -283,7 +291,7 @@ gather:
 func (c *conn) takeWriter(queued bool) bool {
 	c.writerMu.Lock()
 	defer c.writerMu.Unlock()
-	if !c.enabled || c.writing || c.finished || c.hasUnqueuedWork() || !queued && len(c.outbox) > 0 {
+	if !c.enabled || c.writing || c.finished || c.hasUnqueuedWork() || !queued && c.queued.Load() > 0 {
 		return false
 	}
 	c.writing = true
@@ -296,7 +304,7 @@ func (c *conn) takeWriter(queued bool) bool {
 func (c *conn) releaseWriter() {
 	c.writerMu.Lock()
 	defer c.writerMu.Unlock()
-	if c.rest != nil || c.hasWork() {
+	if c.rest != nil || c.queued.Load() > 0 || c.hasUnqueuedWork() {
 		go c.writeLoop()
 	} else {
 		c.writing = false
@@ -323,6 +331,7 @@ func (c *conn) writeLoop() {
 		for n < len(batch) && size < maxBytesPerWrite {
 			select {
 			case f := <-c.outbox:
+				c.queued.Add(-1)
 				batch[n] = f
 				n++
 				size += len(*f)
@@ -395,6 +404,8 @@ func (c *conn) idle() bool {
 }
 
 // hasWork tells whether a writer has anything to do; call it under writerMu.
+// It reads the outbox's own length, not queued, which may count a frame
+// still on its way in: a writer would spin until it came.
 func (c *conn) hasWork() bool { return len(c.outbox) > 0 || c.hasUnqueuedWork() }
 
 // hasUnqueuedWork tells whether a writer has anything to do besides queued
