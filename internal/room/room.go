@@ -711,9 +711,9 @@ func (r *Room) observeBroadcast(start time.Time) { r.rooms.cfg.Metrics.Broadcast
 
 func (r *Room) encode(v any) *Frame { return EncodeFrame(r.rooms.log, v) }
 
-// fanOutShare is the fewest members a core takes of a broadcast: below
-// that, a goroutine's start and the wait for it cost more than the writes
-// it takes over.
+// fanOutShare is how many members a broadcast must have for each core it
+// is shared with: with fewer, a goroutine's start and the wait for it cost
+// more than the writes it takes over.
 const fanOutShare = 1024
 
 // fanOutChunk is how many members a goroutine of a split broadcast takes
