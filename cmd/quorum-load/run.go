@@ -383,8 +383,8 @@ func (r *runner) stepChange(ctx context.Context) error {
 			move, to = reverseMove(r.move), r.step
 		}
 		r.logf("step change %d of %d: %s", round+1, r.cfg.stepRounds, move)
-		// The phones are armed before the command goes out: their states
-		// arrive on the cores the generator's bookkeeping would take.
+		// The phones are armed before the command goes out, so that arming
+		// ten thousand of them is not among the CPU their states wait for.
 		m := stateMatch{After: time.Now().UnixNano(), Step: to}
 		if _, err := r.pool.all(ctx, command{Cmd: "arm", Await: &m}); err != nil {
 			return err

@@ -179,7 +179,7 @@ func (w *worker) joinOne(ctx context.Context, index int) (*participant, int64, e
 // goes out, so that looking at every participant once is not among the CPU
 // the states' arrivals wait for.
 func (w *worker) arm(m stateMatch) {
-	w.armed = w.start(m)
+	w.armed = w.armAll(m)
 }
 
 // await waits until every connected participant has received a state frame
@@ -194,9 +194,9 @@ func (w *worker) await(m stateMatch) (seen []int64, nodes []int) {
 	w.armed = nil
 	if a == nil || a.match != m {
 		if a != nil {
-			w.finish(a) // armed for another state: drop it
+			w.disarmAll(a) // armed for another state: drop it
 		}
-		a = w.start(m)
+		a = w.armAll(m)
 	}
 	deadline := time.NewTimer(w.setup.Timeout)
 	defer deadline.Stop()
@@ -204,11 +204,11 @@ func (w *worker) await(m stateMatch) (seen []int64, nodes []int) {
 	case <-a.done:
 	case <-deadline.C:
 	}
-	return w.finish(a)
+	return w.disarmAll(a)
 }
 
-// start arms every participant for an await of m.
-func (w *worker) start(m stateMatch) *awaiting {
+// armAll arms every participant for an await of m.
+func (w *worker) armAll(m stateMatch) *awaiting {
 	a := &awaiting{match: m, done: make(chan struct{})}
 	// One more than the participants: a reader cannot finish the wait
 	// before every participant has been armed.
@@ -220,8 +220,8 @@ func (w *worker) start(m stateMatch) *awaiting {
 	return a
 }
 
-// finish disarms every participant and returns each one's arrival and node.
-func (w *worker) finish(a *awaiting) (seen []int64, nodes []int) {
+// disarmAll disarms every participant and returns each one's arrival and node.
+func (w *worker) disarmAll(a *awaiting) (seen []int64, nodes []int) {
 	seen = make([]int64, len(w.ps))
 	nodes = make([]int, len(w.ps))
 	for i, p := range w.ps {

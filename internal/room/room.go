@@ -728,7 +728,10 @@ const fanOutChunk = 128
 // goroutines take the members a chunk at a time, so that one the scheduler
 // holds back leaves its share to the others instead of finishing last.
 func (r *Room) eachLocal(a *audience, send func(m Member)) {
-	parts := min(runtime.GOMAXPROCS(0), len(a.local)/fanOutShare)
+	parts := len(a.local) / fanOutShare
+	if parts >= 2 {
+		parts = min(parts, runtime.GOMAXPROCS(0))
+	}
 	if parts < 2 {
 		for m := range a.local {
 			send(m)
